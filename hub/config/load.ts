@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+
+/** A configuration that cannot be used; `problems` lists each with its path, for people, not stack traces. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `devices[3].kind` from zod's path array. */
+export function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of p) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(root)';
+}
+
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown setting(s): ${issue.keys.join(', ')}`;
+    return `${formatPath(issue.path)}: ${message}`;
+  });
+}
+
+export type Env = Record<string, string | undefined>;
+
+function envPort(env: Env, name: string, problems: string[]): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    problems.push(`${name}: expected a port number 0-65535, got "${raw}"`);
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * Applies LANGSO_* environment overrides onto the raw (unvalidated) document, so the schema validates
+ * the merged result and every default still comes from the schema.
+ */
+export function applyEnv(raw: Record<string, unknown>, env: Env): { merged: Record<string, unknown>; problems: string[] } {
+  const problems: string[] = [];
+  const merged: Record<string, unknown> = { ...raw };
+  const section = (key: string): Record<string, unknown> => {
+    const cur = merged[key];
+    const copy = cur && typeof cur === 'object' && !Array.isArray(cur) ? { ...(cur as Record<string, unknown>) } : {};
+    merged[key] = copy;
+    return copy;
+  };
+  const mqtt = envPort(env, 'LANGSO_MQTT_PORT', problems);
+  if (mqtt !== undefined) section('broker').port = mqtt;
+  const ws = envPort(env, 'LANGSO_WS_PORT', problems);
+  if (ws !== undefined) section('broker').wsPort = ws;
+  const http = envPort(env, 'LANGSO_HTTP_PORT', problems);
+  if (http !== undefined) section('http').port = http;
+  if (env.LANGSO_DATA_DIR) merged.dataDir = env.LANGSO_DATA_DIR;
+  if (env.LANGSO_LOG_LEVEL) merged.logLevel = env.LANGSO_LOG_LEVEL;
+  if (env.LANGSO_INFLUX_URL) {
+    const store = merged.store && typeof merged.store === 'object' ? (merged.store as Record<string, unknown>) : {};
+    // Selecting InfluxDB by URL keeps the database name if the file already configured one.
+    merged.store = { kind: 'influx', url: env.LANGSO_INFLUX_URL, ...(store.kind === 'influx' ? omit(store, 'url', 'kind') : {}) };
+    if (env.LANGSO_INFLUX_DB) (merged.store as Record<string, unknown>).database = env.LANGSO_INFLUX_DB;
+  }
+  if (env.LANGSO_SIM !== undefined && env.LANGSO_SIM !== '') {
+    const v = env.LANGSO_SIM.toLowerCase();
+    if (v === '1' || v === 'true' || v === 'on') section('sim').enabled = true;
+    else if (v === '0' || v === 'false' || v === 'off') section('sim').enabled = false;
+    else problems.push(`LANGSO_SIM: expected true or false, got "${env.LANGSO_SIM}"`);
+  }
+  return { merged, problems };
+}
+
+function omit(o: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
+
+/** Parses YAML text + environment into a validated Config, or throws ConfigError listing every problem. */
+export function parseConfig(text: string, source: string, env: Env = {}): Config {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `YAML syntax (line ${e.linePos?.[0]?.line ?? '?'}): ${e.message.split('\n')[0]}`),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(source, ['(root): expected a mapping of settings (key: value)']);
+  }
+  const { merged, problems } = applyEnv(raw as Record<string, unknown>, env);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) problems.push(...formatIssues(result.error));
+  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  return result.data;
+}
+
+/** Resolves the config path (argument, then LANGSO_CONFIG) and loads it. */
+export async function loadConfig(file: string | undefined, env: Env): Promise<{ config: Config; file: string }> {
+  const chosen = file ?? env.LANGSO_CONFIG;
+  if (!chosen) throw new ConfigError('(none)', ['no configuration file: pass --config FILE or set LANGSO_CONFIG']);
+  const abs = path.resolve(chosen);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(abs, [code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`]);
+  }
+  return { config: parseConfig(text, abs, env), file: abs };
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Payload schemas of the MQTT contract (DESIGN.md §3). Everything a device sends is parsed here
+ * before it becomes a domain event.
+ */
+
+/** Milliseconds since the epoch; bounded so a seconds-vs-ms mix-up or garbage is refused, not stored. */
+export const tsSchema = z
+  .number()
+  .int('expected whole milliseconds since 1970')
+  .min(946_684_800_000, 'expected milliseconds since 1970 (after 2000-01-01); seconds are not accepted')
+  .max(4_102_444_800_000, 'expected milliseconds since 1970 (before 2100-01-01)');
+
+export const deviceStates = ['online', 'offline'] as const;
+
+export const statusPayloadSchema = z.strictObject({
+  state: z.enum(deviceStates),
+  ts: tsSchema.optional(),
+  reason: z.string().max(500).optional(),
+});
+export type StatusPayload = z.infer<typeof statusPayloadSchema>;
+
+const METRIC = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const MAX_METRICS = 64;
+
+export const telemetryPayloadSchema = z
+  .record(z.string(), z.unknown())
+  .transform((obj, ctx) => {
+    let ts: number | undefined;
+    const fields: Record<string, number | boolean> = {};
+    let count = 0;
+    for (const [key, value] of Object.entries(obj)) {
+      if (key === 'ts') {
+        const parsed = tsSchema.safeParse(value);
+        if (!parsed.success) {
+          ctx.addIssue({ code: 'custom', path: ['ts'], message: parsed.error.issues[0]?.message ?? 'invalid ts' });
+        } else ts = parsed.data;
+        continue;
+      }
+      if (!METRIC.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'metric names must start with a letter and use A-Z, a-z, 0-9, _ (max 64)' });
+        continue;
+      }
+      if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+        fields[key] = value;
+        count++;
+      } else {
+        ctx.addIssue({ code: 'custom', path: [key], message: `expected a finite number or boolean, got ${describe(value)}` });
+      }
+    }
+    if (count === 0) ctx.addIssue({ code: 'custom', path: [], message: 'expected at least one metric (number or boolean field)' });
+    if (count > MAX_METRICS) ctx.addIssue({ code: 'custom', path: [], message: `too many metrics: ${count} > ${MAX_METRICS}` });
+    return { ts, fields };
+  });
+export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;
+
+export const eventPayloadSchema = z.strictObject({
+  type: z.string().min(1).max(64),
+  ts: tsSchema.optional(),
+  severity: z.enum(['info', 'warning', 'critical']).default('info'),
+  message: z.string().max(2000).optional(),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string ("${value.length > 20 ? value.slice(0, 20) + '…' : value}")`;
+  if (typeof value === 'number') return String(value);
+  return `a ${typeof value}`;
+}

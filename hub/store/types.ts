@@ -1,0 +1,72 @@
+import type { DeviceKind } from '../config/schema.js';
+import type { AvailabilityState } from '../domain.js';
+
+/** One telemetry message as stored: numeric fields (booleans as 0/1), tags village/device/kind. */
+export interface TelemetryPoint {
+  measurement: 'telemetry';
+  village: string;
+  device: string;
+  kind: DeviceKind;
+  ts: number;
+  fields: Record<string, number>;
+}
+
+/** One availability transition as stored: `up` is 1 for online, 0 otherwise. */
+export interface AvailabilityPoint {
+  measurement: 'availability';
+  village: string;
+  device: string;
+  kind: DeviceKind;
+  ts: number;
+  state: AvailabilityState;
+}
+
+export type MetricPoint = TelemetryPoint | AvailabilityPoint;
+
+export interface SeriesQuery {
+  village: string;
+  device: string;
+  metric: string;
+  /** Inclusive, ms since epoch. */
+  from: number;
+  /** Exclusive, ms since epoch. */
+  to: number;
+  /** At most this many points come back; more raw points are averaged into equal time buckets. */
+  points: number;
+}
+
+export interface SeriesPoint {
+  /** Start of the bucket (or the raw point's time when not downsampled). */
+  ts: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface AvailabilityQuery {
+  village: string;
+  device: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * Metric storage (DESIGN.md §5). Implementations: InfluxDB 1.x and embedded SQLite; both pass
+ * test/store/contract.ts. Writes are idempotent: the same series + timestamp overwrites.
+ */
+export interface MetricStore {
+  readonly name: 'influx' | 'sqlite';
+  /** Connects and creates what is missing (database, retention policies, continuous queries, tables). */
+  open(): Promise<void>;
+  write(points: readonly MetricPoint[]): Promise<void>;
+  querySeries(q: SeriesQuery): Promise<SeriesPoint[]>;
+  /** Stored transitions in [from, to), oldest first, plus the last one before `from` if any (the state at `from`). */
+  queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]>;
+  /** The newest availability point of every device, for restoring state after a restart. */
+  lastAvailability(): Promise<AvailabilityPoint[]>;
+  /** Number of stored telemetry points (rows per message) for a device in a range; used by benchmarks and checks. */
+  countTelemetry(q: { village?: string; device?: string; from: number; to: number }): Promise<number>;
+  /** True when the backend answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

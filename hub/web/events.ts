@@ -1,0 +1,94 @@
+/**
+ * Types shared by the hub's web server and the browser dashboard: REST responses and socket.io events.
+ * This file must stay free of Node imports: the dashboard bundles it.
+ */
+export type AvailabilityState = 'online' | 'offline' | 'unreachable' | 'maintenance' | 'unknown';
+
+export interface VillageView {
+  id: string;
+  name: string;
+  commune?: string;
+  province?: string;
+}
+
+export interface DeviceView {
+  village: string;
+  id: string;
+  name: string;
+  kind: string;
+  /** False for a device that published but is not in the configuration (to adopt). */
+  registered: boolean;
+  parent?: string;
+  state: AvailabilityState;
+  /** When the current state began (ms), null before anything is known. */
+  since: number | null;
+  reason?: string;
+  /** Last valid message of any kind (ms), null if never. */
+  lastSeen: number | null;
+  timeoutS: number;
+  telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
+}
+
+/** GET /api/devices */
+export interface DevicesResponse {
+  villages: VillageView[];
+  devices: DeviceView[];
+}
+
+/** GET /api/health */
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  version: string;
+  startedAt: number;
+  uptimeS: number;
+  broker: { clients: number; tcpPort: number; wsPort: number | null; messages: number };
+  store: { kind: 'influx' | 'sqlite'; ok: boolean; queued: number; spooled: number; written: number; lastError: string | null };
+  counters: Record<string, number>;
+}
+
+/** GET /api/devices/:village/:device/series */
+export interface SeriesResponse {
+  village: string;
+  device: string;
+  metric: string;
+  from: number;
+  to: number;
+  points: Array<{ ts: number; mean: number; min: number; max: number }>;
+}
+
+export interface ApiError {
+  error: string;
+  /** One entry per bad field: path and what was expected. */
+  issues?: Array<{ path: string; message: string }>;
+}
+
+export interface StateChange {
+  village: string;
+  device: string;
+  state: AvailabilityState;
+  from: AvailabilityState;
+  ts: number;
+  reason?: string;
+}
+
+export interface ReadingPush {
+  village: string;
+  device: string;
+  ts: number;
+  fields: Record<string, number | boolean>;
+}
+
+/** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
+export interface ServerToClientEvents {
+  hello: (info: { startedAt: number; version: string }) => void;
+  'device:state': (change: StateChange) => void;
+  'device:reading': (reading: ReadingPush) => void;
+  /** A device appeared that was not known before (unregistered publisher). */
+  'device:added': (device: DeviceView) => void;
+}
+
+/** Browser → server. */
+export interface ClientToServerEvents {
+  /** Limit readings pushed to this socket to some villages; empty = all. Ack reports what was accepted. */
+  'watch:villages': (villages: string[], ack: (res: { ok: boolean; error?: string }) => void) => void;
+}
