@@ -46,8 +46,8 @@ export const deviceSchema = z.strictObject({
 export const brokerSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: port.default(1883),
-  /** MQTT over WebSocket; 0 turns it off. */
-  wsPort: port.default(9001),
+  /** MQTT over WebSocket; null turns it off, 0 picks a free port. */
+  wsPort: port.nullable().default(9001),
   topicPrefix: z
     .string()
     .regex(/^[a-z0-9-]{1,32}$/, 'expected a lowercase word: a-z, 0-9 and "-"')
@@ -135,7 +135,12 @@ export const configSchema = z
       }
     });
     // Parent chains must end: a cycle would make dependency resolution loop forever.
-    const parentOf = new Map(cfg.devices.map((d) => [`${d.village}/${d.id}`, d.parent && `${d.village}/${d.parent}`]));
+    const parentOf = new Map<string, string | undefined>();
+    for (const d of cfg.devices) {
+      const key = `${d.village}/${d.id}`;
+      // A duplicate id is reported above; the first definition wins for this check.
+      if (!parentOf.has(key)) parentOf.set(key, d.parent && `${d.village}/${d.parent}`);
+    }
     cfg.devices.forEach((d, i) => {
       const seen = new Set<string>();
       let cur: string | undefined = `${d.village}/${d.id}`;

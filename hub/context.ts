@@ -1,0 +1,24 @@
+import type { Bus } from './bus.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import type { Counters } from './counters.js';
+import type { Logger } from './log.js';
+import type { DeviceRegistry } from './registry.js';
+import type { MetricWriter } from './store/writer.js';
+import type { MetricStore } from './store/types.js';
+
+/** What every hub module gets from the composition root (hub/main.ts). Nothing here is a module-level singleton. */
+export interface HubContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly counters: Counters;
+  /** Live view of every device: configured and unregistered, state, last seen, last telemetry. */
+  readonly devices: DeviceRegistry;
+  /** Metric storage for queries; writes go through `writer`. */
+  readonly store: MetricStore;
+  readonly writer: MetricWriter;
+  readonly version: string;
+  readonly startedAt: number;
+}

@@ -1,0 +1,178 @@
+import type { AedesPublishPacket, Client } from 'aedes';
+import type { z } from 'zod';
+import type { MqttBroker } from './broker/broker.js';
+import type { Channel } from './broker/topics.js';
+import type { HubContext } from './context.js';
+import type { DeviceRef } from './domain.js';
+import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from './payloads.js';
+import type { DeviceEntry } from './registry.js';
+
+const OWNER = 'ingest';
+/** One log line per (client, reason) per window; the rest are counted. A broken device must not flood the log. */
+const LOG_WINDOW_MS = 10_000;
+/** Timeout given to devices that publish without being configured. */
+const UNREGISTERED_TIMEOUT_S = 120;
+
+type Outcome = { ok: true } | { ok: false; code: string; reason: string };
+
+/**
+ * MQTT message → validated domain event on the bus (DESIGN.md §1). A bad message is counted, logged
+ * with the reason and dropped; the publishing client stays connected and the hub goes on.
+ */
+export class Ingest {
+  private unsubscribe: (() => void) | null = null;
+  private readonly logWindow = new Map<string, { until: number; suppressed: number }>();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly broker: MqttBroker,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.broker.onPublish((packet, client) => this.onPublish(packet, client));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.ctx.bus.offOwner(OWNER);
+  }
+
+  private onPublish(packet: AedesPublishPacket, client: Client | null): void {
+    const topics = this.broker.topics;
+    // $SYS, homeassistant/… and other prefixes are not device traffic.
+    if (!topics.owns(packet.topic)) return;
+    let outcome: Outcome;
+    try {
+      outcome = this.handle(packet);
+    } catch (err) {
+      // A bug in a listener must not take the broker down with it.
+      outcome = { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` };
+    }
+    const { counters } = this.ctx;
+    if (outcome.ok) {
+      counters.inc('ingest.accepted');
+      return;
+    }
+    counters.inc('ingest.dropped');
+    counters.inc(`ingest.dropped.${outcome.code}`);
+    const clientId = client?.id ?? null;
+    this.ctx.bus.emit('ingest-error', { topic: packet.topic, clientId, reason: outcome.reason, ts: this.ctx.clock.now() });
+    this.logDrop(packet.topic, clientId, outcome);
+  }
+
+  /** Parses one message; returns why it was dropped, or emits its events and returns ok. */
+  handle(packet: Pick<AedesPublishPacket, 'topic' | 'payload' | 'retain'>): Outcome {
+    const { config, clock, bus } = this.ctx;
+    const parsed = this.broker.topics.parse(packet.topic);
+    if (!parsed.ok) {
+      // Our own `$hub` status goes through the broker too; it is not device traffic.
+      if (parsed.reason === 'hub status topic') return { ok: true };
+      return { ok: false, code: 'topic', reason: `unknown topic: ${parsed.reason}` };
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (payload.length > config.broker.maxPayloadBytes) {
+      return { ok: false, code: 'oversize', reason: `payload too large: ${payload.length} bytes > broker.maxPayloadBytes ${config.broker.maxPayloadBytes}` };
+    }
+    // An empty retained payload clears a retained status (MQTT-3.3.1-10): housekeeping, not an error.
+    if (payload.length === 0 && parsed.channel === 'status') return { ok: true };
+
+    const ref: DeviceRef = { village: parsed.village, device: parsed.device };
+    const text = payload.toString('utf8');
+    const body = decode(parsed.channel, text);
+    if (!body.ok) return body;
+
+    const entry = this.lookup(ref, packet.topic);
+    if (!entry) return { ok: false, code: 'unregistered_cap', reason: 'too many unregistered devices; message dropped' };
+
+    const now = clock.now();
+    switch (parsed.channel) {
+      case 'status': {
+        const r = parse(statusPayloadSchema, body.value, 'status');
+        if (!r.ok) return r;
+        // Status before seen: a first message saying "offline" must not pass through "online".
+        bus.emit('status', { ...ref, ts: r.value.ts ?? now, state: r.value.state, ...(r.value.reason ? { reason: r.value.reason } : {}) });
+        bus.emit('seen', { ...ref, ts: now });
+        return { ok: true };
+      }
+      case 'telemetry': {
+        const r = parse(telemetryPayloadSchema, body.value, 'telemetry');
+        if (!r.ok) return r;
+        bus.emit('seen', { ...ref, ts: now });
+        bus.emit('reading', { ...ref, kind: entry.kind, ts: r.value.ts ?? now, fields: r.value.fields });
+        return { ok: true };
+      }
+      case 'event': {
+        const r = parse(eventPayloadSchema, body.value, 'event');
+        if (!r.ok) return r;
+        bus.emit('seen', { ...ref, ts: now });
+        bus.emit('device-event', {
+          ...ref,
+          ts: r.value.ts ?? now,
+          type: r.value.type,
+          severity: r.value.severity,
+          ...(r.value.message ? { message: r.value.message } : {}),
+        });
+        return { ok: true };
+      }
+    }
+  }
+
+  private lookup(ref: DeviceRef, topic: string): DeviceEntry | undefined {
+    const { devices, bus, clock, counters, log } = this.ctx;
+    const known = devices.get(ref);
+    if (known) return known;
+    const added = devices.addUnregistered(ref, UNREGISTERED_TIMEOUT_S);
+    if (added) {
+      counters.inc('ingest.unregistered_devices');
+      log.warn({ village: ref.village, device: ref.device }, 'message from a device not in the configuration: listed as unregistered');
+      bus.emit('unregistered', { ...ref, ts: clock.now(), topic });
+    }
+    return added;
+  }
+
+  private logDrop(topic: string, clientId: string | null, outcome: Extract<Outcome, { ok: false }>): void {
+    const key = `${clientId ?? '-'}|${outcome.code}`;
+    const now = this.ctx.clock.now();
+    const w = this.logWindow.get(key);
+    if (w && now < w.until) {
+      w.suppressed++;
+      return;
+    }
+    if (this.logWindow.size > 10_000) this.logWindow.clear();
+    this.logWindow.set(key, { until: now + LOG_WINDOW_MS, suppressed: 0 });
+    this.ctx.log.warn(
+      { topic, clientId, code: outcome.code, ...(w?.suppressed ? { suppressedSinceLast: w.suppressed } : {}) },
+      `dropped MQTT message: ${outcome.reason}`,
+    );
+  }
+}
+
+function decode(channel: Channel, text: string): { ok: true; value: unknown } | { ok: false; code: string; reason: string } {
+  // Home Assistant style plain availability payloads.
+  if (channel === 'status') {
+    const plain = text.trim();
+    if (plain === 'online' || plain === 'offline') return { ok: true, value: { state: plain } };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const hint = channel === 'status' ? ' (or the plain word online/offline)' : '';
+    return { ok: false, code: 'json', reason: `${channel}: invalid JSON${hint}: ${(err as Error).message}` };
+  }
+}
+
+function parse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  channel: Channel,
+): { ok: true; value: z.output<T> } | { ok: false; code: string; reason: string } {
+  const r = schema.safeParse(value);
+  if (r.success) return { ok: true, value: r.data };
+  const issues = r.error.issues.map((i) => {
+    const where = i.path.length ? `${channel}.${i.path.join('.')}` : channel;
+    const msg = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message;
+    return `${where}: ${msg}`;
+  });
+  return { ok: false, code: 'schema', reason: issues.slice(0, 5).join('; ') };
+}

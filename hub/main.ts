@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Availability } from './availability/availability.js';
+import { MqttBroker } from './broker/broker.js';
+import { Bus } from './bus.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import type { HubContext } from './context.js';
+import { Counters } from './counters.js';
+import { Ingest } from './ingest.js';
+import { LiveTelemetry } from './live.js';
+import { createLogger, type Logger } from './log.js';
+import { DeviceRegistry } from './registry.js';
+import { createMetricStore } from './store/index.js';
+import { Recorder } from './store/recorder.js';
+import { MetricWriter } from './store/writer.js';
+import { WebServer } from './web/server.js';
+import { FleetSimulator } from '../devices/sim/fleet.js';
+
+export interface HubOptions {
+  config: Config;
+  log?: Logger;
+  clock?: Clock;
+  /** Where the built dashboard is; defaults to <package>/dist/dashboard. */
+  dashboardDir?: string;
+}
+
+export interface Hub {
+  readonly ctx: HubContext;
+  readonly ports: { mqtt: number; ws: number | null; http: number };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Module {
+  name: string;
+  /** A critical module that fails to start stops the hub (it cannot do its job without it). */
+  critical: boolean;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/** The package root: the nearest folder above this file with our package.json (works from hub/ and dist/hub/). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'langso') return dir;
+    } catch {
+      // keep walking up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+function readVersion(root: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The composition root (DESIGN.md §2): builds every module with one HubContext, starts them in order and
+ * stops them in reverse. A non-critical module that fails to start is reported, not fatal to the rest.
+ */
+export function createHub(opts: HubOptions): Hub {
+  const { config } = opts;
+  const root = packageRoot();
+  const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const dataDir = path.resolve(config.dataDir);
+  const counters = new Counters();
+  const store = createMetricStore(config.store, dataDir, log);
+  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log, counters);
+  const ctx: HubContext = {
+    config,
+    log,
+    bus: new Bus(log),
+    clock,
+    counters,
+    devices: new DeviceRegistry(config),
+    store,
+    writer,
+    version: readVersion(root),
+    startedAt: clock.now(),
+  };
+
+  const broker = new MqttBroker(ctx);
+  const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'));
+  const ingest = new Ingest(ctx, broker);
+  const availability = new Availability(ctx);
+  const recorder = new Recorder(ctx);
+  const live = new LiveTelemetry(ctx);
+  let sim: FleetSimulator | null = null;
+
+  const modules: Module[] = [
+    { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
+    {
+      name: 'store',
+      critical: false,
+      // InfluxDB may be down when the village PC boots: the writer spools until it answers.
+      start: async () => {
+        await store.open();
+      },
+      stop: () => store.close(),
+    },
+    { name: 'writer', critical: true, start: () => writer.start(), stop: () => writer.stop() },
+    { name: 'recorder', critical: true, start: () => recorder.start(), stop: () => recorder.stop() },
+    { name: 'live', critical: true, start: () => live.start(), stop: () => live.stop() },
+    { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
+    { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
+    {
+      name: 'hub-status',
+      critical: false,
+      start: () => publishHubStatus(ctx, broker, 'online'),
+      stop: () => publishHubStatus(ctx, broker, 'offline'),
+    },
+    { name: 'web', critical: true, start: () => web.start(), stop: () => web.stop() },
+    {
+      name: 'simulator',
+      critical: false,
+      start: () => {
+        if (!config.sim.enabled) return;
+        sim = new FleetSimulator({
+          url: `mqtt://127.0.0.1:${broker.ports.tcp}`,
+          topics: broker.topics,
+          villages: config.villages,
+          devices: config.devices,
+          sim: config.sim,
+          log: log.child({ module: 'sim' }),
+        });
+        return sim.start();
+      },
+      stop: () => sim?.stop(),
+    },
+  ];
+
+  const started: Module[] = [];
+  const hub: Hub = {
+    ctx,
+    get ports() {
+      return { mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port };
+    },
+    async start() {
+      for (const m of modules) {
+        try {
+          await m.start();
+          started.push(m);
+        } catch (err) {
+          if (m.critical) {
+            log.error({ module: m.name, err: (err as Error).message }, 'module failed to start; stopping');
+            await hub.stop();
+            throw err;
+          }
+          started.push(m);
+          log.error({ module: m.name, err: (err as Error).message }, 'module failed to start; the hub goes on without it');
+          counters.inc(`modules.failed.${m.name}`);
+        }
+      }
+      log.info({ mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port, store: store.name }, 'hub started');
+    },
+    async stop() {
+      while (started.length > 0) {
+        const m = started.pop() as Module;
+        try {
+          await m.stop();
+        } catch (err) {
+          log.error({ module: m.name, err: (err as Error).message }, 'module failed to stop cleanly');
+        }
+      }
+    },
+  };
+  return hub;
+}
+
+async function publishHubStatus(ctx: HubContext, broker: MqttBroker, state: 'online' | 'offline'): Promise<void> {
+  const payload = JSON.stringify({ state, ts: ctx.clock.now(), version: ctx.version });
+  await Promise.all(ctx.config.villages.map((v) => broker.publish(broker.topics.hubStatus(v.id), payload, { retain: true, qos: 1 })));
+}

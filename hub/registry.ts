@@ -1,0 +1,107 @@
+import { timeoutFor, type Config, type DeviceKind } from './config/schema.js';
+import type { AvailabilityState, DeviceRef } from './domain.js';
+import { deviceKey } from './domain.js';
+import type { DeviceView, VillageView } from './web/events.js';
+
+/** Unregistered publishers are capped so a misbehaving client cannot grow the registry without bound. */
+export const MAX_UNREGISTERED = 1_000;
+
+export interface DeviceEntry {
+  readonly village: string;
+  readonly id: string;
+  readonly name: string;
+  readonly kind: DeviceKind;
+  readonly registered: boolean;
+  readonly parent?: string;
+  readonly timeoutS: number;
+  state: AvailabilityState;
+  since: number | null;
+  reason?: string;
+  lastSeen: number | null;
+  telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
+}
+
+/**
+ * The live device table: every configured device plus devices that published without being configured
+ * ("unregistered", for an admin to adopt). Owned by the composition root, mutated by ingest and availability.
+ */
+export class DeviceRegistry {
+  private readonly entries = new Map<string, DeviceEntry>();
+  private readonly villages: VillageView[];
+  private unregisteredCount = 0;
+
+  constructor(config: Config) {
+    this.villages = config.villages.map((v) => ({
+      id: v.id,
+      name: v.name,
+      ...(v.commune ? { commune: v.commune } : {}),
+      ...(v.province ? { province: v.province } : {}),
+    }));
+    for (const d of config.devices) {
+      this.entries.set(deviceKey({ village: d.village, device: d.id }), {
+        village: d.village,
+        id: d.id,
+        name: d.name,
+        kind: d.kind,
+        registered: true,
+        ...(d.parent ? { parent: d.parent } : {}),
+        timeoutS: timeoutFor(d),
+        state: 'unknown',
+        since: null,
+        lastSeen: null,
+        telemetry: null,
+      });
+    }
+  }
+
+  get(ref: DeviceRef): DeviceEntry | undefined {
+    return this.entries.get(deviceKey(ref));
+  }
+
+  /** Adds a device seen on the wire but absent from config; returns undefined when the cap is reached. */
+  addUnregistered(ref: DeviceRef, timeoutS: number): DeviceEntry | undefined {
+    const existing = this.get(ref);
+    if (existing) return existing;
+    if (this.unregisteredCount >= MAX_UNREGISTERED) return undefined;
+    const entry: DeviceEntry = {
+      village: ref.village,
+      id: ref.device,
+      name: ref.device,
+      kind: 'generic',
+      registered: false,
+      timeoutS,
+      state: 'unknown',
+      since: null,
+      lastSeen: null,
+      telemetry: null,
+    };
+    this.entries.set(deviceKey(ref), entry);
+    this.unregisteredCount++;
+    return entry;
+  }
+
+  all(): DeviceEntry[] {
+    return [...this.entries.values()];
+  }
+
+  villageList(): VillageView[] {
+    return this.villages;
+  }
+
+  static view(e: DeviceEntry): DeviceView {
+    return {
+      village: e.village,
+      id: e.id,
+      name: e.name,
+      kind: e.kind,
+      registered: e.registered,
+      ...(e.parent ? { parent: e.parent } : {}),
+      state: e.state,
+      since: e.since,
+      ...(e.reason ? { reason: e.reason } : {}),
+      lastSeen: e.lastSeen,
+      timeoutS: e.timeoutS,
+      telemetry: e.telemetry,
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import type { HubContext } from '../context.js';
+
+const OWNER = 'recorder';
+
+/** Feeds the metric writer from the bus: every reading and every availability transition is stored. */
+export class Recorder {
+  constructor(private readonly ctx: HubContext) {}
+
+  start(): void {
+    const { bus, writer } = this.ctx;
+    bus.on(OWNER, 'reading', (r) => {
+      const fields: Record<string, number> = {};
+      for (const [k, v] of Object.entries(r.fields)) fields[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      writer.add({ measurement: 'telemetry', village: r.village, device: r.device, kind: r.kind, ts: r.ts, fields });
+    });
+    bus.on(OWNER, 'transition', (t) => {
+      writer.add({ measurement: 'availability', village: t.village, device: t.device, kind: t.kind, ts: t.ts, state: t.to });
+    });
+  }
+
+  stop(): void {
+    this.ctx.bus.offOwner(OWNER);
+  }
+}

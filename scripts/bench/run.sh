@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run bench`: provisions the services, then runs each benchmark. Figures are ratios against
+# baselines measured in the same run (bare aedes, direct InfluxDB writes).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash scripts/services/install.sh
+node --import tsx scripts/bench/throughput.ts "$@"

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../hub/config/load.js';
+import { defaultTimeoutS, timeoutFor } from '../../hub/config/schema.js';
+
+const good = `
+villages:
+  - id: dong-cam
+    name: Đông Căm
+devices:
+  - { id: router, village: dong-cam, name: Bộ định tuyến, kind: router }
+  - { id: cam-cong-thon, village: dong-cam, name: Camera cổng thôn, kind: onvif-camera, parent: router }
+  - { id: ap-nha-van-hoa, village: dong-cam, name: Wi-Fi nhà văn hóa, kind: wifi-ap, timeoutS: 15 }
+`;
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, 'test.yaml', env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('fills every default from the schema', () => {
+    const c = parseConfig(good, 'test.yaml');
+    expect(c.broker).toEqual({ host: '0.0.0.0', port: 1883, wsPort: 9001, topicPrefix: 'langso', maxPayloadBytes: 65536 });
+    expect(c.http.port).toBe(8080);
+    expect(c.store.kind).toBe('sqlite');
+    expect(c.store.writer).toEqual({ batchSize: 5000, flushMs: 1000, maxQueued: 100000 });
+    expect(c.dataDir).toBe('./data');
+    expect(c.villages[0]?.timezone).toBe('Asia/Ho_Chi_Minh');
+    expect(timeoutFor(c.devices[1]!)).toBe(defaultTimeoutS['onvif-camera']);
+    expect(timeoutFor(c.devices[2]!)).toBe(15);
+  });
+
+  it('lists every problem with its path, not just the first', () => {
+    const bad = `
+villages:
+  - id: Dong Cam
+    name: ""
+devices:
+  - { id: a, village: dong-cam, name: A, kind: router }
+  - { id: b, village: dong-cam, name: B, kind: router, parent: nowhere }
+  - { id: a, village: dong-cam, name: A2, kind: router }
+  - { id: c, village: dong-cam, name: C, kind: toaster, timeoutS: -1 }
+broker: { port: 99999, colour: blue }
+`;
+    const p = problems(bad);
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^villages\[0\]\.id: expected a lowercase slug/),
+        expect.stringMatching(/^villages\[0\]\.name: /),
+        expect.stringMatching(/^devices\[3\]\.kind: .*onvif-camera.*wifi-ap/),
+        expect.stringMatching(/^devices\[3\]\.timeoutS: /),
+        expect.stringMatching(/^broker\.port: /),
+        expect.stringMatching(/^broker: unknown setting\(s\): colour/),
+      ]),
+    );
+    expect(p.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('checks references: village, parent, duplicates, cycles', () => {
+    const p = problems(`
+villages: [{ id: dong-cam, name: Đông Căm }]
+devices:
+  - { id: a, village: lang-moi, name: A, kind: router }
+  - { id: b, village: dong-cam, name: B, kind: switch, parent: nowhere }
+  - { id: x, village: dong-cam, name: X, kind: switch, parent: y }
+  - { id: y, village: dong-cam, name: Y, kind: switch, parent: x }
+  - { id: y, village: dong-cam, name: Y2, kind: switch }
+`);
+    expect(p).toContain('devices[0].village: unknown village "lang-moi"; expected one of: dong-cam');
+    expect(p).toContain('devices[1].parent: unknown parent "nowhere": expected a device id of village "dong-cam"');
+    expect(p.some((m) => m.startsWith('devices[2].parent: parent chain loops back'))).toBe(true);
+    expect(p).toContain('devices[4].id: duplicate device id "y" in village "dong-cam"');
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    const p = problems('villages:\n  - id: a\n   name: broken\n');
+    expect(p[0]).toMatch(/^YAML syntax \(line \d+\)/);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    expect(problems('- just\n- a list\n')).toEqual(['(root): expected a mapping of settings (key: value)']);
+  });
+
+  it('applies environment overrides before validation', () => {
+    const c = parseConfig(good, 'test.yaml', {
+      LANGSO_MQTT_PORT: '1999',
+      LANGSO_HTTP_PORT: '8999',
+      LANGSO_WS_PORT: '9999',
+      LANGSO_DATA_DIR: '/tmp/langso-x',
+      LANGSO_INFLUX_URL: 'http://127.0.0.1:8086',
+    });
+    expect(c.broker.port).toBe(1999);
+    expect(c.broker.wsPort).toBe(9999);
+    expect(c.http.port).toBe(8999);
+    expect(c.dataDir).toBe('/tmp/langso-x');
+    expect(c.store).toMatchObject({ kind: 'influx', url: 'http://127.0.0.1:8086', database: 'langso', rawRetention: '30d' });
+  });
+
+  it('names the variable when an override is bad', () => {
+    const p = problems(good, { LANGSO_HTTP_PORT: 'eighty', LANGSO_INFLUX_URL: 'not a url' });
+    expect(p).toContain('LANGSO_HTTP_PORT: expected a port number 0-65535, got "eighty"');
+    expect(p.some((m) => m.startsWith('store.url: '))).toBe(true);
+  });
+
+  it('keeps the InfluxDB database configured in the file when the URL comes from the environment', () => {
+    const c = parseConfig(`${good}\nstore: { kind: influx, url: "http://10.0.0.1:8086", database: gia_phu }\n`, 't', {
+      LANGSO_INFLUX_URL: 'http://127.0.0.1:8086',
+    });
+    expect(c.store).toMatchObject({ kind: 'influx', url: 'http://127.0.0.1:8086', database: 'gia_phu' });
+  });
+});

@@ -1,0 +1,96 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestError } from '../../hub/domain.js';
+import type { DevicesResponse, HealthResponse } from '../../hub/web/events.js';
+import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
+
+/** Bad input over real MQTT: each message gets its specific reason, is counted and dropped; nothing else breaks. */
+describe('bad MQTT input', () => {
+  let t: TestHub;
+  let client: MqttClient;
+  const errors: IngestError[] = [];
+  let disconnects = 0;
+
+  beforeAll(async () => {
+    t = await startTestHub({
+      villages: [testVillage],
+      devices: [{ id: 'ap-1', village: 'dong-cam', name: 'AP 1', kind: 'wifi-ap' }],
+      broker: { maxPayloadBytes: 1024 },
+    });
+    t.hub.ctx.bus.on('test', 'ingest-error', (e) => errors.push(e));
+    client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'flaky-agent', reconnectPeriod: 0 });
+    client.on('close', () => disconnects++);
+  });
+  afterAll(async () => {
+    client?.end(true);
+    await t?.stop();
+  });
+
+  async function send(topic: string, payload: string | Buffer): Promise<IngestError> {
+    const before = errors.length;
+    await client.publishAsync(topic, payload, { qos: 1 });
+    return waitFor(() => errors[before], 3_000, `ingest error for ${topic}`);
+  }
+
+  it.each([
+    ['malformed JSON', 'langso/dong-cam/ap-1/telemetry', '{"clients": 5,', 'json', /^telemetry: invalid JSON: /],
+    ['a string where a number belongs', 'langso/dong-cam/ap-1/telemetry', '{"clients":"many"}', 'schema', /^telemetry\.clients: expected a finite number or boolean, got a string \("many"\)$/],
+    ['no metric at all', 'langso/dong-cam/ap-1/telemetry', '{"ts":1764054000000}', 'schema', /expected at least one metric/],
+    ['a timestamp in seconds', 'langso/dong-cam/ap-1/telemetry', '{"ts":1764054000,"clients":1}', 'schema', /^telemetry\.ts: .*seconds are not accepted/],
+    ['an unknown status word', 'langso/dong-cam/ap-1/status', '{"state":"sleepy"}', 'schema', /^status\.state: /],
+    ['an extra status field', 'langso/dong-cam/ap-1/status', '{"state":"online","colour":"red"}', 'schema', /^status: unknown field\(s\) colour/],
+    ['a plain word that is not a state', 'langso/dong-cam/ap-1/status', 'up', 'json', /^status: invalid JSON \(or the plain word online\/offline\)/],
+    ['an event without type', 'langso/dong-cam/ap-1/event', '{"message":"x"}', 'schema', /^event\.type: /],
+    ['an unknown channel', 'langso/dong-cam/ap-1/config', '{}', 'topic', /unknown channel "config"/],
+    ['too many topic levels', 'langso/dong-cam/ap-1/status/x', 'online', 'topic', /got 5 levels/],
+    ['an uppercase device id', 'langso/dong-cam/AP-1/status', 'online', 'topic', /device "AP-1" is not a lowercase slug/],
+  ])('%s is dropped with a specific reason', async (_what, topic, payload, code, reason) => {
+    const before = t.hub.ctx.counters.get(`ingest.dropped.${code}`);
+    const err = await send(topic, payload);
+    expect(err.topic).toBe(topic);
+    expect(err.clientId).toBe('flaky-agent');
+    expect(err.reason).toMatch(reason);
+    expect(t.hub.ctx.counters.get(`ingest.dropped.${code}`)).toBe(before + 1);
+  });
+
+  it('an oversized payload is dropped and counted', async () => {
+    const err = await send('langso/dong-cam/ap-1/telemetry', JSON.stringify({ clients: 1, pad: 'x'.repeat(5000) }));
+    expect(err.reason).toBe('payload too large: 5022 bytes > broker.maxPayloadBytes 1024');
+  });
+
+  it('after all that the client is still connected and a good message still works', async () => {
+    expect(client.connected).toBe(true);
+    expect(disconnects).toBe(0);
+    await client.publishAsync('langso/dong-cam/ap-1/telemetry', '{"clients":12}', { qos: 1 });
+    await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.telemetry?.fields.clients === 12, 3_000, 'good reading');
+    const health = (await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
+    expect(health.counters['ingest.dropped']).toBe(errors.length);
+    expect(health.counters['ingest.accepted']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('clears of a retained status (empty payload) are housekeeping, not errors', async () => {
+    const before = errors.length;
+    await client.publishAsync('langso/dong-cam/ap-1/status', '', { qos: 1, retain: true });
+    await client.publishAsync('langso/dong-cam/ap-1/telemetry', '{"clients":13}', { qos: 1 });
+    await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.telemetry?.fields.clients === 13, 3_000);
+    expect(errors.length).toBe(before);
+  });
+
+  it('a device that is not in the configuration is listed as unregistered', async () => {
+    await client.publishAsync('langso/dong-cam/cam-moi/status', 'online', { qos: 1 });
+    const list = await waitFor(async () => {
+      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+      return body.devices.find((d) => d.id === 'cam-moi') ? body : null;
+    }, 3_000, 'unregistered device');
+    expect(list.devices.find((d) => d.id === 'cam-moi')).toMatchObject({ registered: false, state: 'online', village: 'dong-cam' });
+    expect(list.devices.find((d) => d.id === 'ap-1')?.registered).toBe(true);
+  });
+
+  it('traffic outside the prefix is not judged', async () => {
+    const before = errors.length;
+    await client.publishAsync('homeassistant/sensor/x/config', 'not json', { qos: 1 });
+    await client.publishAsync('langso/dong-cam/ap-1/telemetry', '{"clients":14}', { qos: 1 });
+    await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.telemetry?.fields.clients === 14, 3_000);
+    expect(errors.length).toBe(before);
+  });
+});
