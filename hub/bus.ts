@@ -1,5 +1,5 @@
 import type { Logger } from './log.js';
-import type { DeviceEvent, DeviceRef, IngestError, Reading, StatusReport, Transition } from './domain.js';
+import type { Alert, AlertChange, DeviceEvent, DeviceRef, IngestError, Reading, StatusReport, Transition, UplinkState } from './domain.js';
 
 /** Every event that crosses module boundaries inside the hub (DESIGN.md §1). */
 export interface BusEvents {
@@ -12,6 +12,12 @@ export interface BusEvents {
   /** A device not in config published a valid message for the first time. */
   unregistered: DeviceRef & { ts: number; topic: string };
   'ingest-error': IngestError;
+  /** A device started or stopped flapping (too many transitions in the window). */
+  flapping: DeviceRef & { ts: number; flapping: boolean; changes: number };
+  /** The village's internet link changed state. */
+  uplink: UplinkState;
+  /** An alert fired, was acknowledged, escalated or resolved. */
+  alert: { change: AlertChange; alert: Alert; ts: number };
 }
 
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;

@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { DeviceRegistry } from './registry.js';
 import type { MetricWriter } from './store/writer.js';
 import type { MetricStore } from './store/types.js';
+import type { StateDb } from './state/db.js';
 
 /** What every hub module gets from the composition root (hub/main.ts). Nothing here is a module-level singleton. */
 export interface HubContext {
@@ -19,6 +20,8 @@ export interface HubContext {
   /** Metric storage for queries; writes go through `writer`. */
   readonly store: MetricStore;
   readonly writer: MetricWriter;
+  /** Relational state in SQLite (alerts, outbox, maintenance, meetings, last device states). */
+  readonly state: StateDb;
   readonly version: string;
   readonly startedAt: number;
 }

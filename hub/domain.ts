@@ -36,6 +36,10 @@ export interface Transition extends DeviceRef {
   from: AvailabilityState;
   to: AvailabilityState;
   reason?: string;
+  /** For `unreachable`: the offline ancestor that took this device down (the root cause). */
+  cause?: string;
+  /** True when this transition was decided while the device is flapping (do not notify each one). */
+  flapping?: boolean;
 }
 
 export interface IngestError {
@@ -47,4 +51,42 @@ export interface IngestError {
 
 export function deviceKey(ref: DeviceRef): string {
   return `${ref.village}/${ref.device}`;
+}
+
+/** What an alert is about (DESIGN.md §6). */
+export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'uplink-down', 'meeting-not-ready'] as const;
+export type AlertCondition = (typeof alertConditions)[number];
+export const severities = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof severities)[number];
+export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
+
+export interface Alert {
+  id: number;
+  /** Identity of the open alert: one open alert per key (`offline:dong-cam/cam-1`, `threshold:ap-crowded:dong-cam/ap-1`). */
+  key: string;
+  village: string;
+  /** null for village-wide alerts (uplink, meeting). */
+  device: string | null;
+  condition: AlertCondition;
+  severity: Severity;
+  status: AlertStatus;
+  startedAt: number;
+  ackedAt: number | null;
+  ackedBy: string | null;
+  ackNote: string | null;
+  resolvedAt: number | null;
+  /** When it was escalated to the next level (not acknowledged in time), if it was. */
+  escalatedAt: number | null;
+  /** Facts for the message: reason, root cause device, metric and value, meeting title… */
+  detail: Record<string, string | number | boolean | null>;
+}
+
+export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
+
+/** The internet link of a village (WAN), probed by the hub. */
+export interface UplinkState {
+  village: string;
+  state: 'up' | 'down' | 'unknown';
+  ts: number;
+  reason?: string;
 }

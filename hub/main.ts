@@ -16,6 +16,8 @@ import { DeviceRegistry } from './registry.js';
 import { createMetricStore } from './store/index.js';
 import { Recorder } from './store/recorder.js';
 import { MetricWriter } from './store/writer.js';
+import { Pollers } from './pollers.js';
+import { openStateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
 
@@ -79,6 +81,7 @@ export function createHub(opts: HubOptions): Hub {
   const counters = new Counters();
   const store = createMetricStore(config.store, dataDir, log);
   const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log, counters);
+  const state = openStateDb(path.join(dataDir, 'state.db'));
   const ctx: HubContext = {
     config,
     log,
@@ -88,6 +91,7 @@ export function createHub(opts: HubOptions): Hub {
     devices: new DeviceRegistry(config),
     store,
     writer,
+    state,
     version: readVersion(root),
     startedAt: clock.now(),
   };
@@ -98,6 +102,7 @@ export function createHub(opts: HubOptions): Hub {
   const availability = new Availability(ctx);
   const recorder = new Recorder(ctx);
   const live = new LiveTelemetry(ctx);
+  const pollers = new Pollers(ctx, broker);
   let sim: FleetSimulator | null = null;
 
   const modules: Module[] = [
@@ -124,6 +129,7 @@ export function createHub(opts: HubOptions): Hub {
       stop: () => publishHubStatus(ctx, broker, 'offline'),
     },
     { name: 'web', critical: true, start: () => web.start(), stop: () => web.stop() },
+    { name: 'pollers', critical: false, start: () => pollers.start(), stop: () => pollers.stop() },
     {
       name: 'simulator',
       critical: false,
@@ -157,6 +163,8 @@ export function createHub(opts: HubOptions): Hub {
         } catch (err) {
           if (m.critical) {
             log.error({ module: m.name, err: (err as Error).message }, 'module failed to start; stopping');
+            // The failed module may hold half of what it opened (aedes before its port failed): stop it too.
+            started.push(m);
             await hub.stop();
             throw err;
           }
@@ -176,6 +184,7 @@ export function createHub(opts: HubOptions): Hub {
           log.error({ module: m.name, err: (err as Error).message }, 'module failed to stop cleanly');
         }
       }
+      if (state.open) state.close();
     },
   };
   return hub;

@@ -30,6 +30,7 @@ export const telemetryPayloadSchema = z
     let ts: number | undefined;
     const fields: Record<string, number | boolean> = {};
     let count = 0;
+    let bad = 0;
     for (const [key, value] of Object.entries(obj)) {
       if (key === 'ts') {
         const parsed = tsSchema.safeParse(value);
@@ -39,6 +40,7 @@ export const telemetryPayloadSchema = z
         continue;
       }
       if (!METRIC.test(key)) {
+        bad++;
         ctx.addIssue({ code: 'custom', path: [key], message: 'metric names must start with a letter and use A-Z, a-z, 0-9, _ (max 64)' });
         continue;
       }
@@ -46,10 +48,12 @@ export const telemetryPayloadSchema = z
         fields[key] = value;
         count++;
       } else {
+        bad++;
         ctx.addIssue({ code: 'custom', path: [key], message: `expected a finite number or boolean, got ${describe(value)}` });
       }
     }
-    if (count === 0) ctx.addIssue({ code: 'custom', path: [], message: 'expected at least one metric (number or boolean field)' });
+    // "No metric" only when nothing was wrong otherwise: a single bad field must be the one reported.
+    if (count === 0 && bad === 0) ctx.addIssue({ code: 'custom', path: [], message: 'expected at least one metric (number or boolean field)' });
     if (count > MAX_METRICS) ctx.addIssue({ code: 'custom', path: [], message: `too many metrics: ${count} > ${MAX_METRICS}` });
     return { ts, fields };
   });

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config } from './schema.js';
+import { driverFor } from '../../devices/index.js';
+import { configSchema, referenceProblems, type Config } from './schema.js';
 
 /** A configuration that cannot be used; `problems` lists each with its path, for people, not stack traces. */
 export class ConfigError extends Error {
@@ -102,8 +103,28 @@ export function parseConfig(text: string, source: string, env: Env = {}): Config
   const { merged, problems } = applyEnv(raw as Record<string, unknown>, env);
   const result = configSchema.safeParse(merged);
   if (!result.success) problems.push(...formatIssues(result.error));
+  problems.push(...referenceProblems(merged));
+  if (result.success) problems.push(...pollProblems(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return result.data;
+}
+
+/** Each `poll:` block is checked by its kind's driver, so errors name the device and the field. */
+export function pollProblems(config: Config): string[] {
+  const problems: string[] = [];
+  config.devices.forEach((d, i) => {
+    if (d.poll === undefined) return;
+    const driver = driverFor(d.kind);
+    if (!driver) {
+      problems.push(`devices[${i}].poll: the hub cannot poll kind "${d.kind}" (device "${d.id}"); remove "poll" and let the device publish over MQTT`);
+      return;
+    }
+    const r = driver.configSchema.safeParse(d.poll);
+    if (!r.success) {
+      for (const line of formatIssues(r.error)) problems.push(`devices[${i}].poll.${line} (device "${d.id}")`);
+    }
+  });
+  return problems;
 }
 
 /** Resolves the config path (argument, then LANGSO_CONFIG) and loads it. */

@@ -5,9 +5,10 @@ export const slug = z
   .string()
   .regex(/^[a-z0-9-]{1,64}$/, 'expected a lowercase slug: a-z, 0-9 and "-", 1 to 64 characters');
 
-/** Device kinds the hub knows. Drivers for pollers register under the same names (devices/index.ts). */
-export const deviceKinds = ['onvif-camera', 'wifi-ap', 'meeting-room', 'pc', 'router', 'switch', 'generic'] as const;
-export type DeviceKind = (typeof deviceKinds)[number];
+import { deviceKinds, type DeviceKind } from './kinds.js';
+import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, uplinkSchema } from './alerts.js';
+
+export { deviceKinds, type DeviceKind };
 
 /**
  * Heartbeat timeout per kind, in seconds: a device that sends no valid message for this long is offline.
@@ -41,6 +42,11 @@ export const deviceSchema = z.strictObject({
   parent: slug.optional(),
   timeoutS: z.number().positive().max(86_400).optional(),
   location: z.string().min(1).optional(),
+  /**
+   * Present when the hub polls this device itself (ONVIF, SNMP, ping…); the driver of the device's kind
+   * validates it (devices/index.ts). Absent when the device or an agent on it publishes over MQTT.
+   */
+  poll: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const brokerSchema = z.strictObject({
@@ -96,8 +102,8 @@ export const simSchema = z.strictObject({
   telemetryEveryS: z.number().positive().default(5),
 });
 
-export const configSchema = z
-  .strictObject({
+/** The shape of the file. Cross-references are checked by referenceProblems (parseConfig runs both). */
+export const configSchema = z.strictObject({
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     broker: brokerSchema.default(brokerSchema.parse({})),
@@ -105,61 +111,80 @@ export const configSchema = z
     store: storeSchema.default({ kind: 'sqlite', file: 'metrics.db', writer: writerSchema.parse({}) }),
     villages: z.array(villageSchema).default([]),
     devices: z.array(deviceSchema).default([]),
-    sim: simSchema.default(simSchema.parse({})),
-  })
-  .superRefine((cfg, ctx) => {
-    const villages = new Set<string>();
-    cfg.villages.forEach((v, i) => {
-      if (villages.has(v.id)) ctx.addIssue({ code: 'custom', path: ['villages', i, 'id'], message: `duplicate village id "${v.id}"` });
-      villages.add(v.id);
-    });
-    const keys = new Set<string>();
-    cfg.devices.forEach((d, i) => {
-      if (!villages.has(d.village)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['devices', i, 'village'],
-          message: `unknown village "${d.village}"; expected one of: ${[...villages].join(', ') || '(no villages defined)'}`,
-        });
-      }
-      const key = `${d.village}/${d.id}`;
-      if (keys.has(key)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}" in village "${d.village}"` });
-      keys.add(key);
-    });
-    cfg.devices.forEach((d, i) => {
-      if (d.parent === undefined) return;
-      if (d.parent === d.id) {
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'parent'], message: 'a device cannot be its own parent' });
-      } else if (!keys.has(`${d.village}/${d.parent}`)) {
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'parent'], message: `unknown parent "${d.parent}": expected a device id of village "${d.village}"` });
-      }
-    });
-    // Parent chains must end: a cycle would make dependency resolution loop forever.
-    const parentOf = new Map<string, string | undefined>();
-    for (const d of cfg.devices) {
-      const key = `${d.village}/${d.id}`;
-      // A duplicate id is reported above; the first definition wins for this check.
-      if (!parentOf.has(key)) parentOf.set(key, d.parent && `${d.village}/${d.parent}`);
+  sim: simSchema.default(simSchema.parse({})),
+  alerts: alertsSchema.default(alertsSchema.parse({})),
+  notify: notifySchema.default(notifySchema.parse({})),
+  /** Internet (WAN) probe per village; the same targets serve every village of this hub. */
+  uplink: uplinkSchema.default(uplinkSchema.parse({})),
+  maintenance: z.array(maintenanceSchema).default([]),
+  meetings: z.array(meetingSchema).default([]),
+});
+
+type Loose = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Cross-references (device → village, parent, duplicates, parent cycles), checked on the raw document
+ * so they are reported together with shape errors elsewhere, not only once everything else is right.
+ */
+export function referenceProblems(raw: unknown): string[] {
+  const problems: string[] = [];
+  if (!raw || typeof raw !== 'object') return problems;
+  const doc = raw as Loose;
+  const villagesRaw = Array.isArray(doc.villages) ? (doc.villages as unknown[]) : [];
+  const devicesRaw = Array.isArray(doc.devices) ? (doc.devices as unknown[]) : [];
+  const villages = new Set<string>();
+  villagesRaw.forEach((v, i) => {
+    const id = str((v as Loose | null)?.id);
+    if (id === undefined) return;
+    if (villages.has(id)) problems.push(`villages[${i}].id: duplicate village id "${id}"`);
+    villages.add(id);
+  });
+  const devices = devicesRaw.map((d) => {
+    const o = (d && typeof d === 'object' ? d : {}) as Loose;
+    return { id: str(o.id), village: str(o.village), parent: str(o.parent) };
+  });
+  const keys = new Set<string>();
+  const parentOf = new Map<string, string | undefined>();
+  devices.forEach((d, i) => {
+    if (d.village !== undefined && !villages.has(d.village)) {
+      problems.push(`devices[${i}].village: unknown village "${d.village}"; expected one of: ${[...villages].join(', ') || '(no villages defined)'}`);
     }
-    cfg.devices.forEach((d, i) => {
+    if (d.id === undefined || d.village === undefined) return;
+    const key = `${d.village}/${d.id}`;
+    if (keys.has(key)) problems.push(`devices[${i}].id: duplicate device id "${d.id}" in village "${d.village}"`);
+    keys.add(key);
+    // The first definition of a duplicated id wins for the parent checks.
+    if (!parentOf.has(key)) parentOf.set(key, d.parent === undefined ? undefined : `${d.village}/${d.parent}`);
+  });
+  devices.forEach((d, i) => {
+    if (d.parent === undefined || d.id === undefined || d.village === undefined) return;
+    if (d.parent === d.id) problems.push(`devices[${i}].parent: a device cannot be its own parent`);
+    else if (!keys.has(`${d.village}/${d.parent}`)) {
+      problems.push(`devices[${i}].parent: unknown parent "${d.parent}": expected a device id of village "${d.village}"`);
+    } else {
+      // Parent chains must end: a cycle would make dependency resolution loop forever.
       const seen = new Set<string>();
       let cur: string | undefined = `${d.village}/${d.id}`;
-      while (cur) {
+      while (cur !== undefined) {
         if (seen.has(cur)) {
-          ctx.addIssue({ code: 'custom', path: ['devices', i, 'parent'], message: `parent chain loops back to "${d.id}"` });
-          return;
+          problems.push(`devices[${i}].parent: parent chain loops back to "${d.id}"`);
+          break;
         }
         seen.add(cur);
-        cur = parentOf.get(cur) || undefined;
+        cur = parentOf.get(cur);
       }
-    });
+    }
   });
+  return problems;
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type VillageConfig = z.infer<typeof villageSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type WriterConfig = z.infer<typeof writerSchema>;
+export type SimConfig = z.infer<typeof simSchema>;
 
 export function timeoutFor(device: Pick<DeviceConfig, 'kind' | 'timeoutS'>): number {
   return device.timeoutS ?? defaultTimeoutS[device.kind];

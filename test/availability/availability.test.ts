@@ -1,13 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Availability, REASON_TIMEOUT } from '../../hub/availability/availability.js';
-import { Bus } from '../../hub/bus.js';
-import { systemClock } from '../../hub/clock.js';
-import { parseConfig } from '../../hub/config/load.js';
-import type { HubContext } from '../../hub/context.js';
-import { Counters } from '../../hub/counters.js';
-import type { Transition } from '../../hub/domain.js';
-import { createLogger } from '../../hub/log.js';
-import { DeviceRegistry } from '../../hub/registry.js';
+import { REASON_TIMEOUT } from '../../hub/availability/availability.js';
+import { setup as harness } from './harness.js';
 
 const yaml = `
 villages: [{ id: dong-cam, name: Đông Căm }]
@@ -17,26 +10,17 @@ devices:
 `;
 
 function setup() {
-  const config = parseConfig(yaml, 'test');
-  const log = createLogger('silent');
-  const bus = new Bus(log);
-  const devices = new DeviceRegistry(config);
-  // Availability uses only these members of the context.
-  const ctx = { config, log, bus, clock: systemClock, counters: new Counters(), devices } as unknown as HubContext;
-  const availability = new Availability(ctx);
-  const transitions: Transition[] = [];
-  bus.on('test', 'transition', (t) => transitions.push(t));
-  availability.start();
+  const h = harness(yaml);
   const cam = { village: 'dong-cam', device: 'cam' };
-  const seen = (ref = cam) => bus.emit('seen', { ...ref, ts: Date.now() });
-  const status = (state: 'online' | 'offline', reason?: string, ref = cam) => {
-    bus.emit('status', { ...ref, ts: Date.now(), state, ...(reason ? { reason } : {}) });
-    seen(ref);
+  return {
+    ...h,
+    cam,
+    seen: () => h.seen('cam'),
+    status: (state: 'online' | 'offline', reason?: string) => h.status('cam', state, reason),
   };
-  return { bus, devices, availability, transitions, seen, status, cam };
 }
 
-describe('availability (first cut)', () => {
+describe('availability: status, Last Will, heartbeat timeout', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date('2026-11-25T07:00:00Z'));

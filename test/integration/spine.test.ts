@@ -101,8 +101,13 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
     await ap.publishAsync('langso/dong-cam/ap-san-the-thao/telemetry', JSON.stringify({ clients: 7, rxBps: 1200 }), { qos: 1 });
     await waitFor(() => states.find((s) => s.device === 'ap-san-the-thao' && s.state === 'online'), 5_000, 'AP online');
     const silentSince = Date.now();
+    const mark = states.length;
     // Connected but silent (a hung agent): only the heartbeat timeout can catch it.
-    const offline = await waitFor(() => states.find((s) => s.device === 'ap-san-the-thao' && s.state === 'offline'), 5_000, 'timeout offline');
+    const offline = await waitFor(
+      () => states.slice(mark).find((s) => s.device === 'ap-san-the-thao' && s.state === 'offline'),
+      5_000,
+      'timeout offline',
+    );
     expect(offline.reason).toBe('timeout');
     expect(offline.ts - silentSince).toBeGreaterThanOrEqual(1_400);
     expect(ap.connected).toBe(true);

@@ -1,0 +1,122 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorText, fetchSeries, isAbort } from '../api';
+import { Chart, seriesConfig, type SeriesData, type XY } from '../charts';
+import { useStore } from '../context';
+import { t, useLang } from '../i18n';
+
+export const RANGES = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+export type RangeKey = keyof typeof RANGES;
+const POINTS = 300;
+
+interface Props {
+  village: string;
+  device: string;
+  metric: string;
+  range: RangeKey;
+  /** Changes after every list reload (reconnect): refetch what the socket may have missed. */
+  epoch: number;
+}
+
+type Status = { kind: 'loading' } | { kind: 'ready'; empty: boolean } | { kind: 'error'; message: string };
+
+interface Live {
+  chart: Chart<'line', XY[]>;
+  data: SeriesData;
+  loaded: boolean;
+}
+
+export function SeriesChart({ village, device, metric, range, epoch }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const live = useRef<Live | null>(null);
+  const store = useStore();
+  const lang = useLang();
+  const [status, setStatus] = useState<Status>({ kind: 'loading' });
+
+  // One chart per metric, range and language; reconnects refill it in place (second effect).
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el) return;
+    const span = RANGES[range];
+    const bucket = span / POINTS;
+    const now = Date.now();
+    const data: SeriesData = { mean: [], min: [], max: [] };
+    const chart = new Chart(el, seriesConfig(data, { mean: t('detail.mean'), band: t('detail.band') }, { from: now - span, to: now }));
+    const state: Live = { chart, data, loaded: false };
+    live.current = state;
+    setStatus({ kind: 'loading' });
+
+    const off = store.onReading(village, device, (r) => {
+      const raw = r.fields[metric];
+      if (!state.loaded || raw === undefined) return;
+      const y = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
+      const last = data.mean[data.mean.length - 1];
+      if (last && r.ts <= last.x) return;
+      // Live points are raw readings; on long ranges they would crowd the bucketed history, so only
+      // append once a bucket's width has passed since the last point.
+      if (last && range !== '1h' && r.ts - last.x < bucket) return;
+      data.mean.push({ x: r.ts, y });
+      data.min.push({ x: r.ts, y });
+      data.max.push({ x: r.ts, y });
+      const end = Math.max(Date.now(), r.ts);
+      const x = chart.options.scales?.x;
+      if (x) {
+        x.min = end - span;
+        x.max = end;
+      }
+      for (const arr of [data.mean, data.min, data.max]) {
+        while (arr.length > POINTS * 2 || (arr[0] && arr[0].x < end - span)) arr.shift();
+      }
+      chart.update('none');
+      setStatus((s) => (s.kind === 'ready' && s.empty ? { kind: 'ready', empty: false } : s));
+    });
+
+    return () => {
+      off();
+      chart.destroy();
+      live.current = null;
+    };
+  }, [store, village, device, metric, range, lang]);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    const span = RANGES[range];
+    const to = Date.now();
+    const from = to - span;
+    fetchSeries({ village, device, metric, from, to, points: POINTS }, abort.signal)
+      .then((res) => {
+        const cur = live.current;
+        if (!cur || abort.signal.aborted) return;
+        const { data, chart } = cur;
+        data.mean.splice(0, data.mean.length, ...res.points.map((p) => ({ x: p.ts, y: p.mean })));
+        data.min.splice(0, data.min.length, ...res.points.map((p) => ({ x: p.ts, y: p.min })));
+        data.max.splice(0, data.max.length, ...res.points.map((p) => ({ x: p.ts, y: p.max })));
+        const x = chart.options.scales?.x;
+        if (x) {
+          x.min = from;
+          x.max = to;
+        }
+        cur.loaded = true;
+        chart.update('none');
+        setStatus({ kind: 'ready', empty: res.points.length === 0 });
+      })
+      .catch((err: unknown) => {
+        if (isAbort(err)) return;
+        setStatus({ kind: 'error', message: t('error.series', { message: errorText(err) }) });
+      });
+    return () => abort.abort();
+  }, [village, device, metric, range, epoch, lang]);
+
+  const rangeLabel = t(`detail.range.${range}`);
+  return (
+    <div class="series">
+      <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric, range: rangeLabel })}>
+        <canvas ref={canvas} />
+      </div>
+      <p class="series-status" role="status">
+        {status.kind === 'loading' && t('detail.loading')}
+        {status.kind === 'ready' && status.empty && t('detail.noSeries')}
+        {status.kind === 'error' && <span class="error-text">{status.message}</span>}
+      </p>
+    </div>
+  );
+}

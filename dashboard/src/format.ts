@@ -1,0 +1,101 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { AvailabilityState, DeviceView } from '../../hub/web/events';
+import { hasKey, locale, t } from './i18n';
+
+export const STATES: AvailabilityState[] = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'];
+
+export function stateLabel(state: AvailabilityState): string {
+  return t(`state.${state}`);
+}
+
+export function kindLabel(kind: string): string {
+  const key = `kind.${kind}`;
+  return hasKey(key) ? t(key) : kind;
+}
+
+/** Known reason codes read as a phrase; anything else (a device's own words) is shown as sent. */
+export function reasonLabel(reason: string): string {
+  const key = `reason.${reason}`;
+  return hasKey(key) ? t(key) : reason;
+}
+
+export function relativeTime(ts: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ts) / 1000));
+  if (s < 15) return t('time.justNow');
+  // Whole tens: the text refreshes every 15 s, so finer digits would only look precise.
+  if (s < 60) return t('time.secondsAgo', { n: Math.floor(s / 10) * 10 });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t('time.minutesAgo', { n: m });
+  const h = Math.floor(m / 60);
+  if (h < 48) return t('time.hoursAgo', { n: h });
+  return t('time.daysAgo', { n: Math.floor(h / 24) });
+}
+
+export function dateTime(ts: number): string {
+  return new Date(ts).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium' });
+}
+
+/** Axis label: time of day for short ranges, day + time for longer ones. */
+export function axisTime(ts: number, spanMs: number): string {
+  const d = new Date(ts);
+  if (spanMs <= 36 * 3600_000) return d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+  if (d.getHours() === 0 && d.getMinutes() === 0) return d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit' });
+  return d.toLocaleString(locale(), { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatValue(v: number | boolean): string {
+  if (typeof v === 'boolean') return v ? t('detail.yes') : t('detail.no');
+  const abs = Math.abs(v);
+  const digits = abs >= 100 || Number.isInteger(v) ? 0 : abs >= 10 ? 1 : 2;
+  return v.toLocaleString(locale(), { maximumFractionDigits: digits });
+}
+
+/** The metric a tile's sparkline shows: a preferred one per kind, else the first numeric field. */
+const preferredMetric: Record<string, string> = {
+  'wifi-ap': 'clients',
+  'onvif-camera': 'rttMs',
+  pc: 'cpuLoad',
+  'meeting-room': 'rttMs',
+};
+
+export function mainMetric(d: DeviceView): string | null {
+  const fields = d.telemetry?.fields;
+  if (!fields) return null;
+  const preferred = preferredMetric[d.kind];
+  if (preferred && typeof fields[preferred] === 'number') return preferred;
+  for (const [name, v] of Object.entries(fields)) if (typeof v === 'number') return name;
+  return null;
+}
+
+/** Fields offered in the detail chart: numbers first, then booleans (stored as 0/1). */
+export function chartableFields(d: DeviceView): string[] {
+  const fields = Object.entries(d.telemetry?.fields ?? {});
+  return [
+    ...fields.filter(([, v]) => typeof v === 'number').map(([k]) => k),
+    ...fields.filter(([, v]) => typeof v === 'boolean').map(([k]) => k),
+  ];
+}
+
+// One shared clock for every "n minutes ago": a single timer, no server traffic.
+const TICK_MS = 15_000;
+const tickListeners = new Set<(now: number) => void>();
+let tickTimer: ReturnType<typeof setInterval> | null = null;
+
+export function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    tickListeners.add(setNow);
+    if (!tickTimer) tickTimer = setInterval(() => {
+      const n = Date.now();
+      for (const fn of tickListeners) fn(n);
+    }, TICK_MS);
+    return () => {
+      tickListeners.delete(setNow);
+      if (tickListeners.size === 0 && tickTimer) {
+        clearInterval(tickTimer);
+        tickTimer = null;
+      }
+    };
+  }, []);
+  return now;
+}

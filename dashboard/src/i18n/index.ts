@@ -1,0 +1,68 @@
+import { useEffect, useState } from 'preact/hooks';
+import { en } from './en';
+import { vi, type MessageKey } from './vi';
+
+export type { MessageKey };
+export type Lang = 'vi' | 'en';
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };
+const STORAGE_KEY = 'langso.lang';
+/** BCP 47 tags for Intl formatting. */
+export const localeOf: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB' };
+
+function storedLang(): Lang {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    if (v === 'vi' || v === 'en') return v;
+  } catch {
+    // Private mode or disabled storage: fall back to the default.
+  }
+  return 'vi';
+}
+
+let current: Lang = storedLang();
+const listeners = new Set<(lang: Lang) => void>();
+
+export function getLang(): Lang {
+  return current;
+}
+
+export function locale(): string {
+  return localeOf[current];
+}
+
+export function setLang(lang: Lang): void {
+  if (lang === current) return;
+  current = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Not persisted; the switch still applies to this page.
+  }
+  document.documentElement.lang = lang;
+  for (const fn of listeners) fn(lang);
+}
+
+/** Translates a key, replacing `{name}` placeholders from params. Unknown placeholders stay visible. */
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  const text = dictionaries[current][key] ?? vi[key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+/** Keys for kinds and states come from the server; unknown ones fall back to a readable label. */
+export function hasKey(key: string): key is MessageKey {
+  return key in vi;
+}
+
+/** Re-renders the calling component when the language changes. */
+export function useLang(): Lang {
+  const [lang, set] = useState(current);
+  useEffect(() => {
+    listeners.add(set);
+    return () => {
+      listeners.delete(set);
+    };
+  }, []);
+  return lang;
+}

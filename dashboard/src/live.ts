@@ -1,0 +1,234 @@
+import { io, type Socket } from 'socket.io-client';
+import { useEffect, useState } from 'preact/hooks';
+import type {
+  ClientToServerEvents,
+  DeviceView,
+  ReadingPush,
+  ServerToClientEvents,
+  StateChange,
+  VillageView,
+} from '../../hub/web/events';
+import { errorText, fetchDevices, isAbort } from './api';
+import { t } from './i18n';
+
+/**
+ * connecting: before the first socket connection; live: connected; lost: disconnected, retrying;
+ * restored: reconnected a moment ago (shown briefly, then back to live).
+ */
+export type ConnState = 'connecting' | 'live' | 'lost' | 'restored';
+
+export interface LiveSnapshot {
+  conn: ConnState;
+  /** True until the first list load finishes (successfully or not). */
+  loading: boolean;
+  /** The last list load failed with this message; the previous list, if any, stays shown. */
+  error: string | null;
+  villages: VillageView[];
+  devices: DeviceView[];
+  /** Increments on every successful list load, so views can refetch what they may have missed. */
+  epoch: number;
+  hubVersion: string | null;
+}
+
+type Push = { kind: 'state'; change: StateChange } | { kind: 'reading'; reading: ReadingPush } | { kind: 'added'; device: DeviceView };
+
+export const deviceKey = (village: string, device: string): string => `${village}/${device}`;
+
+const RESTORED_MS = 4000;
+const NOTIFY_MS = 100;
+/** Without a socket after this long, load the list by REST anyway so the page is not empty. */
+const FALLBACK_LOAD_MS = 5000;
+
+/** Applies a state change unless the list already holds a newer state. */
+function applyState(d: DeviceView, c: StateChange): DeviceView {
+  if (d.since !== null && c.ts < d.since) return d;
+  const next: DeviceView = { ...d, state: c.state, since: c.ts };
+  if (c.reason !== undefined) next.reason = c.reason;
+  else delete next.reason;
+  // Only a message from the device brings it online, so that is also a sighting.
+  if (c.state === 'online') next.lastSeen = Math.max(d.lastSeen ?? 0, c.ts);
+  return next;
+}
+
+function applyReading(d: DeviceView, r: ReadingPush): DeviceView {
+  const lastSeen = Math.max(d.lastSeen ?? 0, r.ts);
+  if (d.telemetry && r.ts < d.telemetry.ts) return { ...d, lastSeen };
+  // Fields absent from this message keep their last value, as the latest-values table expects.
+  const fields = { ...(d.telemetry?.fields ?? {}), ...r.fields };
+  return { ...d, lastSeen, telemetry: { ts: r.ts, fields } };
+}
+
+export class LiveStore {
+  private snapshot: LiveSnapshot = {
+    conn: 'connecting',
+    loading: true,
+    error: null,
+    villages: [],
+    devices: [],
+    epoch: 0,
+    hubVersion: null,
+  };
+  private devices = new Map<string, DeviceView>();
+  private listeners = new Set<(s: LiveSnapshot) => void>();
+  private readingListeners = new Map<string, Set<(r: ReadingPush) => void>>();
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  /** Pushes received while a list load is in flight, replayed onto its result. */
+  private pending: Push[] | null = null;
+  private loadAbort: AbortController | null = null;
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
+  private restoredTimer: ReturnType<typeof setTimeout> | null = null;
+  private fallbackTimer: ReturnType<typeof setTimeout> | null = null;
+  private everConnected = false;
+
+  get current(): LiveSnapshot {
+    return this.snapshot;
+  }
+
+  subscribe(fn: (s: LiveSnapshot) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Live readings of one device, for charts that append points. */
+  onReading(village: string, device: string, fn: (r: ReadingPush) => void): () => void {
+    const key = deviceKey(village, device);
+    let set = this.readingListeners.get(key);
+    if (!set) this.readingListeners.set(key, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.readingListeners.delete(key);
+    };
+  }
+
+  start(): void {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io' });
+    this.socket = socket;
+    socket.on('connect', () => {
+      const wasLost = this.everConnected;
+      this.everConnected = true;
+      this.clearFallback();
+      this.setConn(wasLost ? 'restored' : 'live');
+      if (wasLost) {
+        if (this.restoredTimer) clearTimeout(this.restoredTimer);
+        this.restoredTimer = setTimeout(() => this.setConn('live'), RESTORED_MS);
+      }
+      // On the first connection and every reconnection: the server pushes changes only, so any
+      // change during the gap is only in the list.
+      void this.load();
+    });
+    socket.on('disconnect', (reason) => {
+      this.setConn('lost');
+      // After a server-side disconnect socket.io does not retry by itself.
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+    });
+    socket.on('connect_error', () => {
+      if (this.snapshot.conn !== 'connecting') this.setConn('lost');
+    });
+    socket.on('hello', (info) => this.update({ hubVersion: info.version }));
+    socket.on('device:state', (change) => this.push({ kind: 'state', change }));
+    socket.on('device:reading', (reading) => this.push({ kind: 'reading', reading }));
+    socket.on('device:added', (device) => this.push({ kind: 'added', device }));
+    this.fallbackTimer = setTimeout(() => {
+      this.fallbackTimer = null;
+      if (this.everConnected) return;
+      this.setConn('lost');
+      void this.load();
+    }, FALLBACK_LOAD_MS);
+  }
+
+  stop(): void {
+    this.socket?.close();
+    this.socket = null;
+    this.loadAbort?.abort();
+    this.clearFallback();
+    for (const timer of [this.notifyTimer, this.restoredTimer]) if (timer) clearTimeout(timer);
+  }
+
+  /** Loads the full list by REST; also the retry button's action. */
+  async load(): Promise<void> {
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    this.pending = [];
+    try {
+      const res = await fetchDevices(abort.signal);
+      const map = new Map<string, DeviceView>();
+      for (const d of res.devices) map.set(deviceKey(d.village, d.id), d);
+      this.devices = map;
+      for (const p of this.pending ?? []) this.applyPush(p, false);
+      this.pending = null;
+      this.update({
+        villages: res.villages,
+        devices: [...map.values()],
+        loading: false,
+        error: null,
+        epoch: this.snapshot.epoch + 1,
+      });
+    } catch (err) {
+      if (isAbort(err)) return;
+      this.pending = null;
+      this.update({ loading: false, error: t('error.load', { message: errorText(err) }) });
+    } finally {
+      if (this.loadAbort === abort) this.loadAbort = null;
+    }
+  }
+
+  private push(p: Push): void {
+    if (this.pending) this.pending.push(p);
+    this.applyPush(p, true);
+  }
+
+  private applyPush(p: Push, live: boolean): void {
+    if (p.kind === 'added') {
+      const key = deviceKey(p.device.village, p.device.id);
+      if (!this.devices.has(key)) this.devices.set(key, p.device);
+    } else if (p.kind === 'state') {
+      const key = deviceKey(p.change.village, p.change.device);
+      const d = this.devices.get(key);
+      if (d) this.devices.set(key, applyState(d, p.change));
+    } else {
+      const key = deviceKey(p.reading.village, p.reading.device);
+      const d = this.devices.get(key);
+      if (d) this.devices.set(key, applyReading(d, p.reading));
+      if (live) for (const fn of this.readingListeners.get(key) ?? []) fn(p.reading);
+    }
+    if (live) this.scheduleDevices();
+  }
+
+  /** Coalesces bursts of pushes into one re-render. */
+  private scheduleDevices(): void {
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      this.update({ devices: [...this.devices.values()] });
+    }, NOTIFY_MS);
+  }
+
+  private setConn(conn: ConnState): void {
+    if (conn !== 'restored' && this.restoredTimer) {
+      clearTimeout(this.restoredTimer);
+      this.restoredTimer = null;
+    }
+    if (this.snapshot.conn !== conn) this.update({ conn });
+  }
+
+  private clearFallback(): void {
+    if (this.fallbackTimer) clearTimeout(this.fallbackTimer);
+    this.fallbackTimer = null;
+  }
+
+  private update(patch: Partial<LiveSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const fn of this.listeners) fn(this.snapshot);
+  }
+}
+
+export function useLive(store: LiveStore): LiveSnapshot {
+  const [snap, set] = useState(store.current);
+  useEffect(() => {
+    set(store.current);
+    return store.subscribe(set);
+  }, [store]);
+  return snap;
+}

@@ -1,0 +1,145 @@
+import { systemClock, type Clock } from '../hub/clock.js';
+import type { Check, CheckResult, PollSettings } from './driver.js';
+
+export type RunResult =
+  | ({ ok: true; latencyMs: number; attempts: number; lagMs: number } & CheckResult)
+  | { ok: false; error: string; latencyMs: number; attempts: number; lagMs: number };
+
+export interface RunnerStats {
+  runs: number;
+  failures: number;
+  /** Worst delay between when a check was due and when it started (ms). */
+  worstLagMs: number;
+  lastLatencyMs: number | null;
+  skipped: number;
+}
+
+export interface RunnerOptions {
+  settings: PollSettings;
+  check: Check;
+  onResult: (r: RunResult) => void;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/**
+ * Owns a check's schedule (DESIGN.md §9): fixed-rate interval with a random first offset (so a fleet
+ * does not poll in lockstep), a timeout per attempt via AbortSignal, retries, and latency measurement.
+ * A check that ignores its signal still cannot block: the attempt is abandoned at the timeout.
+ * A run that overruns its interval skips the missed slots instead of piling them up.
+ */
+export class PollRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: AbortController | null = null;
+  private nextDue = 0;
+  private running = false;
+  private stopped = true;
+  /** Set by stop(): no further retries of a run already under way. */
+  private halted = false;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly s: RunnerStats = { runs: 0, failures: 0, worstLagMs: 0, lastLatencyMs: null, skipped: 0 };
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.halted = false;
+    const intervalMs = this.opts.settings.intervalS * 1000;
+    this.nextDue = this.clock.now() + Math.floor(this.random() * Math.min(intervalMs, 10_000));
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.halted = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.inflight?.abort(new Error('stopped'));
+  }
+
+  stats(): RunnerStats {
+    return { ...this.s };
+  }
+
+  /** Runs the check now with retries and timeouts; used by the schedule and by "check now" requests. */
+  async runOnce(dueAt = this.clock.now()): Promise<RunResult> {
+    const { retries, timeoutS } = this.opts.settings;
+    const started = this.clock.now();
+    const lagMs = Math.max(0, started - dueAt);
+    let lastError = 'no attempt made';
+    let attempts = 0;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0 && this.halted) break;
+      attempts++;
+      const t0 = performance.now();
+      try {
+        const result = await this.attempt(timeoutS * 1000);
+        return { ok: true, ...result, latencyMs: Math.round(performance.now() - t0), attempts, lagMs };
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const suffix = retries > 0 ? ` (after ${attempts} attempts)` : '';
+    return { ok: false, error: `${lastError}${suffix}`, latencyMs: Math.round(this.clock.now() - started), attempts, lagMs };
+  }
+
+  private attempt(timeoutMs: number): Promise<CheckResult> {
+    const ac = new AbortController();
+    this.inflight = ac;
+    return new Promise<CheckResult>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        const err = new Error(`timeout after ${timeoutMs / 1000} s`);
+        ac.abort(err);
+        reject(err);
+      }, timeoutMs);
+      this.opts.check(ac.signal).then(
+        (r) => {
+          this.clock.clearTimeout(timer);
+          resolve(r);
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    }).finally(() => {
+      if (this.inflight === ac) this.inflight = null;
+    });
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const wait = Math.max(0, this.nextDue - this.clock.now());
+    this.timer = this.clock.setTimeout(() => void this.tick(), wait);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    if (this.stopped || this.running) return;
+    this.running = true;
+    const due = this.nextDue;
+    try {
+      const r = await this.runOnce(due);
+      this.s.runs++;
+      if (!r.ok) this.s.failures++;
+      this.s.lastLatencyMs = r.latencyMs;
+      this.s.worstLagMs = Math.max(this.s.worstLagMs, r.lagMs);
+      if (!this.stopped) this.opts.onResult(r);
+    } finally {
+      this.running = false;
+    }
+    const intervalMs = this.opts.settings.intervalS * 1000;
+    this.nextDue = due + intervalMs;
+    const now = this.clock.now();
+    if (this.nextDue < now) {
+      const missed = Math.ceil((now - this.nextDue) / intervalMs);
+      this.s.skipped += missed;
+      this.nextDue += missed * intervalMs;
+    }
+    this.schedule();
+  }
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { deviceKinds } from './kinds.js';
+
+/** Ids of rules and channels. */
+const ident = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id: a-z, 0-9 and "-"');
+const slug = z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a lowercase slug: a-z, 0-9 and "-", 1 to 64 characters');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day HH:MM (24 h), e.g. 22:30');
+const severity = z.enum(['info', 'warning', 'critical']);
+const isoDateTime = z.iso.datetime({ offset: true, local: true });
+
+/** A threshold rule on telemetry with a hold time: `clients > 50 for 10 min`. */
+export const thresholdRuleSchema = z.strictObject({
+  id: ident,
+  /** Applies to devices of this kind (and/or the listed devices). */
+  kind: z.enum(deviceKinds).optional(),
+  devices: z.array(slug).optional(),
+  metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a metric name such as clients'),
+  op: z.enum(['>', '>=', '<', '<=', '==', '!=']),
+  value: z.number(),
+  /** Compare the absolute value (clock drift can be negative). */
+  abs: z.boolean().default(false),
+  /** The condition must hold this long before the alert fires; it resolves when it stops holding. */
+  forS: z.number().nonnegative().default(0),
+  severity: severity.default('warning'),
+  /** Shown in the message; Vietnamese. */
+  label: z.string().min(1).optional(),
+});
+export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
+
+/** Rules shipped by default; a config that lists `rules` replaces them. */
+export const defaultRules: ThresholdRule[] = [
+  { id: 'ap-crowded', kind: 'wifi-ap', metric: 'clients', op: '>', value: 50, abs: false, forS: 600, severity: 'warning', label: 'quá nhiều người dùng Wi-Fi' },
+  { id: 'camera-dark', kind: 'onvif-camera', metric: 'imageLuma', op: '<', value: 10, abs: false, forS: 120, severity: 'warning', label: 'hình ảnh camera tối đen (bị che hoặc hỏng)' },
+  { id: 'camera-frozen', kind: 'onvif-camera', metric: 'frozen', op: '==', value: 1, abs: false, forS: 60, severity: 'warning', label: 'hình ảnh camera bị đứng' },
+  { id: 'camera-clock', kind: 'onvif-camera', metric: 'clockDriftS', op: '>', value: 120, abs: true, forS: 0, severity: 'info', label: 'đồng hồ camera bị lệch' },
+  { id: 'pc-disk-low', kind: 'pc', metric: 'diskFreePct', op: '<', value: 10, abs: false, forS: 300, severity: 'warning', label: 'ổ đĩa máy tính sắp đầy' },
+];
+
+export const flappingSchema = z.strictObject({
+  /** More than this many state changes within windowS → flapping: one alert, no more notifications. */
+  maxChanges: z.number().int().min(2).default(5),
+  windowS: z.number().positive().default(600),
+  /** It stops flapping after this long without a change. */
+  settleS: z.number().positive().default(600),
+});
+
+export const alertsSchema = z.strictObject({
+  flapping: flappingSchema.default(flappingSchema.parse({})),
+  rules: z.array(thresholdRuleSchema).default(defaultRules),
+  /** A firing alert not acknowledged within this long is escalated (notify.escalation). */
+  escalateAfterS: z.number().positive().default(1800),
+  meetingReadiness: z
+    .strictObject({
+      /** Checks start this long before a meeting… */
+      checkFromMin: z.number().positive().default(60),
+      /** …and if the set or the uplink is not ready this long before, an alert goes out. */
+      alertAtMin: z.number().positive().default(30),
+    })
+    .default({ checkFromMin: 60, alertAtMin: 30 }),
+});
+
+export const uplinkTargetSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+  z.strictObject({ type: z.literal('http'), url: z.url({ protocol: /^https?$/ }) }),
+  z.strictObject({ type: z.literal('icmp'), host: z.string().min(1) }),
+]);
+
+export const uplinkSchema = z.strictObject({
+  /** Internet targets probed from the village; the uplink is down when every target fails. Empty = not probed. */
+  targets: z.array(uplinkTargetSchema).default([]),
+  intervalS: z.number().positive().default(10),
+  timeoutS: z.number().positive().default(3),
+  /** Consecutive failed rounds before the uplink is declared down. */
+  failuresToDown: z.number().int().min(1).default(3),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+});
+
+export const channelSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    id: ident,
+    type: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/ }),
+    /** HMAC-SHA256 of the body with this secret goes in the X-Langso-Signature header. */
+    secret: z.string().min(8).optional(),
+  }),
+  z.strictObject({
+    id: ident,
+    type: z.literal('telegram'),
+    token: z.string().min(1),
+    chatId: z.union([z.string().min(1), z.number().int()]),
+    apiBase: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+  }),
+  z.strictObject({
+    id: ident,
+    type: z.literal('email'),
+    smtp: smtpSchema,
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1),
+  }),
+]);
+export type ChannelConfig = z.infer<typeof channelSchema>;
+
+export const routeSchema = z.strictObject({
+  /** Villages this route covers; absent = all. */
+  villages: z.array(slug).optional(),
+  minSeverity: severity.default('warning'),
+  channels: z.array(ident).min(1),
+});
+
+export const notifySchema = z.strictObject({
+  language: z.enum(['vi', 'en']).default('vi'),
+  channels: z.array(channelSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+  /** Where alerts go that nobody acknowledged within alerts.escalateAfterS (commune IT). */
+  escalation: z.strictObject({ channels: z.array(ident).min(1) }).optional(),
+  retry: z
+    .strictObject({
+      initialS: z.number().positive().default(5),
+      maxS: z.number().positive().default(600),
+      /** A message not delivered within this long is given up (and logged). */
+      expireAfterS: z.number().positive().default(172_800),
+    })
+    .default({ initialS: 5, maxS: 600, expireAfterS: 172_800 }),
+});
+
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+export const maintenanceSchema = z.strictObject({
+  village: slug,
+  /** Absent = the whole village. */
+  device: slug.optional(),
+  note: z.string().max(500).optional(),
+  /** One-off: ISO date-times (without offset = the village's time zone). */
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  /** Recurring: daily, or on the listed weekdays, between start and end (end before start crosses midnight). */
+  days: z.array(weekday).optional(),
+  daily: z.boolean().optional(),
+  start: hhmm.optional(),
+  end: hhmm.optional(),
+}).superRefine((m, ctx) => {
+  const oneOff = m.from !== undefined || m.to !== undefined;
+  const recurring = m.daily !== undefined || m.days !== undefined || m.start !== undefined || m.end !== undefined;
+  if (oneOff && recurring) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'either a one-off window (from, to) or a recurring one (daily or days, start, end), not both' });
+  } else if (oneOff) {
+    if (!m.from || !m.to) ctx.addIssue({ code: 'custom', path: [m.from ? 'to' : 'from'], message: 'a one-off window needs both from and to' });
+    else if (Date.parse(m.from) >= Date.parse(m.to)) ctx.addIssue({ code: 'custom', path: ['to'], message: '"to" must be after "from"' });
+  } else if (recurring) {
+    if (!m.start || !m.end) ctx.addIssue({ code: 'custom', path: [m.start ? 'end' : 'start'], message: 'a recurring window needs start and end (HH:MM)' });
+    if (!m.daily && (!m.days || m.days.length === 0)) ctx.addIssue({ code: 'custom', path: ['days'], message: 'set daily: true or list the days (mon … sun)' });
+  } else {
+    ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs from/to (one-off) or daily/days with start/end (recurring)' });
+  }
+});
+export type MaintenanceConfig = z.infer<typeof maintenanceSchema>;
+
+export const meetingSchema = z.strictObject({
+  village: slug,
+  /** ISO date-time; without offset = the village's time zone. */
+  startAt: isoDateTime,
+  title: z.string().min(1).max(200),
+  /** The meeting-room device checked for readiness; absent = every meeting-room device of the village. */
+  device: slug.optional(),
+});
+export type MeetingConfig = z.infer<typeof meetingSchema>;

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { driverFor } from '../devices/index.js';
+import { PolledDevice } from '../devices/polled-device.js';
+import type { MqttBroker } from './broker/broker.js';
+import type { HubContext } from './context.js';
+import type { RunnerStats } from '../devices/runner.js';
+
+/**
+ * Runs the hub's own pollers: every configured device with a `poll:` block is checked by its kind's
+ * driver and its results published to the embedded broker as an MQTT client of its own.
+ */
+export class Pollers {
+  private readonly running: PolledDevice[] = [];
+  private readonly byKey = new Map<string, PolledDevice>();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly broker: MqttBroker,
+  ) {}
+
+  async start(): Promise<void> {
+    const { config, log, clock } = this.ctx;
+    const villages = new Map(config.villages.map((v) => [v.id, v]));
+    const starts: Array<Promise<void>> = [];
+    for (const device of config.devices) {
+      if (!device.poll) continue;
+      const driver = driverFor(device.kind);
+      const village = villages.get(device.village);
+      if (!driver || !village) continue; // refused by config validation already
+      const settings = driver.configSchema.parse(device.poll);
+      const polled = new PolledDevice({
+        driver,
+        settings,
+        village,
+        device,
+        mqttUrl: `mqtt://127.0.0.1:${this.broker.ports.tcp}`,
+        topics: this.broker.topics,
+        log: log.child({ module: 'poller', village: village.id, device: device.id }),
+        dataDir: path.join(path.resolve(config.dataDir), 'devices', village.id, device.id),
+        clock,
+      });
+      this.running.push(polled);
+      this.byKey.set(`${village.id}/${device.id}`, polled);
+      starts.push(polled.start());
+    }
+    await Promise.all(starts);
+    if (this.running.length > 0) log.info({ pollers: this.running.length }, 'pollers started');
+  }
+
+  get(village: string, device: string): PolledDevice | undefined {
+    return this.byKey.get(`${village}/${device}`);
+  }
+
+  stats(): { pollers: number; worstLagMs: number; runs: number; failures: number } {
+    const all = this.running.map((p) => p.stats()).filter((s): s is RunnerStats => s !== null);
+    return {
+      pollers: this.running.length,
+      worstLagMs: Math.max(0, ...all.map((s) => s.worstLagMs)),
+      runs: all.reduce((a, s) => a + s.runs, 0),
+      failures: all.reduce((a, s) => a + s.failures, 0),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.running.map((p) => p.stop()));
+    this.running.length = 0;
+    this.byKey.clear();
+  }
+}

@@ -1,0 +1,16 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { StoreConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { InfluxMetricStore } from './influx.js';
+import { SqliteMetricStore } from './sqlite.js';
+import type { MetricStore } from './types.js';
+
+export type { MetricStore } from './types.js';
+export { MetricWriter } from './writer.js';
+
+/** The metric store for `store.kind` (DESIGN.md §5); nothing is opened yet. */
+export function createMetricStore(config: StoreConfig, dataDir: string, log: Logger): MetricStore {
+  if (config.kind === 'influx') return new InfluxMetricStore(config, log.child({ module: 'store', store: 'influx' }));
+  const file = config.file === ':memory:' || isAbsolute(config.file) ? config.file : resolve(dataDir, config.file);
+  return new SqliteMetricStore(file, log.child({ module: 'store', store: 'sqlite' }));
+}

@@ -1,0 +1,404 @@
+import { InfluxDB, type IPoint } from 'influx';
+import type { StoreConfig } from '../config/schema.js';
+import { availabilityStates, type AvailabilityState } from '../domain.js';
+import type { Logger } from '../log.js';
+import type { AvailabilityPoint, AvailabilityQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
+
+export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
+
+export const RAW_RP = 'raw';
+export const ROLLUP_RP = 'rollup';
+export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const SLUG = /^[a-z0-9-]{1,64}$/;
+const KIND = /^[a-z0-9-]{1,32}$/;
+
+/** InfluxQL identifier: always double-quoted, `"` and `\` escaped. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** InfluxQL string literal (tag values in WHERE): single-quoted, `'` and `\` escaped. */
+export function quoteString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Config durations (`12h`, `30d`, `104w`) in ms. */
+export function durationMs(spec: string): number {
+  const m = /^(\d+)([hdw])$/.exec(spec);
+  if (!m) throw new Error(`invalid duration "${spec}": expected e.g. 12h, 30d or 104w`);
+  const unit = { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
+/** Durations as InfluxDB prints them (`720h0m0s`, `0s` = infinite) in ms. */
+function influxDurationMs(text: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m) return Number.NaN;
+  return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+/**
+ * Continuous queries filling `rollup` (DESIGN.md §5). Telemetry: 5 min mean/min/max of every field
+ * (fields become mean_<m>, min_<m>, max_<m>). Availability: the state at the end of each 5 min
+ * interval that had a transition, so long-range uptime survives the raw retention.
+ */
+export function continuousQueries(database: string): { name: string; select: string }[] {
+  const db = quoteIdent(database);
+  return [
+    {
+      name: 'cq_telemetry_5m',
+      select:
+        `SELECT mean(*), min(*), max(*) INTO ${db}.${ROLLUP_RP}.telemetry ` +
+        `FROM ${db}.${RAW_RP}.telemetry GROUP BY time(5m), *`,
+    },
+    {
+      name: 'cq_availability_5m',
+      select:
+        `SELECT last(state) AS state, last(up) AS up INTO ${db}.${ROLLUP_RP}.availability ` +
+        `FROM ${db}.${RAW_RP}.availability GROUP BY time(5m), *`,
+    },
+  ];
+}
+
+interface RawSeries {
+  name?: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values?: unknown[][];
+}
+interface RawResult {
+  statement_id?: number;
+  series?: RawSeries[];
+  error?: string;
+}
+
+/** An error the writer must not retry (the same batch would fail again). */
+function permanent(message: string): Error {
+  return Object.assign(new Error(message), { permanent: true });
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return err.message || (typeof code === 'string' ? code : err.name);
+  }
+  return String(err);
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+function isState(v: unknown): v is AvailabilityState {
+  return typeof v === 'string' && (availabilityStates as readonly string[]).includes(v);
+}
+
+export class InfluxMetricStore implements MetricStore {
+  readonly name = 'influx' as const;
+  private client: InfluxDB | null = null;
+  private schemaReady = false;
+
+  constructor(
+    private readonly config: InfluxStoreConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** The URL without credentials, for messages. */
+  get url(): string {
+    const u = new URL(this.config.url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  }
+
+  private db(): InfluxDB {
+    if (this.client) return this.client;
+    const u = new URL(this.config.url);
+    const protocol = u.protocol === 'https:' ? 'https' : 'http';
+    // The writer owns retries and backoff: the client must fail fast and never take the host out.
+    const noBackoff = { getDelay: () => 0, next: () => noBackoff, reset: () => noBackoff };
+    this.client = new InfluxDB({
+      host: u.hostname, // IPv6 stays in brackets: the client builds a URL from it
+      port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, // as any URL without a port
+      protocol,
+      path: u.pathname === '/' ? '' : u.pathname.replace(/\/$/, ''),
+      database: this.config.database,
+      username: this.config.username ?? (u.username ? decodeURIComponent(u.username) : undefined),
+      password: this.config.password ?? (u.password ? decodeURIComponent(u.password) : undefined),
+      pool: { maxRetries: 0, requestTimeout: 15_000, backoff: noBackoff },
+    });
+    return this.client;
+  }
+
+  private fail(what: string, err: unknown): Error {
+    return new Error(`InfluxDB at ${this.url}: ${what} failed: ${errorText(err)}`);
+  }
+
+  /** Runs InfluxQL statements (joined by `;`) and returns one result per statement; statement errors throw. */
+  private async run(what: string, statements: string[]): Promise<RawResult[]> {
+    let body: { results?: RawResult[]; error?: string };
+    try {
+      body = (await this.db().queryRaw(statements.join(';\n'), {
+        database: this.config.database,
+        precision: 'ms',
+        method: 'POST',
+      })) as typeof body;
+    } catch (err) {
+      throw this.fail(what, err);
+    }
+    if (body.error) throw this.fail(what, body.error);
+    const results = body.results ?? [];
+    const bad = results.find((r) => r.error);
+    if (bad?.error) throw this.fail(what, bad.error);
+    return results;
+  }
+
+  private async ensureSchema(): Promise<void> {
+    if (this.schemaReady) return;
+    const { database, rawRetention, rollupRetention } = this.config;
+    const db = quoteIdent(database);
+    await this.run('create database', [`CREATE DATABASE ${db}`]);
+    const [rps] = await this.run('show retention policies', [`SHOW RETENTION POLICIES ON ${db}`]);
+    const existing = new Map<string, { duration: number; isDefault: boolean }>();
+    for (const row of rps?.series?.[0]?.values ?? []) {
+      existing.set(String(row[0]), { duration: influxDurationMs(String(row[1])), isDefault: row[4] === true });
+    }
+    const wanted = [
+      { name: RAW_RP, spec: rawRetention, isDefault: true },
+      { name: ROLLUP_RP, spec: rollupRetention, isDefault: false },
+    ];
+    for (const rp of wanted) {
+      const have = existing.get(rp.name);
+      const clause = `ON ${db} DURATION ${rp.spec} REPLICATION 1${rp.isDefault ? ' DEFAULT' : ''}`;
+      if (!have) {
+        await this.run('create retention policy', [`CREATE RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
+      } else if (have.duration !== durationMs(rp.spec) || (rp.isDefault && !have.isDefault)) {
+        this.log.info({ rp: rp.name, duration: rp.spec }, 'influx: changing retention policy');
+        await this.run('alter retention policy', [`ALTER RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
+      }
+    }
+    const [cqs] = await this.run('show continuous queries', ['SHOW CONTINUOUS QUERIES']);
+    const names = new Set<string>();
+    for (const s of cqs?.series ?? []) {
+      if (s.name !== database) continue;
+      for (const row of s.values ?? []) names.add(String(row[0]));
+    }
+    for (const cq of continuousQueries(database)) {
+      if (names.has(cq.name)) continue;
+      await this.run('create continuous query', [
+        `CREATE CONTINUOUS QUERY ${quoteIdent(cq.name)} ON ${db} BEGIN ${cq.select} END`,
+      ]);
+    }
+    this.schemaReady = true;
+  }
+
+  async open(): Promise<void> {
+    await this.ensureSchema();
+    this.log.debug({ url: this.url, database: this.config.database }, 'influx store open');
+  }
+
+  async write(points: readonly MetricPoint[]): Promise<void> {
+    await this.ensureSchema();
+    const rows: IPoint[] = [];
+    let skipped = 0;
+    for (const p of points) {
+      if (!SLUG.test(p.village) || !SLUG.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
+        skipped++;
+        continue;
+      }
+      const tags = { village: p.village, device: p.device, kind: p.kind };
+      const timestamp = String(Math.round(p.ts));
+      if (p.measurement === 'telemetry') {
+        const fields: Record<string, number> = {};
+        let n = 0;
+        for (const [k, v] of Object.entries(p.fields)) {
+          if (METRIC_NAME.test(k) && typeof v === 'number' && Number.isFinite(v)) {
+            fields[k] = v;
+            n++;
+          }
+        }
+        if (n === 0) {
+          skipped++;
+          continue;
+        }
+        rows.push({ measurement: 'telemetry', tags, fields, timestamp });
+      } else {
+        if (!isState(p.state)) {
+          skipped++;
+          continue;
+        }
+        rows.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0 }, timestamp });
+      }
+    }
+    if (skipped > 0) this.log.warn({ skipped }, 'influx: skipped invalid points (bad id, metric name or value)');
+    if (rows.length === 0) return;
+    try {
+      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy: RAW_RP, precision: 'ms' });
+    } catch (err) {
+      const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
+      const text = errorText(err);
+      // Points older than the retention are dropped by InfluxDB; the rest of the batch is stored.
+      if (/partial write/.test(text)) {
+        this.log.warn({ error: text }, 'influx: partial write');
+        return;
+      }
+      if (status === 404) this.schemaReady = false; // database dropped under us: recreate on retry
+      if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404) {
+        throw permanent(`InfluxDB at ${this.url}: write rejected: ${text}`);
+      }
+      throw this.fail('write', err);
+    }
+  }
+
+  private cutoff(): number {
+    const ms = durationMs(this.config.rawRetention);
+    return ms === 0 ? Number.NEGATIVE_INFINITY : Date.now() - ms;
+  }
+
+  private where(q: { village?: string; device?: string; from: number; to: number }): string {
+    const parts: string[] = [];
+    if (q.village !== undefined) parts.push(`"village" = ${quoteString(checkSlug(q.village, 'village'))}`);
+    if (q.device !== undefined) parts.push(`"device" = ${quoteString(checkSlug(q.device, 'device'))}`);
+    parts.push(`time >= ${Math.floor(q.from)}ms AND time < ${Math.ceil(q.to)}ms`);
+    return parts.join(' AND ');
+  }
+
+  async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
+    if (!METRIC_NAME.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
+    const limit = Math.max(1, Math.floor(q.points));
+    if (!(q.to > q.from)) return [];
+    const db = quoteIdent(this.config.database);
+    const where = this.where(q);
+    const rollup = q.from < this.cutoff();
+    const m = quoteIdent(q.metric);
+    const [lo, hi, mid] = rollup
+      ? [quoteIdent(`min_${q.metric}`), quoteIdent(`max_${q.metric}`), quoteIdent(`mean_${q.metric}`)]
+      : [m, m, m];
+    const from = `${db}.${rollup ? ROLLUP_RP : RAW_RP}.telemetry`;
+    const cols = rollup ? `${mid}, ${lo}, ${hi}` : m;
+    const [first] = await this.run('query series', [`SELECT ${cols} FROM ${from} WHERE ${where} LIMIT ${limit + 1}`]);
+    const rows = first?.series?.[0]?.values ?? [];
+    if (rows.length <= limit) {
+      return rows
+        .filter((r) => r[1] !== null && r[1] !== undefined)
+        .map((r) =>
+          rollup
+            ? { ts: num(r[0]), mean: num(r[1]), min: num(r[2] ?? r[1]), max: num(r[3] ?? r[1]) }
+            : { ts: num(r[0]), mean: num(r[1]), min: num(r[1]), max: num(r[1]) },
+        );
+    }
+    // Buckets aligned on `from` (offset), so ceil((to-from)/width) <= points of them.
+    const width = Math.max(1, Math.ceil((q.to - q.from) / limit));
+    const offset = ((Math.floor(q.from) % width) + width) % width;
+    const [grouped] = await this.run('query series', [
+      `SELECT mean(${mid}), min(${lo}), max(${hi}) FROM ${from} WHERE ${where} ` +
+        `GROUP BY time(${width}ms, ${offset}ms) fill(none)`,
+    ]);
+    const out = (grouped?.series?.[0]?.values ?? [])
+      .filter((r) => r[1] !== null && r[1] !== undefined)
+      .map((r) => ({ ts: num(r[0]), mean: num(r[1]), min: num(r[2]), max: num(r[3]) }));
+    return capPoints(out, limit);
+  }
+
+  async queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]> {
+    if (!(q.to > q.from)) return [];
+    const db = quoteIdent(this.config.database);
+    const who = `"village" = ${quoteString(checkSlug(q.village, 'village'))} AND "device" = ${quoteString(checkSlug(q.device, 'device'))}`;
+    const before = `${who} AND time < ${Math.floor(q.from)}ms`;
+    const range = `${who} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.ceil(q.to)}ms`;
+    const stmts: string[] = [];
+    for (const rp of [RAW_RP, ROLLUP_RP]) {
+      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${before} GROUP BY "kind" ORDER BY time DESC LIMIT 1`);
+      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${range} GROUP BY "kind"`);
+    }
+    const res = await this.run('query availability', stmts);
+    // Raw is complete after the cutoff; rollup (5 min resolution) stands in before it.
+    const cutoff = this.cutoff();
+    const pick = (i: number, rollup: boolean): AvailabilityPoint[] =>
+      this.availabilityRows(res[i], q).filter((p) => (rollup ? p.ts < cutoff : p.ts >= cutoff));
+    const prior = [...pick(0, false), ...pick(2, true)].sort((a, b) => b.ts - a.ts)[0];
+    const inRange = [...pick(1, false), ...pick(3, true)].sort((a, b) => a.ts - b.ts);
+    return prior ? [prior, ...inRange] : inRange;
+  }
+
+  private availabilityRows(r: RawResult | undefined, ref: { village?: string; device?: string }): AvailabilityPoint[] {
+    const out: AvailabilityPoint[] = [];
+    for (const s of r?.series ?? []) {
+      const village = s.tags?.village ?? ref.village;
+      const device = s.tags?.device ?? ref.device;
+      const kind = s.tags?.kind;
+      const col = s.columns.indexOf('state');
+      if (village === undefined || device === undefined || kind === undefined || col < 0) continue;
+      for (const row of s.values ?? []) {
+        const state = row[col];
+        if (!isState(state)) continue;
+        out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state });
+      }
+    }
+    return out;
+  }
+
+  async lastAvailability(): Promise<AvailabilityPoint[]> {
+    const db = quoteIdent(this.config.database);
+    const res = await this.run('query last availability', [
+      `SELECT "state" FROM ${db}.${RAW_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
+      `SELECT "state" FROM ${db}.${ROLLUP_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
+    ]);
+    const newest = new Map<string, AvailabilityPoint>();
+    for (const p of [...this.availabilityRows(res[0], {}), ...this.availabilityRows(res[1], {})]) {
+      const key = `${p.village}/${p.device}`;
+      const have = newest.get(key);
+      if (!have || p.ts > have.ts) newest.set(key, p);
+    }
+    return [...newest.values()].sort((a, b) => a.village.localeCompare(b.village) || a.device.localeCompare(b.device));
+  }
+
+  /**
+   * Messages stored per series = the largest per-field count in that series (exact when every
+   * message of a device carries a common field, which is how device kinds report).
+   */
+  async countTelemetry(q: { village?: string; device?: string; from: number; to: number }): Promise<number> {
+    if (!(q.to > q.from)) return 0;
+    const db = quoteIdent(this.config.database);
+    const [r] = await this.run('count telemetry', [
+      `SELECT count(*) FROM ${db}.${RAW_RP}.telemetry WHERE ${this.where(q)} GROUP BY *`,
+    ]);
+    let total = 0;
+    for (const s of r?.series ?? []) {
+      for (const row of s.values ?? []) {
+        let best = 0;
+        for (let i = 1; i < row.length; i++) best = Math.max(best, num(row[i] ?? 0) || 0);
+        total += best;
+      }
+    }
+    return total;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const [host] = await this.db().ping(2000);
+      return host?.online === true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client = null;
+    this.schemaReady = false;
+  }
+}
+
+function checkSlug(value: string, what: string): string {
+  if (!SLUG.test(value)) throw new Error(`invalid ${what} id "${value}": expected a lowercase slug`);
+  return value;
+}
+
+/** Guard: never more than `limit` buckets (merges the surplus at the end into the last kept one). */
+export function capPoints(points: SeriesPoint[], limit: number): SeriesPoint[] {
+  if (points.length <= limit) return points;
+  const tail = points.slice(limit - 1);
+  const mean = tail.reduce((s, p) => s + p.mean, 0) / tail.length;
+  const merged = { ts: tail[0]!.ts, mean, min: Math.min(...tail.map((p) => p.min)), max: Math.max(...tail.map((p) => p.max)) };
+  return [...points.slice(0, limit - 1), merged];
+}
