@@ -3,12 +3,15 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createHub } from './main.js';
 import { ListenError } from './net.js';
+import { pcAgentCommand } from '../devices/pc/agent.js';
 
 const USAGE = `Làng Số Hub
 
 Usage:
   langso start [--config FILE]     start the hub (MQTT broker, store, dashboard)
   langso check [--config FILE]     validate a configuration file and exit
+  langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
+                                   report this PC's health to a hub (langso agent pc --help)
 
 The configuration file can also be given with LANGSO_CONFIG.
 Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
@@ -16,6 +19,8 @@ LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEV
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // The agent has its own options; it runs on a village PC without a hub configuration.
+  if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -3,6 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Availability } from './availability/availability.js';
+import { defaultUplinkProbe, UplinkMonitor } from './availability/uplink.js';
+import { maintenanceRouter } from './web/maintenance-api.js';
+import { AlertEngine } from './alerts/engine.js';
+import { Notifications } from './alerts/outbox.js';
+import { alertsRouter, meetingsRouter } from './web/alerts-api.js';
+import { attachAlertSocket } from './web/alerts-socket.js';
+import { notificationsRouter, uplinkRouter } from './web/status-api.js';
 import { MqttBroker } from './broker/broker.js';
 import { Bus } from './bus.js';
 import { systemClock, type Clock } from './clock.js';
@@ -103,6 +110,19 @@ export function createHub(opts: HubOptions): Hub {
   const recorder = new Recorder(ctx);
   const live = new LiveTelemetry(ctx);
   const pollers = new Pollers(ctx, broker);
+  const uplink = new UplinkMonitor(ctx, defaultUplinkProbe);
+  const alerts = new AlertEngine(ctx);
+  const notifications = new Notifications(ctx);
+  web.extend({
+    routers: [
+      ['/maintenance', maintenanceRouter(ctx, availability)],
+      ['/uplink', uplinkRouter(uplink)],
+      ['/alerts', alertsRouter(ctx, alerts)],
+      ['/meetings', meetingsRouter(ctx, alerts)],
+      ['/notifications', notificationsRouter(notifications)],
+    ],
+    attach: (io) => attachAlertSocket(ctx, io),
+  });
   let sim: FleetSimulator | null = null;
 
   const modules: Module[] = [
@@ -119,7 +139,12 @@ export function createHub(opts: HubOptions): Hub {
     { name: 'writer', critical: true, start: () => writer.start(), stop: () => writer.stop() },
     { name: 'recorder', critical: true, start: () => recorder.start(), stop: () => recorder.stop() },
     { name: 'live', critical: true, start: () => live.start(), stop: () => live.stop() },
+    // The outbox listens before the alert engine emits (it resolves leftovers on start), and stops after it.
+    { name: 'notifications', critical: false, start: () => notifications.start(), stop: () => notifications.stop() },
+    // Alerts listen before availability and the uplink emit their first changes.
+    { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    { name: 'uplink', critical: false, start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
     {

@@ -121,7 +121,11 @@ export function pollProblems(config: Config): string[] {
     }
     const r = driver.configSchema.safeParse(d.poll);
     if (!r.success) {
-      for (const line of formatIssues(r.error)) problems.push(`devices[${i}].poll.${line} (device "${d.id}")`);
+      for (const issue of r.error.issues) {
+        const where = formatPath(['devices', i, 'poll', ...issue.path]);
+        const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : issue.message;
+        problems.push(`${where}: ${message} (device "${d.id}")`);
+      }
     }
   });
   return problems;

@@ -176,6 +176,45 @@ export function referenceProblems(raw: unknown): string[] {
       }
     }
   });
+  problems.push(...notifyReferenceProblems(doc, villages, keys));
+  return problems;
+}
+
+/** Routes and escalation must name configured channels; maintenance and meetings existing villages/devices. */
+function notifyReferenceProblems(doc: Loose, villages: Set<string>, deviceKeys: Set<string>): string[] {
+  const problems: string[] = [];
+  const notify = (doc.notify && typeof doc.notify === 'object' ? doc.notify : {}) as Loose;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const channels = new Set<string>();
+  list(notify.channels).forEach((c, i) => {
+    const id = str((c as Loose | null)?.id);
+    if (id === undefined) return;
+    if (channels.has(id)) problems.push(`notify.channels[${i}].id: duplicate channel id "${id}"`);
+    channels.add(id);
+  });
+  const known = [...channels].join(', ') || '(no channels defined)';
+  const checkChannels = (where: string, ids: unknown) =>
+    list(ids).forEach((id, j) => {
+      if (typeof id === 'string' && !channels.has(id)) problems.push(`${where}.channels[${j}]: unknown channel "${id}"; expected one of: ${known}`);
+    });
+  list(notify.routes).forEach((r, i) => {
+    const route = (r ?? {}) as Loose;
+    checkChannels(`notify.routes[${i}]`, route.channels);
+    list(route.villages).forEach((v, j) => {
+      if (typeof v === 'string' && !villages.has(v)) problems.push(`notify.routes[${i}].villages[${j}]: unknown village "${v}"`);
+    });
+  });
+  if (notify.escalation && typeof notify.escalation === 'object') checkChannels('notify.escalation', (notify.escalation as Loose).channels);
+  for (const section of ['maintenance', 'meetings'] as const) {
+    list(doc[section]).forEach((m, i) => {
+      const village = str((m as Loose | null)?.village);
+      const device = str((m as Loose | null)?.device);
+      if (village !== undefined && !villages.has(village)) problems.push(`${section}[${i}].village: unknown village "${village}"`);
+      else if (village !== undefined && device !== undefined && !deviceKeys.has(`${village}/${device}`)) {
+        problems.push(`${section}[${i}].device: no device "${device}" in village "${village}"`);
+      }
+    });
+  }
   return problems;
 }
 

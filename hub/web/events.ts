@@ -78,6 +78,30 @@ export interface ReadingPush {
   fields: Record<string, number | boolean>;
 }
 
+export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
+
+/** An alert as the REST API and the `alert` socket event carry it (times in ms since 1970). */
+export interface AlertView {
+  id: number;
+  /** One open alert per key, e.g. `offline:dong-cam/cam-1`, `threshold:ap-crowded:dong-cam/ap-1`. */
+  key: string;
+  village: string;
+  /** null for village-wide alerts (uplink, meeting). */
+  device: string | null;
+  condition: 'offline' | 'unreachable-root' | 'flapping' | 'threshold' | 'uplink-down' | 'meeting-not-ready';
+  severity: 'info' | 'warning' | 'critical';
+  status: 'firing' | 'acknowledged' | 'resolved';
+  startedAt: number;
+  ackedAt: number | null;
+  /** The name the person typed when acknowledging. */
+  ackedBy: string | null;
+  ackNote: string | null;
+  resolvedAt: number | null;
+  escalatedAt: number | null;
+  /** Facts for the message: device name, reason, affected count, metric and value, meeting title… */
+  detail: Record<string, string | number | boolean | null>;
+}
+
 /** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
 export interface ServerToClientEvents {
   hello: (info: { startedAt: number; version: string }) => void;
@@ -85,6 +109,8 @@ export interface ServerToClientEvents {
   'device:reading': (reading: ReadingPush) => void;
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
+  /** An alert fired, was acknowledged, escalated or resolved (the list itself comes from GET /api/alerts). */
+  alert: (e: { change: AlertChange; alert: AlertView }) => void;
 }
 
 /** Browser → server. */

@@ -21,12 +21,23 @@ const ALL_ROOM = 'all';
 
 const watchSchema = z.array(slug).max(500);
 
+export type HubIo = IoServer<ClientToServerEvents, ServerToClientEvents>;
+
+/** What other modules add to the web tier: REST routers under /api and socket.io attachments. */
+export interface WebExtension {
+  routers?: Array<[path: string, router: express.Router]>;
+  /** Called once the socket.io server exists; returns a detach function called on stop. */
+  attach?: (io: HubIo) => (() => void) | void;
+}
+
 /** The web tier: REST, socket.io live pushes and the built dashboard, on one HTTP port. */
 export class WebServer {
   private http: HttpServer | null = null;
   private io: IoServer<ClientToServerEvents, ServerToClientEvents> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Map<string, ReadingPush>();
+  private readonly detach: Array<() => void> = [];
+  private readonly extensions: WebExtension[] = [];
   port = 0;
 
   constructor(
@@ -34,6 +45,11 @@ export class WebServer {
     private readonly broker: MqttBroker,
     private readonly dashboardDir: string,
   ) {}
+
+  /** Adds routers and socket attachments; call before start(). */
+  extend(ext: WebExtension): void {
+    this.extensions.push(ext);
+  }
 
   async start(): Promise<void> {
     const { ctx } = this;
@@ -49,6 +65,7 @@ export class WebServer {
       }),
     );
     app.use(express.json({ limit: '64kb' }));
+    for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
     app.use('/api', apiRouter(ctx, this.broker));
     this.serveDashboard(app);
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
@@ -62,7 +79,7 @@ export class WebServer {
 
     const http = createServer(app);
     this.http = http;
-    const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
+    const io: HubIo = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
       serveClient: false,
       allowRequest: (req, cb) => cb(null, sameOrigin(req)),
     });
@@ -105,6 +122,10 @@ export class WebServer {
       const entry = ctx.devices.get(u);
       if (entry) io.to([ALL_ROOM, `v:${u.village}`]).emit('device:added', DeviceRegistry.view(entry));
     });
+    for (const ext of this.extensions) {
+      const off = ext.attach?.(io);
+      if (off) this.detach.push(off);
+    }
     this.flushTimer = setInterval(() => this.flushReadings(), READING_FLUSH_MS);
 
     this.port = await listen(http, ctx.config.http.port, ctx.config.http.host, 'http.port', 'LANGSO_HTTP_PORT');
@@ -130,6 +151,7 @@ export class WebServer {
 
   async stop(): Promise<void> {
     this.ctx.bus.offOwner(OWNER);
+    for (const off of this.detach.splice(0)) off();
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
     this.pending.clear();

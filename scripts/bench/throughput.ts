@@ -15,6 +15,8 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
 import { createLogger } from '../../hub/log.js';
 import { createHub } from '../../hub/main.js';
+import { createMetricStore } from '../../hub/store/index.js';
+import type { MetricPoint } from '../../hub/store/types.js';
 import { startInfluxd } from '../services/influxd.js';
 import { connectAll, endAll, publishAll, type LoadPlan } from './mqtt-load.js';
 
@@ -59,6 +61,24 @@ async function bareAedes(): Promise<number> {
   return TOTAL / s;
 }
 
+/** Baseline for the storage side: the same points written straight into InfluxDB in 5 000-point batches. */
+async function directInflux(influxUrl: string): Promise<number> {
+  const store = createMetricStore({ kind: 'influx', url: influxUrl, database: `bench_direct_${Date.now()}`, rawRetention: '30d', rollupRetention: '104w', writer: { batchSize: 5000, flushMs: 1000, maxQueued: 100000 } }, tmpdir(), createLogger('warn'));
+  await store.open();
+  const points: MetricPoint[] = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    for (let i = 0; i < PER_CLIENT; i++) {
+      const { ts, ...fields } = JSON.parse(payloadFor(c, i)) as { ts: number } & Record<string, number>;
+      points.push({ measurement: 'telemetry', village: 'bench', device: `ap-${c}`, kind: 'wifi-ap', ts, fields });
+    }
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < points.length; i += 5000) await store.write(points.slice(i, i + 5000));
+  const s = (performance.now() - t0) / 1000;
+  await store.close();
+  return TOTAL / s;
+}
+
 async function throughHub(influxUrl: string): Promise<{ ingestRate: number; storedRate: number; missing: number; stored: number }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'langso-bench-'));
   const doc = {
@@ -92,11 +112,14 @@ const influxd = await startInfluxd();
 try {
   console.log(`throughput: ${TOTAL} telemetry messages, QoS 1, ${CLIENTS} publishers, window ${WINDOW}`);
   const bare = await bareAedes();
+  const direct = await directInflux(influxd.url);
   const hub = await throughHub(influxd.url);
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log(`  bare aedes → subscriber         ${fmt(bare).padStart(9)} msg/s   (baseline)`);
   console.log(`  hub → ingest                    ${fmt(hub.ingestRate).padStart(9)} msg/s   ratio ${(hub.ingestRate / bare).toFixed(2)}`);
   console.log(`  hub → InfluxDB (all flushed)    ${fmt(hub.storedRate).padStart(9)} msg/s   ratio ${(hub.storedRate / bare).toFixed(2)}`);
+  console.log(`  direct InfluxDB writes (5 000/batch) ${fmt(direct).padStart(9)} msg/s   (baseline)`);
+  console.log(`  hub → InfluxDB vs direct writes: ratio ${(hub.storedRate / direct).toFixed(2)}`);
   console.log(`  points in InfluxDB: ${hub.stored} of ${TOTAL}; missing: ${hub.missing}`);
   if (hub.missing !== 0) process.exitCode = 1;
 } finally {

@@ -113,4 +113,27 @@ devices:
     });
     expect(c.store).toMatchObject({ kind: 'influx', url: 'http://127.0.0.1:8086', database: 'gia_phu' });
   });
+
+  it('checks notification, maintenance and meeting references', () => {
+    const p = problems(`${good}
+notify:
+  channels:
+    - { id: tg, type: telegram, token: "123:abc", chatId: 42 }
+    - { id: tg, type: webhook, url: "http://127.0.0.1:9/hook" }
+  routes: [{ channels: [tg, zalo], villages: [lang-moi] }]
+  escalation: { channels: [email-xa] }
+maintenance: [{ village: dong-cam, device: cam-9, daily: true, start: "22:00", end: "05:00" }]
+meetings: [{ village: lang-moi, startAt: "2026-12-01T08:00:00", title: Họp xã }]
+`);
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'notify.channels[1].id: duplicate channel id "tg"',
+        'notify.routes[0].channels[1]: unknown channel "zalo"; expected one of: tg',
+        'notify.routes[0].villages[0]: unknown village "lang-moi"',
+        'notify.escalation.channels[0]: unknown channel "email-xa"; expected one of: tg',
+        'maintenance[0].device: no device "cam-9" in village "dong-cam"',
+        'meetings[0].village: unknown village "lang-moi"',
+      ]),
+    );
+  });
 });

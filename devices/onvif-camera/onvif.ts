@@ -1,0 +1,375 @@
+import http from 'node:http';
+import https from 'node:https';
+import nodeOnvif, { type OnvifDeviceInstance, type OnvifProfileInfo, type OnvifSoapResult } from 'node-onvif';
+import { authorization, parseChallenges, type Challenge } from './digest.js';
+
+/**
+ * A typed wrapper around node-onvif's OnvifDevice: typed results, readable errors ("ONVIF: …"), and
+ * AbortSignal support (node-onvif has none: an aborted call is abandoned, and its socket is closed by
+ * node-onvif's own 3 s request timeout).
+ */
+
+export interface DeviceInformation {
+  manufacturer: string;
+  model: string;
+  firmware: string;
+  serial: string;
+  hardwareId: string;
+}
+
+export interface MediaProfile {
+  token: string;
+  name: string;
+  /** rtsp:// URI from GetStreamUri, '' when the camera gave none. */
+  streamUri: string;
+  /** http:// URI from GetSnapshotUri, '' when the camera gave none. */
+  snapshotUri: string;
+  encoder: { encoding: string; width: number; height: number; framerate: number; bitrate: number } | null;
+}
+
+export interface SystemTime {
+  /** The camera's UTC clock (second resolution), or null when it only reports local time. */
+  deviceTime: Date | null;
+  /** Camera clock minus ours, in seconds (positive: the camera is ahead); null without UTC time. */
+  clockDriftS: number | null;
+  /** Round trip of the GetSystemDateAndTime request. */
+  rttMs: number;
+}
+
+export interface OnvifClientOptions {
+  /** http:// URL of the device service (node-onvif speaks plain HTTP only). */
+  xaddr: string;
+  username?: string;
+  password?: string;
+}
+
+/** node-onvif's per-request timeout (soap.js HTTP_TIMEOUT); a "socket hang up" this late is that timeout. */
+const NODE_ONVIF_TIMEOUT_MS = 3_000;
+const CLOSED = 'ONVIF: connection closed by the camera';
+
+/** Turns node-onvif's error strings into a message a person can act on. */
+export function onvifError(err: unknown, elapsedMs = 0): Error {
+  let msg = err instanceof Error ? err.message : String(err);
+  if (msg.startsWith('ONVIF: ')) return err instanceof Error ? err : new Error(msg);
+  // init() wraps errors as "Failed to initialize the device: Error: <cause>".
+  msg = msg.replace(/^(Failed to initialize the device:\s*)+(Error:\s*)?/, '');
+  let m: RegExpExecArray | null;
+  if ((m = /ECONNREFUSED\s+(\S+)/.exec(msg))) return new Error(`ONVIF: connection refused (${m[1]})`);
+  if (/ECONNREFUSED/.test(msg)) return new Error('ONVIF: connection refused');
+  if ((m = /(EHOSTUNREACH|ENETUNREACH)\s*(\S*)/.exec(msg))) return new Error(`ONVIF: host unreachable${m[2] ? ` (${m[2]})` : ''}`);
+  if ((m = /(?:ENOTFOUND|EAI_AGAIN)\s+(\S+)/.exec(msg))) return new Error(`ONVIF: unknown host ${m[1]}`);
+  if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(msg)) return new Error('ONVIF: timeout');
+  if (/socket hang up|ECONNRESET/.test(msg)) {
+    return new Error(elapsedMs >= NODE_ONVIF_TIMEOUT_MS - 100 ? 'ONVIF: timeout' : CLOSED);
+  }
+  if ((m = /^401\b[^-]*(?:-\s*(.*))?$/s.exec(msg))) {
+    return new Error(`ONVIF: 401 Unauthorized (wrong user name or password${m[1] ? `: ${m[1].trim()}` : ''})`);
+  }
+  if (/not\s*authori[sz]ed/i.test(msg)) return new Error(`ONVIF: wrong user name or password (${msg})`);
+  if ((m = /^(\d{3}) ([^-]*?)(?: - (.*))?$/s.exec(msg))) {
+    return new Error(m[3] ? `ONVIF: ${m[3].trim()} (HTTP ${m[1]} ${m[2]})` : `ONVIF: HTTP ${m[1]} ${m[2]}`);
+  }
+  if ((m = /not support the (\w+)\(\) method/.exec(msg))) return new Error(`ONVIF: the camera does not support ${m[1]}`);
+  if (/Non-whitespace|Unexpected close tag|Unclosed root tag|Invalid character/.test(msg)) {
+    return new Error(`ONVIF: the answer is not SOAP XML (${msg.split('\n')[0]})`);
+  }
+  if (err instanceof TypeError || /^TypeError:/.test(msg)) {
+    return new Error(`ONVIF: unexpected answer from the camera (${msg.replace(/^TypeError:\s*/, '')})`);
+  }
+  // What is left is a SOAP Fault's reason text.
+  return new Error(`ONVIF: ${msg}`);
+}
+
+/** Settles with `p`, or rejects with "<prefix>: timeout" as soon as `signal` aborts. */
+export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, prefix = 'ONVIF'): Promise<T> {
+  if (!signal) return p;
+  // The abandoned call still settles later: keep its rejection from being reported as unhandled.
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new Error(`${prefix}: timeout`));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error(`${prefix}: timeout`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** xml2js text: a string, or `{ _: text, $: attrs }` when the element has attributes. */
+export function text(v: unknown): string {
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v && typeof v === 'object' && '_' in v) return text((v as { _: unknown })._);
+  return '';
+}
+
+export function child(v: unknown, ...path: string[]): unknown {
+  let cur = v;
+  for (const key of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+    if (Array.isArray(cur)) cur = cur[0];
+  }
+  return cur;
+}
+
+export function parseDeviceInformation(r: unknown): DeviceInformation {
+  return {
+    manufacturer: text(child(r, 'Manufacturer')),
+    model: text(child(r, 'Model')),
+    firmware: text(child(r, 'FirmwareVersion')),
+    serial: text(child(r, 'SerialNumber')),
+    hardwareId: text(child(r, 'HardwareId')),
+  };
+}
+
+/** UTC time from a GetSystemDateAndTimeResponse body, or null. */
+export function parseUtcDateTime(body: unknown): Date | null {
+  const utc = child(body, 'GetSystemDateAndTimeResponse', 'SystemDateAndTime', 'UTCDateTime');
+  const n = (...p: string[]) => Number(text(child(utc, ...p)));
+  const [y, mo, d, hh, mi, ss] = [n('Date', 'Year'), n('Date', 'Month'), n('Date', 'Day'), n('Time', 'Hour'), n('Time', 'Minute'), n('Time', 'Second')];
+  if (![y, mo, d, hh, mi, ss].every(Number.isFinite) || !y || !mo || !d) return null;
+  return new Date(Date.UTC(y, mo - 1, d, hh, mi, ss));
+}
+
+function toProfile(p: OnvifProfileInfo): MediaProfile {
+  const enc = p.video.encoder;
+  return {
+    token: p.token,
+    name: text(p.name),
+    streamUri: [p.stream.rtsp, p.stream.udp, p.stream.http].map(text).find((u) => u.startsWith('rtsp://')) ?? '',
+    snapshotUri: text(p.snapshot),
+    encoder: enc
+      ? { encoding: text(enc.encoding), width: enc.resolution.width, height: enc.resolution.height, framerate: enc.framerate, bitrate: enc.bitrate }
+      : null,
+  };
+}
+
+/**
+ * One camera. `connect()` runs node-onvif's init (capabilities, information, profiles, stream and
+ * snapshot URIs); after that the cheap calls (time, information, snapshot) can be repeated. A failed
+ * connect leaves nothing behind: node-onvif appends profiles on every init, so each connect builds a
+ * fresh OnvifDevice.
+ */
+export class OnvifClient {
+  private device: OnvifDeviceInstance | null = null;
+  private profileList: MediaProfile[] = [];
+  private readonly snapshotAuth: AuthCache = { challenge: null, nc: 0 };
+
+  constructor(private readonly opts: OnvifClientOptions) {}
+
+  get connected(): boolean {
+    return this.device !== null;
+  }
+
+  async connect(signal?: AbortSignal): Promise<{ info: DeviceInformation; profiles: MediaProfile[] }> {
+    let device: OnvifDeviceInstance | undefined;
+    const info = await this.call(() => {
+      // A retry needs a fresh device: init() appends to the profile list.
+      device = this.newDevice();
+      return device.init();
+    }, signal);
+    if (!device) throw new Error('ONVIF: not connected');
+    const profiles = device.getProfileList().map(toProfile);
+    if (signal?.aborted) throw new Error('ONVIF: timeout');
+    this.device = device;
+    this.profileList = profiles;
+    return { info: parseDeviceInformation(info), profiles };
+  }
+
+  /** Forgets the session; the next use needs connect() again. */
+  reset(): void {
+    this.device = null;
+    this.profileList = [];
+  }
+
+  profiles(): MediaProfile[] {
+    return this.profileList;
+  }
+
+  /** The first profile's RTSP URI (profiles come main stream first), or ''. */
+  streamUri(): string {
+    return this.profileList.find((p) => p.streamUri)?.streamUri ?? '';
+  }
+
+  snapshotUri(): string {
+    return this.profileList.find((p) => p.snapshotUri)?.snapshotUri ?? '';
+  }
+
+  async systemDateAndTime(signal?: AbortSignal): Promise<SystemTime> {
+    const device = this.need();
+    const wallStart = Date.now();
+    const t0 = performance.now();
+    const r: OnvifSoapResult = await this.call(() => device.services.device.getSystemDateAndTime(), signal);
+    const rttMs = performance.now() - t0;
+    const deviceTime = parseUtcDateTime(r.data);
+    // The camera reports whole seconds (it truncates): +0.5 s centres the estimate; compare with the
+    // middle of the round trip.
+    const mid = wallStart + rttMs / 2;
+    const clockDriftS = deviceTime ? (deviceTime.getTime() + 500 - mid) / 1000 : null;
+    return { deviceTime, clockDriftS, rttMs };
+  }
+
+  async deviceInformation(signal?: AbortSignal): Promise<DeviceInformation> {
+    const device = this.need();
+    const r = await this.call(() => device.services.device.getDeviceInformation(), signal);
+    return parseDeviceInformation(child(r.data, 'GetDeviceInformationResponse'));
+  }
+
+  /** GETs the snapshot JPEG with the camera's credentials (Digest or Basic as challenged). */
+  async fetchSnapshot(signal?: AbortSignal, maxBytes?: number): Promise<Buffer> {
+    const uri = this.snapshotUri();
+    if (!uri) throw new Error('Snapshot: the camera gave no snapshot URI');
+    const r = await httpGetImage(uri, {
+      authCache: this.snapshotAuth,
+      ...(this.opts.username ? { username: this.opts.username, password: this.opts.password ?? '' } : {}),
+      ...(signal ? { signal } : {}),
+      ...(maxBytes ? { maxBytes } : {}),
+    });
+    return r.body;
+  }
+
+  private newDevice(): OnvifDeviceInstance {
+    try {
+      return new nodeOnvif.OnvifDevice({
+        xaddr: this.opts.xaddr,
+        ...(this.opts.username ? { user: this.opts.username, pass: this.opts.password ?? '' } : {}),
+      });
+    } catch (err) {
+      // e.g. 'The "pass" property was invalid: The value must consist of ascii characters.'
+      throw new Error(`ONVIF: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private need(): OnvifDeviceInstance {
+    if (!this.device) throw new Error('ONVIF: not connected');
+    return this.device;
+  }
+
+  /**
+   * Runs one node-onvif call with readable errors. A connection closed at once is retried once: a
+   * kept-alive socket the camera dropped (it rebooted, or closed idle connections) fails the first
+   * request sent on it. Every call made here is a read, so repeating it is harmless.
+   */
+  private async call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        return await abortable(fn(), signal);
+      } catch (err) {
+        const e = onvifError(err, performance.now() - t0);
+        if (attempt === 0 && e.message === CLOSED && !signal?.aborted) continue;
+        throw e;
+      }
+    }
+  }
+}
+
+export interface HttpGetOptions {
+  username?: string;
+  password?: string;
+  signal?: AbortSignal;
+  /** Larger bodies are refused (a camera answering with a video stream must not fill memory). */
+  maxBytes?: number;
+  /** Kept between calls to the same camera so later requests answer its challenge without a 401 first. */
+  authCache?: AuthCache;
+}
+
+export interface AuthCache {
+  challenge: Challenge | null;
+  nc: number;
+}
+
+interface RawResponse {
+  status: number;
+  statusText: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function get(url: URL, headers: Record<string, string>, opts: HttpGetOptions): Promise<RawResponse> {
+  const mod = url.protocol === 'https:' ? https : http;
+  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (!settled) reject(err);
+      settled = true;
+    };
+    const req = mod.get(url, { headers, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          fail(new Error(`Snapshot: larger than ${maxBytes} bytes`));
+          res.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', () => fail(new Error('Snapshot: connection closed by the camera')));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError' || opts.signal?.aborted) fail(new Error('Snapshot: timeout'));
+      else if (err.code === 'ECONNREFUSED') fail(new Error(`Snapshot: connection refused (${url.host})`));
+      else if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) fail(new Error('Snapshot: connection closed by the camera'));
+      else fail(new Error(`Snapshot: ${err.code ?? err.message}`));
+    });
+  });
+}
+
+/** GET of an image over HTTP(S) with Digest/Basic on 401; throws "Snapshot: …". */
+export async function httpGetImage(uri: string, opts: HttpGetOptions = {}): Promise<{ body: Buffer; contentType: string }> {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new Error(`Snapshot: invalid URI "${uri}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Snapshot: unsupported URI "${uri}"`);
+  const username = opts.username ?? decodeURIComponent(url.username);
+  const password = opts.password ?? decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  // One retry when the connection drops at once: a kept-alive socket the camera closed meanwhile.
+  const fetchOnce = (headers: Record<string, string>) =>
+    get(url, headers, opts).catch((err: Error) => {
+      if (err.message !== 'Snapshot: connection closed by the camera' || opts.signal?.aborted) throw err;
+      return get(url, headers, opts);
+    });
+  const reqUri = url.pathname + url.search;
+  const cache = opts.authCache;
+  // With the camera's last challenge, answer it right away (next nonce count): one request, not two.
+  const cached = username && cache?.challenge ? authorization(cache.challenge, { username, password, method: 'GET', uri: reqUri, nc: ++cache.nc }) : null;
+  let res = await fetchOnce(cached ? { Authorization: cached } : {});
+  if (res.status === 401 && username) {
+    const challenge = parseChallenges(res.headers['www-authenticate']);
+    if (cache) {
+      cache.challenge = challenge;
+      cache.nc = 1;
+    }
+    const auth = challenge && authorization(challenge, { username, password, method: 'GET', uri: reqUri });
+    if (auth) res = await fetchOnce({ Authorization: auth });
+    if (res.status === 401 && cache) cache.challenge = null;
+  }
+  if (res.status === 401) throw new Error(username ? 'Snapshot: 401 Unauthorized (wrong user name or password)' : 'Snapshot: 401 Unauthorized (no credentials)');
+  if (res.status !== 200) throw new Error(`Snapshot: HTTP ${res.status} ${res.statusText}`.trimEnd());
+  const contentType = String(res.headers['content-type'] ?? '');
+  // Like node-onvif: no content type is taken as a JPEG (some cameras send none).
+  if (contentType && !/^image\//i.test(contentType)) throw new Error(`Snapshot: not an image (${contentType})`);
+  if (res.body.length === 0) throw new Error('Snapshot: empty image');
+  return { body: res.body, contentType };
+}

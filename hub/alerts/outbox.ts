@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { HubContext } from '../context.js';
+import type { Alert, AlertChange, Severity } from '../domain.js';
+import { severities } from '../domain.js';
+import type { Logger } from '../log.js';
+import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
+import { createNotifier } from './notifiers/index.js';
+import { NotifyError, type ChannelType, type Notifier } from './notifiers/types.js';
+
+const OWNER = 'notifications';
+/** The runner owns the per-attempt timeout (DESIGN.md §9), the same for every channel. */
+export const SEND_TIMEOUT_MS = 20_000;
+const SWEEP_MS = 60_000;
+/** Delivered and given-up rows are kept this long for the API and for routing late acks/resolutions. */
+const RETAIN_MS = 90 * 86_400_000;
+
+export const outboxStatuses = ['pending', 'delivered', 'expired', 'failed'] as const;
+export type OutboxStatus = (typeof outboxStatuses)[number];
+
+export interface OutboxEntry {
+  id: number;
+  key: string;
+  alertId: number;
+  change: AlertChange;
+  channelId: string;
+  status: OutboxStatus;
+  createdAt: number;
+  nextAttemptAt: number;
+  attempts: number;
+  lastError: string | null;
+  deliveredAt: number | null;
+  title: string;
+  text: string;
+}
+
+export interface ChannelStats {
+  id: string;
+  type: ChannelType;
+  pending: number;
+  /** Why the oldest pending message has not gone out yet. */
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  lastDeliveredAt: number | null;
+}
+
+export interface OutboxStats {
+  pending: number;
+  delivered: number;
+  expired: number;
+  failed: number;
+  oldestPendingAt: number | null;
+  channels: ChannelStats[];
+}
+
+interface Row {
+  id: number;
+  idem_key: string;
+  alert_id: number;
+  change: AlertChange;
+  channel_id: string;
+  created_at: number;
+  next_attempt_at: number;
+  attempts: number;
+  last_error: string | null;
+  status: OutboxStatus;
+  delivered_at: number | null;
+  payload: string;
+}
+
+interface Channel {
+  id: string;
+  notifier: Notifier;
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  again: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idem_key TEXT NOT NULL,
+  alert_id INTEGER NOT NULL,
+  change TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
+  delivered_at INTEGER,
+  payload TEXT NOT NULL
+);
+-- One message per (alert, change, channel): a repeated bus event does not notify twice.
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_once ON outbox (alert_id, change, channel_id);
+CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (channel_id, status, id);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, created_at);
+`;
+
+function prepare(db: HubContext['state']) {
+  const s = <T extends unknown[] = unknown[]>(sql: string): Statement<T> => db.prepare<T>(sql);
+  return {
+    insert: s<[string, number, string, string, number, number, string]>(
+      `INSERT OR IGNORE INTO outbox (idem_key, alert_id, change, channel_id, created_at, next_attempt_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    head: s<[string]>(`SELECT * FROM outbox WHERE channel_id = ? AND status = 'pending' ORDER BY id LIMIT 1`),
+    delivered: s<[number, number]>(`UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 WHERE id = ?`),
+    retry: s<[string, number, number]>(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`),
+    giveUp: s<[string, number]>(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`),
+    dueNow: s<[number, number]>(`UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?`),
+    dueNowChannel: s<[number, string, number]>(`UPDATE outbox SET next_attempt_at = ? WHERE channel_id = ? AND status = 'pending' AND next_attempt_at > ?`),
+    expiring: s<[number]>(`SELECT id, channel_id, alert_id, change, attempts, last_error FROM outbox WHERE status = 'pending' AND created_at <= ? ORDER BY id`),
+    expire: s<[number]>(`UPDATE outbox SET status = 'expired' WHERE id = ?`),
+    purge: s<[number]>(`DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?`),
+    prior: s<[number]>(`SELECT channel_id, MAX(status IN ('pending', 'delivered')) AS live FROM outbox WHERE alert_id = ? AND change IN ('fired', 'escalated') GROUP BY channel_id ORDER BY MIN(id)`),
+    counts: s(`SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox GROUP BY status`),
+    pendingByChannel: s(`SELECT channel_id, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY channel_id`),
+    lastDelivered: s(`SELECT channel_id, MAX(delivered_at) AS at FROM outbox WHERE status = 'delivered' GROUP BY channel_id`),
+    list: s<[number]>(`SELECT * FROM outbox ORDER BY id DESC LIMIT ?`),
+    listStatus: s<[string, number]>(`SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?`),
+  };
+}
+
+const rank = (s: Severity): number => severities.indexOf(s);
+const errorText = (err: unknown): string => (err instanceof Error ? err.message || err.name : String(err));
+
+/**
+ * Turns bus `alert` events into delivered messages (DESIGN.md §6): one outbox row per routed channel in
+ * ctx.state, delivered per channel one at a time in the order queued, retried with exponential backoff
+ * until delivered or expired. Rows survive restarts; pending rows are picked up on start.
+ *
+ * Exactly once, as far as the hub can tell: a row is marked delivered in the same synchronous step in which
+ * the send resolves (better-sqlite3 is synchronous; nothing else runs in between). If the hub dies after the
+ * receiver accepted a message but before that UPDATE, the row is still pending and is sent again after the
+ * restart with the same Idempotency-Key (webhook) / Message-ID (e-mail), so a receiver that honours the key
+ * drops it. Telegram has no such key: that window is the one place a duplicate can appear.
+ */
+export class Notifications {
+  private readonly log: Logger;
+  private readonly sql: ReturnType<typeof prepare>;
+  private readonly channels = new Map<string, Channel>();
+  private abort = new AbortController();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private stopped = true;
+
+  constructor(private readonly ctx: HubContext) {
+    this.log = ctx.log.child({ module: 'notify' });
+    // db.ts: each repository creates its own tables when constructed (list/stats work before start).
+    ctx.state.exec(SCHEMA);
+    this.sql = prepare(ctx.state);
+  }
+
+  start(): void {
+    const { bus, clock, config } = this.ctx;
+    this.stopped = false;
+    this.abort = new AbortController();
+    for (const c of config.notify.channels) this.channels.set(c.id, { id: c.id, notifier: createNotifier(c), timer: null, running: null, again: false });
+    const named = [...config.notify.routes.flatMap((r) => r.channels), ...(config.notify.escalation?.channels ?? [])];
+    for (const id of new Set(named)) if (!this.channels.has(id)) this.log.warn({ channel: id }, 'notify: a route names a channel that is not configured; ignored');
+    bus.on(OWNER, 'alert', (e) => this.enqueue(e.change, e.alert, e.ts));
+    // The village is back online: what waited for it goes now, not at its backoff time.
+    bus.on(OWNER, 'uplink', (u) => {
+      if (u.state === 'up') this.retryNow();
+    });
+    this.sweep();
+    this.sweepTimer = clock.setInterval(() => this.sweep(), SWEEP_MS);
+    for (const ch of this.channels.values()) this.kick(ch);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ctx.bus.offOwner(OWNER);
+    if (this.sweepTimer) this.ctx.clock.clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    // In-flight sends are cancelled; their rows stay pending for the next start.
+    this.abort.abort();
+    const running: Promise<void>[] = [];
+    for (const ch of this.channels.values()) {
+      if (ch.timer) this.ctx.clock.clearTimeout(ch.timer);
+      ch.timer = null;
+      if (ch.running) running.push(ch.running);
+    }
+    await Promise.all(running);
+    for (const ch of this.channels.values()) ch.notifier.close?.();
+    this.channels.clear();
+  }
+
+  /** Queues one row per channel the change goes to; returns the channel ids. */
+  enqueue(change: AlertChange, alert: Alert, ts: number): string[] {
+    const channels = this.route(change, alert);
+    if (channels.length === 0) {
+      this.log.debug({ alert: alert.key, change }, 'notify: no channel for this alert');
+      return [];
+    }
+    const payload = JSON.stringify(renderInputFor(this.ctx.config, this.ctx.devices, change, alert, ts));
+    const now = this.ctx.clock.now();
+    const queued = this.ctx.state.transaction(() =>
+      channels.filter((id) => this.sql.insert.run(randomUUID(), alert.id, change, id, now, now, payload).changes > 0),
+    )();
+    for (const id of queued) {
+      const ch = this.channels.get(id);
+      if (ch) this.kick(ch);
+    }
+    return queued;
+  }
+
+  /**
+   * fired: every route covering the village at or below the alert's severity; escalated: the escalation
+   * channels; acknowledged/resolved: whoever was told it fired or was escalated (and not given up on),
+   * so nobody hears "resolved" about an alert they never heard of.
+   */
+  private route(change: AlertChange, alert: Alert): string[] {
+    const { notify } = this.ctx.config;
+    let ids: string[];
+    if (change === 'escalated') ids = notify.escalation?.channels ?? [];
+    else {
+      const prior = change === 'fired' ? [] : (this.sql.prior.all(alert.id) as Array<{ channel_id: string; live: number }>);
+      if (prior.length > 0) ids = prior.filter((p) => p.live === 1).map((p) => p.channel_id);
+      else {
+        ids = notify.routes
+          .filter((r) => (!r.villages || r.villages.includes(alert.village)) && rank(alert.severity) >= rank(r.minSeverity))
+          .flatMap((r) => r.channels);
+      }
+    }
+    return [...new Set(ids)].filter((id) => this.ctx.config.notify.channels.some((c) => c.id === id));
+  }
+
+  /** All pending rows become due now (uplink back). */
+  retryNow(): void {
+    const now = this.ctx.clock.now();
+    this.sql.dueNow.run(now, now);
+    for (const ch of this.channels.values()) this.kick(ch);
+  }
+
+  private kick(ch: Channel): void {
+    if (this.stopped) return;
+    if (ch.timer) this.ctx.clock.clearTimeout(ch.timer);
+    ch.timer = null;
+    if (ch.running) {
+      ch.again = true;
+      return;
+    }
+    ch.running = this.pump(ch)
+      .catch((err: unknown) => this.log.error({ channel: ch.id, err: errorText(err) }, 'notify: channel worker failed'))
+      .finally(() => {
+        ch.running = null;
+        if (ch.again) this.kick(ch);
+      });
+  }
+
+  /** Sends the channel's due rows oldest first; a row that fails holds back the ones behind it (order). */
+  private async pump(ch: Channel): Promise<void> {
+    const { clock } = this.ctx;
+    while (!this.stopped) {
+      ch.again = false;
+      const now = clock.now();
+      this.expireDue(now);
+      const row = this.sql.head.get(ch.id) as Row | undefined;
+      if (!row) return;
+      if (row.next_attempt_at > now) {
+        const wake = Math.min(row.next_attempt_at, row.created_at + this.expireMs()) - now;
+        ch.timer = clock.setTimeout(() => {
+          ch.timer = null;
+          this.kick(ch);
+        }, Math.max(0, wake));
+        return;
+      }
+      await this.attempt(ch, row);
+    }
+  }
+
+  private async attempt(ch: Channel, row: Row): Promise<void> {
+    const { clock, counters } = this.ctx;
+    let input: RenderInput;
+    try {
+      input = JSON.parse(row.payload) as RenderInput;
+    } catch {
+      this.giveUp(ch, row, new NotifyError('unreadable outbox row', { permanent: true }));
+      return;
+    }
+    const at = clock.now();
+    const delayedS = Math.max(0, Math.round((at - row.created_at) / 1000));
+    // The delay line is decided now, at delivery, not when the row was queued.
+    const message = renderMessage(input, { now: at, delayedS });
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)]);
+    try {
+      await ch.notifier.send({ ...message, id: row.id, key: row.idem_key, alert: input.alert, change: input.change, ts: input.ts, delayedS }, signal);
+    } catch (err) {
+      // Cancelled by stop(): not the channel's fault; the row stays pending as it was.
+      if (this.stopped && this.abort.signal.aborted) return;
+      this.failed(ch, row, err instanceof NotifyError ? err : new NotifyError(`${ch.notifier.type}: ${errorText(err)}`));
+      return;
+    }
+    // Same step as the successful send (see the class comment on exactly-once).
+    const done = clock.now();
+    this.sql.delivered.run(done, row.id);
+    counters.inc('notify.sent');
+    this.log.info({ channel: ch.id, id: row.id, alert: input.alert.key, change: row.change, attempts: row.attempts + 1, delayedS, ms: done - at }, 'notification delivered');
+    // A success proves the channel works: whatever waits behind goes now, not at its own backoff time.
+    this.sql.dueNowChannel.run(done, ch.id, done);
+  }
+
+  private failed(ch: Channel, row: Row, err: NotifyError): void {
+    const { clock, counters, config } = this.ctx;
+    counters.inc('notify.failed_attempts');
+    if (err.permanent) {
+      this.giveUp(ch, row, err);
+      return;
+    }
+    const { initialS, maxS } = config.notify.retry;
+    const backoffS = Math.min(maxS, initialS * 2 ** Math.min(row.attempts, 30));
+    // ±20 % jitter so channels (and hubs) that failed together do not retry in lockstep.
+    const delayMs = err.retryAfterS !== undefined ? err.retryAfterS * 1000 : backoffS * 1000 * (0.8 + 0.4 * Math.random());
+    const next = clock.now() + Math.round(delayMs);
+    this.sql.retry.run(err.message, next, row.id);
+    const level = row.attempts === 0 ? 'warn' : 'debug';
+    this.log[level]({ channel: ch.id, id: row.id, attempts: row.attempts + 1, err: err.message, retryInS: Math.round(delayMs / 100) / 10 }, 'notification not delivered; will retry');
+  }
+
+  private giveUp(ch: Channel, row: Row, err: NotifyError): void {
+    this.sql.giveUp.run(err.message, row.id);
+    this.ctx.counters.inc('notify.failed');
+    this.log.error({ channel: ch.id, id: row.id, change: row.change, err: err.message }, 'notification refused by the receiver; not retried (check the channel settings)');
+  }
+
+  private expireMs(): number {
+    return this.ctx.config.notify.retry.expireAfterS * 1000;
+  }
+
+  /** Gives up rows older than retry.expireAfterS (also rows of channels no longer configured). */
+  private expireDue(now: number): void {
+    const rows = this.sql.expiring.all(now - this.expireMs()) as Array<Pick<Row, 'id' | 'channel_id' | 'alert_id' | 'change' | 'attempts' | 'last_error'>>;
+    if (rows.length === 0) return;
+    this.ctx.state.transaction(() => {
+      for (const r of rows) this.sql.expire.run(r.id);
+    })();
+    this.ctx.counters.inc('notify.expired', rows.length);
+    for (const r of rows) {
+      this.log.warn({ channel: r.channel_id, id: r.id, alertId: r.alert_id, change: r.change, attempts: r.attempts, lastError: r.last_error }, 'notification expired undelivered');
+    }
+  }
+
+  private sweep(): void {
+    const now = this.ctx.clock.now();
+    this.expireDue(now);
+    this.sql.purge.run(now - Math.max(RETAIN_MS, this.expireMs()));
+  }
+
+  stats(): OutboxStats {
+    const counts = { pending: 0, delivered: 0, expired: 0, failed: 0 };
+    let oldestPendingAt: number | null = null;
+    for (const r of this.sql.counts.all() as Array<{ status: OutboxStatus; n: number; oldest: number }>) {
+      counts[r.status] = r.n;
+      if (r.status === 'pending') oldestPendingAt = r.oldest;
+    }
+    const pending = new Map((this.sql.pendingByChannel.all() as Array<{ channel_id: string; n: number }>).map((r) => [r.channel_id, r.n]));
+    const delivered = new Map((this.sql.lastDelivered.all() as Array<{ channel_id: string; at: number }>).map((r) => [r.channel_id, r.at]));
+    const channels = this.ctx.config.notify.channels.map((c): ChannelStats => {
+      const head = this.sql.head.get(c.id) as Row | undefined;
+      return {
+        id: c.id,
+        type: c.type,
+        pending: pending.get(c.id) ?? 0,
+        lastError: head?.last_error ?? null,
+        nextAttemptAt: head?.next_attempt_at ?? null,
+        lastDeliveredAt: delivered.get(c.id) ?? null,
+      };
+    });
+    return { ...counts, oldestPendingAt, channels };
+  }
+
+  /** Newest first; title and text as they would be sent now (without the delay line). */
+  list(opts: { status?: OutboxStatus; limit?: number } = {}): OutboxEntry[] {
+    const limit = Math.max(1, Math.min(1000, Math.floor(opts.limit ?? 100)));
+    const rows = (opts.status ? this.sql.listStatus.all(opts.status, limit) : this.sql.list.all(limit)) as Row[];
+    const now = this.ctx.clock.now();
+    return rows.map((r) => {
+      let title = '';
+      let text = '';
+      try {
+        ({ title, text } = renderMessage(JSON.parse(r.payload) as RenderInput, { now }));
+      } catch {
+        // A damaged row is still listed, with its status and error.
+      }
+      return {
+        id: r.id,
+        key: r.idem_key,
+        alertId: r.alert_id,
+        change: r.change,
+        channelId: r.channel_id,
+        status: r.status,
+        createdAt: r.created_at,
+        nextAttemptAt: r.next_attempt_at,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        deliveredAt: r.delivered_at,
+        title,
+        text,
+      };
+    });
+  }
+}

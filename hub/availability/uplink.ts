@@ -1,0 +1,119 @@
+import type { z } from 'zod';
+import type { uplinkTargetSchema } from '../config/alerts.js';
+import type { HubContext } from '../context.js';
+import type { UplinkState } from '../domain.js';
+import { httpProbe, icmpProbe, tcpProbe } from '../../devices/meeting-room/probes.js';
+
+export type UplinkTarget = z.infer<typeof uplinkTargetSchema>;
+/** Probes one internet target within timeoutMs; resolves with the round trip in ms or throws a readable error. */
+export type UplinkProbe = (target: UplinkTarget, timeoutMs: number, signal: AbortSignal) => Promise<number>;
+
+export function describeTarget(t: UplinkTarget): string {
+  return t.type === 'http' ? t.url : t.type === 'tcp' ? `${t.host}:${t.port}` : `ping ${t.host}`;
+}
+
+/**
+ * The village's internet link (WAN), probed from the hub (DESIGN.md §4): up while any target answers,
+ * down after `failuresToDown` rounds in which none did. A WAN outage is its own state and its own
+ * alert, shown apart from device outages; notifications queued meanwhile go out when it is back.
+ */
+export class UplinkMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private failures = 0;
+  private current: UplinkState['state'] = 'unknown';
+  private since: number;
+  private reason: string | undefined;
+  private rttMs: number | null = null;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly probe: UplinkProbe,
+  ) {
+    this.since = ctx.clock.now();
+  }
+
+  start(): void {
+    const { config, clock } = this.ctx;
+    if (config.uplink.targets.length === 0) return;
+    this.timer = clock.setInterval(() => void this.round(), config.uplink.intervalS * 1000);
+    void this.round();
+  }
+
+  stop(): void {
+    this.abort.abort();
+    if (this.timer) this.ctx.clock.clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The same link serves every village of this hub. */
+  states(): UplinkState[] {
+    return this.ctx.config.villages.map((v) => ({
+      village: v.id,
+      state: this.current,
+      ts: this.since,
+      ...(this.reason ? { reason: this.reason } : {}),
+    }));
+  }
+
+  view(): { state: UplinkState['state']; since: number; reason: string | null; rttMs: number | null; probed: boolean } {
+    return { state: this.current, since: this.since, reason: this.reason ?? null, rttMs: this.rttMs, probed: this.ctx.config.uplink.targets.length > 0 };
+  }
+
+  /** One probing round: every target in parallel, each with its own timeout. */
+  async round(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const { config, counters } = this.ctx;
+    try {
+      const results = await Promise.allSettled(
+        config.uplink.targets.map((t) => this.probe(t, config.uplink.timeoutS * 1000, this.abort.signal)),
+      );
+      const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (ok.length > 0) {
+        this.failures = 0;
+        this.rttMs = Math.min(...ok);
+        this.set('up');
+      } else {
+        this.failures++;
+        counters.inc('uplink.failed_rounds');
+        const why = results
+          .map((r, i) => `${describeTarget(config.uplink.targets[i] as UplinkTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
+          .join('; ');
+        if (this.failures >= config.uplink.failuresToDown) this.set('down', why);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private set(state: 'up' | 'down', reason?: string): void {
+    if (state === this.current) return;
+    const now = this.ctx.clock.now();
+    this.current = state;
+    this.since = now;
+    this.reason = reason;
+    this.ctx.log.info({ uplink: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
+    for (const v of this.ctx.config.villages) {
+      this.ctx.bus.emit('uplink', { village: v.id, state, ts: now, ...(reason ? { reason } : {}) });
+    }
+  }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.name === 'TimeoutError' ? 'timeout' : e.message;
+  return String(e);
+}
+
+/** Probes with the same ICMP/TCP/HTTP checks the meeting-set driver uses. */
+export const defaultUplinkProbe: UplinkProbe = async (t, timeoutMs, signal) => {
+  const r =
+    t.type === 'icmp'
+      ? await icmpProbe(t.host, timeoutMs, signal)
+      : t.type === 'tcp'
+        ? await tcpProbe(t.host, t.port, timeoutMs, signal)
+        : await httpProbe(t.url, {}, timeoutMs, signal);
+  if (!r.ok) throw new Error(r.why);
+  return r.ms;
+};

@@ -1,0 +1,26 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Notifications } from '../alerts/outbox.js';
+import type { UplinkMonitor } from '../availability/uplink.js';
+import { sendError, zodIssues } from './api.js';
+
+const notificationsQuery = z.strictObject({
+  status: z.enum(['pending', 'delivered', 'expired', 'failed']).default('pending'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** GET /api/uplink: the village's internet link as the hub last probed it. */
+export function uplinkRouter(uplink: UplinkMonitor): Router {
+  return Router().get('/', (_req: Request, res: Response) => {
+    res.json(uplink.view());
+  });
+}
+
+/** GET /api/notifications?status=&limit=: the outbox, to see what is waiting and why. */
+export function notificationsRouter(notifications: Notifications): Router {
+  return Router().get('/', (req: Request, res: Response) => {
+    const q = notificationsQuery.safeParse(req.query);
+    if (!q.success) return sendError(res, 400, 'invalid notifications query', zodIssues(q.error));
+    res.json({ stats: notifications.stats(), messages: notifications.list(q.data) });
+  });
+}

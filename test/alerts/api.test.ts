@@ -1,0 +1,190 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Server as IoServer } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listen } from '../../hub/net.js';
+import { sendError } from '../../hub/web/api.js';
+import { alertsRouter, meetingsRouter, type AlertDetailResponse, type AlertsResponse, type MeetingView } from '../../hub/web/alerts-api.js';
+import { attachAlertSocket } from '../../hub/web/alerts-socket.js';
+import type { AlertChange, AlertView, ApiError, ClientToServerEvents, ServerToClientEvents } from '../../hub/web/events.js';
+import { setup } from './context.js';
+
+const inOneDay = new Date(Date.now() + 86_400_000);
+/** Tomorrow 09:00 as typed in Đông Căm (no offset) → 02:00 UTC. */
+const tomorrowLocal = `${inOneDay.toISOString().slice(0, 10)}T09:00`;
+
+describe('alerts and meetings API (routers on their own app)', () => {
+  let t: ReturnType<typeof setup>;
+  let http: HttpServer;
+  let io: IoServer<ClientToServerEvents, ServerToClientEvents>;
+  let detach: () => void;
+  let base = '';
+
+  beforeAll(async () => {
+    t = setup(`
+meetings:
+  - { village: dong-cam, startAt: '${tomorrowLocal}', title: Họp cấu hình }
+`);
+    const app = express();
+    app.use(express.json());
+    app.use('/api/alerts', alertsRouter(t.ctx, t.engine));
+    app.use('/api/meetings', meetingsRouter(t.ctx, t.engine));
+    app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      sendError(res, err.type === 'entity.parse.failed' ? 400 : 500, err.message);
+    });
+    http = createServer(app);
+    io = new IoServer(http, { serveClient: false });
+    detach = attachAlertSocket(t.ctx, io);
+    const port = await listen(http, 0, '127.0.0.1', 'http.port', 'LANGSO_HTTP_PORT');
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    detach();
+    t.engine.stop();
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
+    http.closeAllConnections();
+    await closeServer(http);
+    t.state.close();
+  });
+
+  const call = async <T = unknown>(method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${base}${p}`, {
+      method,
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+  const paths = (b: unknown) => (b as ApiError).issues?.map((i) => i.path);
+
+  it('pushes alert changes to sockets', async () => {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(base, { transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const got = new Promise<{ change: AlertChange; alert: AlertView }>((resolve) => socket.once('alert', resolve));
+    t.transition('pc', 'offline', { reason: 'lwt' });
+    const e = await got;
+    socket.close();
+    expect(e).toMatchObject({ change: 'fired', alert: { key: 'offline:dong-cam/pc', status: 'firing', detail: { reason: 'lwt' } } });
+  });
+
+  it('lists alerts newest first, by status and village, a page at a time', async () => {
+    t.transition('ap-1', 'offline');
+    t.transition('cam-9', 'offline', {}, 'gia-phu');
+    t.transition('mr', 'offline');
+    t.transition('mr', 'online');
+    const open = await call<AlertsResponse>('GET', '/api/alerts');
+    expect(open.status).toBe(200);
+    expect(open.body.alerts.map((a) => a.key)).toEqual(['offline:gia-phu/cam-9', 'offline:dong-cam/ap-1', 'offline:dong-cam/pc']);
+    expect(open.body.next).toBeNull();
+    const all = await call<AlertsResponse>('GET', '/api/alerts?status=all');
+    expect(all.body.alerts.map((a) => a.status)).toEqual(['resolved', 'firing', 'firing', 'firing']);
+    const resolved = await call<AlertsResponse>('GET', '/api/alerts?status=resolved');
+    expect(resolved.body.alerts.map((a) => a.key)).toEqual(['offline:dong-cam/mr']);
+    const village = await call<AlertsResponse>('GET', '/api/alerts?village=gia-phu&status=firing');
+    expect(village.body.alerts.map((a) => a.key)).toEqual(['offline:gia-phu/cam-9']);
+    const page1 = await call<AlertsResponse>('GET', '/api/alerts?status=all&limit=3');
+    expect(page1.body.alerts).toHaveLength(3);
+    expect(page1.body.next).toBe(page1.body.alerts[2]?.id);
+    const page2 = await call<AlertsResponse>('GET', `/api/alerts?status=all&limit=3&before=${page1.body.next}`);
+    expect(page2.body.alerts.map((a) => a.key)).toEqual(['offline:dong-cam/pc']);
+    const since = await call<AlertsResponse>('GET', `/api/alerts?status=all&since=${new Date(Date.now() + 60_000).toISOString()}`);
+    expect(since.body.alerts).toHaveLength(3); // the resolved one ended before that
+  });
+
+  it('rejects bad list queries naming the parameter', async () => {
+    const bad = await call('GET', '/api/alerts?status=closed&limit=0&since=yesterday');
+    expect(bad.status).toBe(400);
+    expect(paths(bad.body)).toEqual(['status', 'since', 'limit']);
+    const unknown = await call('GET', '/api/alerts?sort=asc');
+    expect(unknown.status).toBe(400);
+    expect((unknown.body as ApiError).issues?.[0]?.message).toMatch(/unknown parameter.*sort/);
+  });
+
+  it('returns one alert with its history; unknown id 404, a non-number 400', async () => {
+    const id = t.engine.store.getOpen('offline:dong-cam/pc')!.id;
+    const one = await call<AlertDetailResponse>('GET', `/api/alerts/${id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.alert).toMatchObject({ id, device: 'pc', condition: 'offline', severity: 'critical' });
+    expect(one.body.history).toEqual([expect.objectContaining({ action: 'fired', who: null })]);
+    expect((await call('GET', '/api/alerts/99999')).status).toBe(404);
+    const nan = await call('GET', '/api/alerts/abc');
+    expect(nan.status).toBe(400);
+    expect(paths(nan.body)).toEqual(['id']);
+  });
+
+  it('acknowledges with who and note; twice is the same; a resolved alert is 409', async () => {
+    const id = t.engine.store.getOpen('offline:dong-cam/ap-1')!.id;
+    for (const [body, field] of [
+      [{}, 'by'],
+      [{ by: '   ' }, 'by'],
+      [{ by: 'x'.repeat(81) }, 'by'],
+      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note'],
+      [{ by: 'Chị Lan', who: 'x' }, '(body)'],
+      [['Chị Lan'], '(body)'],
+    ] as const) {
+      const r = await call('POST', `/api/alerts/${id}/ack`, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(paths(r.body)).toEqual([field]);
+    }
+    expect((await call('POST', `/api/alerts/${id}/ack`, '{"by": ')).status).toBe(400);
+    expect((await call('POST', '/api/alerts/99999/ack', { by: 'Chị Lan' })).status).toBe(404);
+
+    const acked = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, { by: ' Chị Lan ', note: 'đang đi kiểm tra' });
+    expect(acked.status).toBe(200);
+    expect(acked.body.alert).toMatchObject({ status: 'acknowledged', ackedBy: 'Chị Lan', ackNote: 'đang đi kiểm tra' });
+    expect(acked.body.history.map((h) => h.action)).toEqual(['fired', 'acknowledged']);
+    const again = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, { by: 'Anh Tuấn' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(acked.body);
+
+    const resolvedId = t.engine.store.list({ status: 'resolved', limit: 1 })[0]!.id;
+    const late = await call('POST', `/api/alerts/${resolvedId}/ack`, { by: 'Chị Lan' });
+    expect(late.status).toBe(409);
+    expect((late.body as ApiError).error).toMatch(/already resolved/);
+  });
+
+  it('creates, lists and deletes meetings; times without offset are village time', async () => {
+    const created = await call<{ meeting: MeetingView }>('POST', '/api/meetings', { village: 'dong-cam', startAt: tomorrowLocal, title: ' Họp với xã ', device: 'mr' });
+    expect(created.status).toBe(201);
+    expect(created.body.meeting).toMatchObject({
+      village: 'dong-cam',
+      startAt: Date.parse(`${tomorrowLocal}:00+07:00`),
+      title: 'Họp với xã',
+      device: 'mr',
+      source: 'api',
+      readiness: null,
+    });
+    const list = await call<{ meetings: MeetingView[] }>('GET', '/api/meetings?village=dong-cam');
+    expect(list.body.meetings.map((m) => [m.id, m.source])).toEqual([
+      ['cfg-0', 'config'],
+      [created.body.meeting.id, 'api'],
+    ]);
+    expect((await call<{ meetings: MeetingView[] }>('GET', '/api/meetings?village=gia-phu')).body.meetings).toEqual([]);
+    expect((await call('DELETE', '/api/meetings/cfg-0')).status).toBe(409);
+    expect((await call('DELETE', `/api/meetings/${created.body.meeting.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/meetings/${created.body.meeting.id}`)).status).toBe(404);
+    expect((await call('DELETE', '/api/meetings/abc')).status).toBe(400);
+  });
+
+  it('rejects bad meetings naming the field', async () => {
+    const good = { village: 'dong-cam', startAt: tomorrowLocal, title: 'Họp' };
+    for (const [body, field] of [
+      [{ ...good, village: 'ha-noi' }, 'village'],
+      [{ ...good, village: 'Ha Noi' }, 'village'],
+      [{ ...good, startAt: '2020-01-01T09:00' }, 'startAt'],
+      [{ ...good, startAt: 'ngày mai' }, 'startAt'],
+      [{ ...good, title: '' }, 'title'],
+      [{ ...good, device: 'cam-9' }, 'device'],
+      [{ village: 'dong-cam', startAt: tomorrowLocal }, 'title'],
+    ] as const) {
+      const r = await call('POST', '/api/meetings', body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(paths(r.body)).toEqual([field]);
+    }
+    expect((await call('GET', '/api/meetings?village=X')).status).toBe(400);
+  });
+});

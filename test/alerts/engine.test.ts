@@ -1,0 +1,354 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { alertKeys } from '../../hub/alerts/engine.js';
+import { openStateDb } from '../../hub/state/db.js';
+import { setup } from './context.js';
+
+const S = 1_000;
+const T0 = Date.parse('2026-11-25T07:00:00Z');
+const cam1 = { village: 'dong-cam', device: 'cam-1' };
+
+describe('alert engine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('availability', () => {
+    it('fires one offline alert per outage and resolves it when the device is back online', () => {
+      const { transition, events, engine, changes } = setup();
+      transition('pc', 'online');
+      transition('pc', 'offline', { reason: 'lwt' });
+      transition('pc', 'unknown');
+      transition('pc', 'offline', { reason: 'timeout' });
+      expect(changes()).toEqual(['fired offline:dong-cam/pc']);
+      expect(events[0]?.alert).toMatchObject({
+        village: 'dong-cam',
+        device: 'pc',
+        condition: 'offline',
+        severity: 'critical',
+        status: 'firing',
+        startedAt: T0,
+        detail: { name: 'Máy tính', kind: 'pc', reason: 'lwt', since: T0 },
+      });
+      vi.advanceTimersByTime(5 * S);
+      transition('pc', 'online');
+      expect(changes()).toEqual(['fired offline:dong-cam/pc', 'resolved offline:dong-cam/pc']);
+      expect(events[1]?.alert).toMatchObject({ status: 'resolved', resolvedAt: T0 + 5 * S });
+      expect(events[1]?.ts).toBe(T0 + 5 * S);
+      expect(engine.store.listOpen()).toEqual([]);
+    });
+
+    it('a parent that takes children down raises one unreachable-root alert, none for the children', () => {
+      const { transition, events, engine, changes } = setup();
+      for (const d of ['router', 'switch', 'cam-1', 'cam-2']) transition(d, 'online');
+      transition('router', 'offline', { reason: 'timeout' });
+      for (const d of ['switch', 'cam-1', 'cam-2']) transition(d, 'unreachable', { reason: 'parent', cause: 'router' });
+      expect(changes()).toEqual(['fired unreachable-root:dong-cam/router']);
+      expect(events[0]?.alert).toMatchObject({ condition: 'unreachable-root', severity: 'critical', detail: { name: 'Bộ định tuyến', affected: 3 } });
+      expect(engine.store.getOpen(alertKeys.root({ village: 'dong-cam', device: 'router' }))?.detail).toMatchObject({ affected: 3, unreachable: 3 });
+      transition('router', 'online');
+      for (const d of ['switch', 'cam-1', 'cam-2']) transition(d, 'online');
+      expect(changes()).toEqual(['fired unreachable-root:dong-cam/router', 'resolved unreachable-root:dong-cam/router']);
+    });
+
+    it('children that show offline right after their parent returns get their timeout to come back', () => {
+      const { transition, changes } = setup();
+      transition('router', 'offline');
+      for (const d of ['switch', 'cam-1', 'cam-2']) transition(d, 'unreachable', { cause: 'router' });
+      transition('router', 'online');
+      // Their heartbeats ran out while the router was down: offline until their next message.
+      for (const d of ['switch', 'cam-1', 'cam-2']) transition(d, 'offline', { reason: 'timeout' });
+      vi.advanceTimersByTime(10 * S);
+      transition('switch', 'online');
+      transition('cam-1', 'online');
+      vi.advanceTimersByTime(20 * S - 1); // cameras: timeoutS 30
+      expect(changes()).toEqual(['fired unreachable-root:dong-cam/router', 'resolved unreachable-root:dong-cam/router']);
+      vi.advanceTimersByTime(1);
+      expect(changes().at(-1)).toBe('fired offline:dong-cam/cam-2');
+      expect(changes()).toHaveLength(3);
+    });
+
+    it('a device that was offline before its parent went down keeps its own alert', () => {
+      const { transition, engine, changes } = setup();
+      transition('cam-1', 'offline', { reason: 'timeout' });
+      transition('router', 'offline');
+      transition('cam-1', 'unreachable', { cause: 'router' });
+      expect(changes()).toEqual(['fired offline:dong-cam/cam-1', 'fired unreachable-root:dong-cam/router']);
+      transition('router', 'online');
+      transition('cam-1', 'offline', { reason: 'timeout' }); // back to its own state: still the same alert
+      expect(engine.store.listOpen().map((a) => a.key)).toEqual(['offline:dong-cam/cam-1']);
+    });
+
+    it('maintenance, unknown and unregistered devices raise nothing', () => {
+      const { transition, bus, devices, changes } = setup();
+      transition('pc', 'maintenance', { reason: 'thay ổ đĩa' });
+      transition('pc', 'unknown');
+      devices.addUnregistered({ village: 'dong-cam', device: 'stray' }, 60);
+      bus.emit('transition', { village: 'dong-cam', device: 'stray', kind: 'generic', ts: Date.now(), from: 'online', to: 'offline' });
+      bus.emit('flapping', { village: 'dong-cam', device: 'stray', ts: Date.now(), flapping: true, changes: 9 });
+      expect(changes()).toEqual([]);
+    });
+
+    it('flapping: one alert, flapping transitions silent, settled → resolved (and offline if it stayed down)', () => {
+      const { transition, bus, events, changes } = setup();
+      transition('cam-1', 'online');
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6 });
+      for (let i = 0; i < 5; i++) {
+        transition('cam-1', 'offline', { flapping: true, reason: 'timeout' });
+        transition('cam-1', 'online', { flapping: true });
+      }
+      transition('cam-1', 'offline', { flapping: true, reason: 'timeout' });
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 7 }); // repeated: still one alert
+      expect(changes()).toEqual(['fired flapping:dong-cam/cam-1']);
+      expect(events[0]?.alert).toMatchObject({ condition: 'flapping', severity: 'warning', detail: { name: 'Camera cổng làng', changes: 6 } });
+      vi.advanceTimersByTime(600 * S);
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: false, changes: 0 });
+      expect(changes()).toEqual(['fired flapping:dong-cam/cam-1', 'resolved flapping:dong-cam/cam-1', 'fired offline:dong-cam/cam-1']);
+    });
+
+    it('settling while online resolves the flapping alert only', () => {
+      const { transition, bus, changes } = setup();
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6 });
+      transition('cam-1', 'online', { flapping: true });
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: false, changes: 0 });
+      expect(changes()).toEqual(['fired flapping:dong-cam/cam-1', 'resolved flapping:dong-cam/cam-1']);
+    });
+  });
+
+  describe('threshold rules', () => {
+    it('fires exactly forS after the condition began, not before, and resolves when it stops holding', () => {
+      const { reading, events, changes } = setup();
+      reading('ap-1', { clients: 30 });
+      vi.advanceTimersByTime(60 * S);
+      const start = Date.now();
+      reading('ap-1', { clients: 55 }); // ap-crowded: clients > 50 for 600 s
+      for (let i = 0; i < 9; i++) {
+        vi.advanceTimersByTime(60 * S);
+        reading('ap-1', { clients: 56 + i });
+      }
+      vi.advanceTimersByTime(60 * S - 1);
+      expect(changes()).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(changes()).toEqual(['fired threshold:ap-crowded:dong-cam/ap-1']);
+      expect(events[0]?.alert).toMatchObject({
+        startedAt: start + 600 * S,
+        severity: 'warning',
+        condition: 'threshold',
+        detail: { metric: 'clients', value: 64, op: '>', threshold: 50, label: 'quá nhiều người dùng Wi-Fi', rule: 'ap-crowded' },
+      });
+      reading('ap-1', { clients: 70 });
+      vi.advanceTimersByTime(600 * S);
+      expect(events).toHaveLength(1);
+      reading('ap-1', { clients: 40 });
+      expect(changes()).toEqual(['fired threshold:ap-crowded:dong-cam/ap-1', 'resolved threshold:ap-crowded:dong-cam/ap-1']);
+    });
+
+    it('a device that keeps a bad value but sends nothing more still fires at start + forS', () => {
+      const { reading, changes } = setup();
+      reading('ap-1', { clients: 80 });
+      vi.advanceTimersByTime(600 * S - 1);
+      expect(changes()).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(changes()).toEqual(['fired threshold:ap-crowded:dong-cam/ap-1']);
+    });
+
+    it('an interruption restarts the hold time; a device gone offline meanwhile does not fire', () => {
+      const { reading, transition, changes } = setup();
+      reading('ap-1', { clients: 80 });
+      vi.advanceTimersByTime(500 * S);
+      reading('ap-1', { clients: 10 });
+      reading('ap-1', { clients: 80 });
+      vi.advanceTimersByTime(599 * S);
+      expect(changes()).toEqual([]);
+      transition('ap-1', 'offline', { reason: 'timeout' });
+      vi.advanceTimersByTime(1 * S);
+      expect(changes()).toEqual(['fired offline:dong-cam/ap-1']);
+    });
+
+    it('compares absolute values when abs is set, fires at once with forS 0, and reads booleans as 1/0', () => {
+      const { reading, events, changes } = setup();
+      reading('cam-1', { clockDriftS: -200 }); // camera-clock: |clockDriftS| > 120, forS 0
+      expect(changes()).toEqual(['fired threshold:camera-clock:dong-cam/cam-1']);
+      expect(events[0]?.alert).toMatchObject({ severity: 'info', detail: { value: -200, abs: true } });
+      reading('cam-1', { clockDriftS: 100 });
+      reading('cam-1', { frozen: true }); // camera-frozen: frozen == 1 for 60 s
+      vi.advanceTimersByTime(60 * S);
+      reading('cam-1', { frozen: false });
+      expect(changes()).toEqual([
+        'fired threshold:camera-clock:dong-cam/cam-1',
+        'resolved threshold:camera-clock:dong-cam/cam-1',
+        'fired threshold:camera-frozen:dong-cam/cam-1',
+        'resolved threshold:camera-frozen:dong-cam/cam-1',
+      ]);
+    });
+
+    it('rules can name devices, kinds, or both; readings without the metric change nothing', () => {
+      const { reading, changes } = setup(`
+alerts:
+  rules:
+    - { id: hot, devices: [pc, cam-9], metric: tempC, op: '>=', value: 70 }
+    - { id: cam-rtt, kind: onvif-camera, devices: [cam-2], metric: rttMs, op: '>', value: 500 }
+`);
+      reading('pc', { tempC: 70 });
+      reading('cam-9', { tempC: 90 }, 'gia-phu');
+      reading('ap-1', { tempC: 99 });
+      reading('cam-1', { rttMs: 900 });
+      reading('cam-2', { rttMs: 900 });
+      reading('cam-2', { clients: 3 });
+      expect(changes()).toEqual(['fired threshold:hot:dong-cam/pc', 'fired threshold:hot:gia-phu/cam-9', 'fired threshold:cam-rtt:dong-cam/cam-2']);
+    });
+  });
+
+  it('uplink down fires a village alert, up resolves it', () => {
+    const { bus, events, changes } = setup();
+    bus.emit('uplink', { village: 'dong-cam', state: 'down', ts: Date.now(), reason: 'all targets failed' });
+    bus.emit('uplink', { village: 'dong-cam', state: 'down', ts: Date.now() });
+    expect(events[0]?.alert).toMatchObject({ device: null, condition: 'uplink-down', severity: 'critical', detail: { name: 'Đông Căm', reason: 'all targets failed' } });
+    bus.emit('uplink', { village: 'dong-cam', state: 'unknown', ts: Date.now() });
+    bus.emit('uplink', { village: 'dong-cam', state: 'up', ts: Date.now() });
+    expect(changes()).toEqual(['fired uplink-down:dong-cam', 'resolved uplink-down:dong-cam']);
+  });
+
+  describe('lifecycle', () => {
+    it('escalates once after escalateAfterS when nobody acknowledges', () => {
+      const { transition, changes, engine } = setup();
+      transition('pc', 'offline');
+      vi.advanceTimersByTime(1800 * S - 1);
+      expect(changes()).toEqual(['fired offline:dong-cam/pc']);
+      vi.advanceTimersByTime(1);
+      expect(changes()).toEqual(['fired offline:dong-cam/pc', 'escalated offline:dong-cam/pc']);
+      vi.advanceTimersByTime(10 * 1800 * S);
+      expect(changes()).toHaveLength(2);
+      const a = engine.store.listOpen()[0]!;
+      expect(a).toMatchObject({ status: 'firing', escalatedAt: T0 + 1800 * S });
+    });
+
+    it('does not escalate an acknowledged alert', () => {
+      const { transition, changes, engine } = setup();
+      transition('pc', 'offline');
+      vi.advanceTimersByTime(600 * S);
+      engine.acknowledge(engine.store.listOpen()[0]!.id, 'Anh Tuấn');
+      vi.advanceTimersByTime(3600 * S);
+      expect(changes()).toEqual(['fired offline:dong-cam/pc', 'acknowledged offline:dong-cam/pc']);
+    });
+
+    it('firing → acknowledged (who, when, note) → resolved, with history', () => {
+      const { transition, engine, events } = setup();
+      transition('pc', 'offline', { reason: 'mất điện' });
+      const id = events[0]!.alert.id;
+      vi.advanceTimersByTime(60 * S);
+      const r = engine.acknowledge(id, 'Chị Lan', 'đang đi kiểm tra');
+      expect(r).toMatchObject({ result: 'acknowledged', alert: { status: 'acknowledged', ackedBy: 'Chị Lan', ackNote: 'đang đi kiểm tra', ackedAt: T0 + 60 * S } });
+      vi.advanceTimersByTime(60 * S);
+      // A second acknowledgement leaves the first one as it was.
+      expect(engine.acknowledge(id, 'Someone else')).toMatchObject({ result: 'unchanged', alert: { ackedBy: 'Chị Lan' } });
+      transition('pc', 'online');
+      expect(engine.acknowledge(id, 'Chị Lan')).toMatchObject({ result: 'resolved' });
+      expect(engine.acknowledge(9999, 'Chị Lan')).toEqual({ result: 'missing' });
+      expect(engine.store.get(id)).toMatchObject({ status: 'resolved', resolvedAt: T0 + 120 * S, ackedBy: 'Chị Lan' });
+      expect(engine.store.history(id)).toEqual([
+        { ts: T0, action: 'fired', who: null, note: null },
+        { ts: T0 + 60 * S, action: 'acknowledged', who: 'Chị Lan', note: 'đang đi kiểm tra' },
+        { ts: T0 + 120 * S, action: 'resolved', who: null, note: 'online' },
+      ]);
+      expect(events.map((e) => e.change)).toEqual(['fired', 'acknowledged', 'resolved']);
+      // The next outage is a new alert.
+      transition('pc', 'offline');
+      expect(engine.store.listOpen().map((a) => a.id)).not.toContain(id);
+      expect(engine.store.list({ status: 'all', limit: 10 }).map((a) => a.status)).toEqual(['firing', 'resolved']);
+    });
+
+    it('keeps one open alert per key in the database', () => {
+      const { engine, state } = setup();
+      engine.fire({ key: 'offline:dong-cam/pc', village: 'dong-cam', device: 'pc', condition: 'offline', severity: 'critical', detail: {} });
+      expect(() =>
+        state
+          .prepare("INSERT INTO alerts (key, village, condition, severity, status, started_at) VALUES ('offline:dong-cam/pc', 'dong-cam', 'offline', 'critical', 'firing', 0)")
+          .run(),
+      ).toThrow(/UNIQUE/);
+    });
+
+    it('stop() removes its listeners and timers', () => {
+      const { engine, transition, reading, bus } = setup();
+      transition('pc', 'offline');
+      reading('ap-1', { clients: 80 });
+      engine.stop();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(bus.listenerCount('transition')).toBe(0);
+    });
+  });
+
+  describe('restart', () => {
+    let dir = '';
+    beforeEach(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'langso-alerts-'));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('keeps open alerts and history, does not fire them again, and clears them only when re-confirmed', () => {
+      const file = path.join(dir, 'state.db');
+      const first = setup('', openStateDb(file));
+      first.transition('pc', 'offline', { reason: 'lwt' });
+      first.transition('router', 'offline');
+      first.reading('ap-1', { clients: 90 });
+      vi.advanceTimersByTime(600 * S);
+      first.bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6 });
+      const pcId = first.engine.store.getOpen(alertKeys.offline({ village: 'dong-cam', device: 'pc' }))!.id;
+      first.engine.acknowledge(pcId, 'Chị Lan', 'đã báo thợ');
+      first.engine.stop();
+      first.state.close();
+
+      vi.advanceTimersByTime(60 * S);
+      const second = setup('', openStateDb(file));
+      expect(second.events).toEqual([]);
+      expect(second.engine.store.listOpen().map((a) => `${a.status} ${a.key}`)).toEqual([
+        'acknowledged offline:dong-cam/pc',
+        'firing unreachable-root:dong-cam/router',
+        'firing threshold:ap-crowded:dong-cam/ap-1',
+        'firing flapping:dong-cam/cam-1',
+      ]);
+      expect(second.engine.store.history(pcId).map((h) => h.action)).toEqual(['fired', 'acknowledged']);
+      // After a restart devices are unknown until availability hears from them: that clears nothing.
+      second.transition('pc', 'unknown');
+      second.transition('router', 'unknown');
+      expect(second.events).toEqual([]);
+      second.transition('pc', 'online');
+      second.reading('ap-1', { clients: 12 });
+      second.transition('cam-1', 'online');
+      expect(second.changes()).toEqual([
+        'resolved offline:dong-cam/pc',
+        'resolved threshold:ap-crowded:dong-cam/ap-1',
+        'resolved flapping:dong-cam/cam-1',
+      ]);
+      // Escalation keeps counting from when the alert fired, across the restart.
+      vi.advanceTimersByTime(1800 * S - 660 * S - 1);
+      expect(second.changes()).toHaveLength(3);
+      vi.advanceTimersByTime(1);
+      expect(second.changes().at(-1)).toBe('escalated unreachable-root:dong-cam/router');
+      second.engine.stop();
+      second.state.close();
+    });
+
+    it('closes alerts of devices and rules that were removed from the config', () => {
+      const file = path.join(dir, 'state.db');
+      const first = setup('alerts:\n  rules: [{ id: hot, kind: pc, metric: tempC, op: ">", value: 80 }]\n', openStateDb(file));
+      first.reading('pc', { tempC: 95 });
+      first.engine.fire({ key: 'offline:dong-cam/gone', village: 'dong-cam', device: 'gone', condition: 'offline', severity: 'critical', detail: {} });
+      first.engine.stop();
+      first.state.close();
+      const second = setup('', openStateDb(file));
+      expect(second.changes()).toEqual(['resolved threshold:hot:dong-cam/pc', 'resolved offline:dong-cam/gone']);
+      expect(second.engine.store.history(second.events[1]!.alert.id).at(-1)).toMatchObject({ action: 'resolved', note: 'device-removed' });
+      second.engine.stop();
+      second.state.close();
+    });
+  });
+});

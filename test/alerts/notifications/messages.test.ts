@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { renderInputFor, renderMessage, type Language } from '../../../hub/alerts/messages.js';
+import { parseConfig } from '../../../hub/config/load.js';
+import type { Alert, AlertChange } from '../../../hub/domain.js';
+import { DeviceRegistry } from '../../../hub/registry.js';
+import { devices, makeAlert, villages } from './helpers.js';
+
+const T0 = Date.parse('2026-11-25T07:02:00Z'); // 14:02 in Asia/Ho_Chi_Minh
+const MIN = 60_000;
+
+function render(alert: Alert, change: AlertChange = 'fired', opts: { language?: Language; now?: number; delayedS?: number; extra?: Record<string, unknown> } = {}) {
+  const config = parseConfig(stringify({ villages, devices, notify: { language: opts.language ?? 'vi' }, ...opts.extra }), 'test');
+  const input = renderInputFor(config, new DeviceRegistry(config), change, alert, alert.resolvedAt ?? alert.ackedAt ?? alert.escalatedAt ?? alert.startedAt);
+  // Round-trips through JSON like the outbox payload does.
+  return renderMessage(JSON.parse(JSON.stringify(input)) as typeof input, { now: opts.now ?? T0 + 5 * MIN, ...(opts.delayedS !== undefined ? { delayedS: opts.delayedS } : {}) });
+}
+
+describe('alert messages (vi by default)', () => {
+  it('says which camera, where, when and why — in the words of the issue', () => {
+    const m = render(makeAlert({ startedAt: T0 }));
+    expect(m.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: bộ phát Wi-Fi trung tâm mất điện');
+    expect(m.title).toBe('Camera cổng thôn (Đông Căm) mất kết nối');
+  });
+
+  it('uses the registry name, explains hub reason codes, and the time the device actually went down', () => {
+    const m = render(makeAlert({ startedAt: T0 + 3 * MIN, detail: { name: 'old name', reason: 'timeout', since: T0 } }));
+    expect(m.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: không nhận được tín hiệu từ thiết bị');
+  });
+
+  it('a root that takes others down says how many', () => {
+    const m = render(
+      makeAlert({ device: 'ap-center', condition: 'unreachable-root', startedAt: T0, detail: { reason: 'lwt', affected: 4 } }),
+    );
+    expect(m.text).toBe(
+      'Bộ phát Wi-Fi trung tâm (Đông Căm) mất kết nối lúc 14:02, kéo theo 4 thiết bị khác — nguyên nhân: thiết bị ngắt kết nối đột ngột (có thể mất điện hoặc mất mạng)',
+    );
+  });
+
+  it('names a root-cause device by its name when detail.cause is a device id', () => {
+    const m = render(makeAlert({ startedAt: T0, detail: { cause: 'ap-center' } }));
+    expect(m.text).toContain('nguyên nhân: Bộ phát Wi-Fi trung tâm mất kết nối');
+  });
+
+  it('back online, with how long it was down', () => {
+    const m = render(makeAlert({ startedAt: T0, status: 'resolved', resolvedAt: T0 + 28 * MIN }), 'resolved');
+    expect(m.text).toBe('Camera cổng thôn (Đông Căm) hoạt động trở lại lúc 14:30 (mất 28 phút)');
+    expect(m.title).toBe('Camera cổng thôn (Đông Căm) mất kết nối: đã khắc phục');
+  });
+
+  it('acknowledged by someone, with the note', () => {
+    const m = render(makeAlert({ startedAt: T0, status: 'acknowledged', ackedAt: T0 + 8 * MIN, ackedBy: 'anh Tư', ackNote: 'đang đi kiểm tra' }), 'acknowledged');
+    expect(m.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối — đã được anh Tư xác nhận lúc 14:10\nGhi chú: đang đi kiểm tra');
+  });
+
+  it('escalation says nobody acknowledged it after N minutes', () => {
+    const m = render(makeAlert({ startedAt: T0, escalatedAt: T0 + 30 * MIN }), 'escalated');
+    expect(m.text).toBe('Chưa ai xác nhận sau 30 phút: Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: bộ phát Wi-Fi trung tâm mất điện');
+    expect(m.title).toMatch(/^Chưa ai xác nhận: /);
+  });
+
+  it('flapping, threshold, uplink and meeting wording', () => {
+    expect(render(makeAlert({ condition: 'flapping', startedAt: T0, detail: { changes: 6 } })).text).toBe(
+      'Camera cổng thôn (Đông Căm) chập chờn (mất kết nối rồi có lại 6 lần trong 10 phút) từ 14:02',
+    );
+    const crowded = makeAlert({
+      device: 'ap-center',
+      condition: 'threshold',
+      severity: 'warning',
+      startedAt: T0,
+      detail: { metric: 'clients', value: 63, op: '>', threshold: 50, label: 'quá nhiều người dùng Wi-Fi' },
+    });
+    expect(render(crowded).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): quá nhiều người dùng Wi-Fi lúc 14:02 (clients: 63, ngưỡng > 50)');
+    const uplink = makeAlert({ device: null, condition: 'uplink-down', startedAt: T0, detail: { reason: null } });
+    expect(render(uplink).text).toBe('Đường truyền Internet của thôn Đông Căm bị mất lúc 14:02');
+    expect(render({ ...uplink, resolvedAt: T0 + 95 * MIN }, 'resolved').text).toBe('Đường truyền Internet của thôn Đông Căm đã có lại lúc 15:37 (mất 1 giờ 35 phút)');
+    const meeting = makeAlert({
+      device: null,
+      condition: 'meeting-not-ready',
+      startedAt: T0,
+      detail: { title: 'Họp giao ban xã', startAt: Date.parse('2026-11-25T07:30:00Z'), failed: 'Màn hình phòng họp, đường truyền Internet' },
+    });
+    expect(render(meeting).text).toBe(
+      'Bộ họp trực tuyến (Đông Căm) chưa sẵn sàng cho cuộc họp "Họp giao ban xã" lúc 14:30 — cần kiểm tra: Màn hình phòng họp, đường truyền Internet',
+    );
+    expect(render({ ...meeting, resolvedAt: T0 + 10 * MIN }, 'resolved').text).toBe('Bộ họp trực tuyến (Đông Căm) đã sẵn sàng cho cuộc họp "Họp giao ban xã" (14:12)');
+    const unlabelled = { ...crowded, detail: { ...crowded.detail, label: null } };
+    expect(render(unlabelled).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): chỉ số clients vượt ngưỡng lúc 14:02 (clients: 63, ngưỡng > 50)');
+  });
+
+  it('adds the delay line only when delivery is more than a minute late', () => {
+    const a = makeAlert({ startedAt: T0 });
+    expect(render(a, 'fired', { delayedS: 60 }).text).not.toContain('gửi chậm');
+    expect(render(a, 'fired', { delayedS: 47 * 60 }).text.split('\n')).toEqual([
+      'Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: bộ phát Wi-Fi trung tâm mất điện',
+      '(Tin nhắn gửi chậm 47 phút do mất kết nối Internet)',
+    ]);
+  });
+
+  it('shows the date when the event was on another day than delivery', () => {
+    const m = render(makeAlert({ startedAt: T0 }), 'fired', { now: T0 + 20 * 60 * MIN, delayedS: 20 * 3600 });
+    expect(m.text).toContain('mất kết nối lúc 14:02 ngày 25/11');
+    expect(m.text).toContain('(Tin nhắn gửi chậm 20 giờ do mất kết nối Internet)');
+  });
+
+  it('uses the village time zone', () => {
+    const extra = { villages: [{ id: 'dong-cam', name: 'Đông Căm', timezone: 'Asia/Tokyo' }, villages[1]] };
+    expect(render(makeAlert({ startedAt: T0 }), 'fired', { extra }).text).toContain('lúc 16:02');
+  });
+
+  it('English when configured', () => {
+    const m = render(makeAlert({ startedAt: T0 }), 'fired', { language: 'en', delayedS: 300 });
+    expect(m.text).toBe('Camera cổng thôn (Đông Căm) went offline at 14:02 — cause: bộ phát Wi-Fi trung tâm mất điện\n(Message delayed 5 min because the Internet link was down)');
+    expect(render(makeAlert({ startedAt: T0, resolvedAt: T0 + 3 * MIN }), 'resolved', { language: 'en' }).text).toBe(
+      'Camera cổng thôn (Đông Căm) is back online at 14:05 (down for 3 min)',
+    );
+  });
+
+  it('stays short: long device texts are clipped', () => {
+    const m = render(makeAlert({ startedAt: T0, detail: { reason: 'x'.repeat(5000) } }));
+    expect(m.text.length).toBeLessThan(300);
+  });
+});

@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultUplinkProbe, UplinkMonitor } from '../../hub/availability/uplink.js';
+import type { UplinkState } from '../../hub/domain.js';
+import { waitFor } from '../helpers/hub.js';
+import { setup } from './harness.js';
+
+/** The WAN probe against a real TCP listener on loopback standing in for an internet host. */
+describe('uplink (WAN) monitor', () => {
+  let server: Server | null = null;
+  let monitor: UplinkMonitor | null = null;
+  let h: ReturnType<typeof setup> | null = null;
+  afterEach(() => {
+    monitor?.stop();
+    h?.availability.stop();
+    server?.close();
+  });
+
+  async function listen(port = 0): Promise<number> {
+    server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', () => r()));
+    return (server.address() as { port: number }).port;
+  }
+
+  it('is up while a target answers, down after failuresToDown silent rounds, up again on recovery', async () => {
+    const port = await listen();
+    h = setup(`
+villages: [{ id: dong-cam, name: Đông Căm }, { id: lang-moi, name: Làng Mới }]
+uplink: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS: 0.1, timeoutS: 0.5, failuresToDown: 3 }
+`);
+    const events: UplinkState[] = [];
+    h!.bus.on('test', 'uplink', (e) => events.push(e));
+    monitor = new UplinkMonitor(h!.ctx, defaultUplinkProbe);
+    monitor.start();
+    await waitFor(() => events.length === 2, 3_000, 'up for both villages');
+    expect(events.map((e) => [e.village, e.state])).toEqual([['dong-cam', 'up'], ['lang-moi', 'up']]);
+    expect(monitor.view().rttMs).toBeGreaterThanOrEqual(0);
+
+    server!.close();
+    const closedAt = Date.now();
+    await waitFor(() => events.length === 4, 3_000, 'down');
+    // Three failed rounds at 100 ms: not before the third.
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(200);
+    expect(events[2]).toMatchObject({ village: 'dong-cam', state: 'down' });
+    expect(events[2]?.reason).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}: .*refused`));
+    expect(h!.ctx.counters.get('uplink.failed_rounds')).toBeGreaterThanOrEqual(3);
+
+    await listen(port);
+    await waitFor(() => events.length === 6, 3_000, 'up again');
+    expect(events.slice(4).map((e) => e.state)).toEqual(['up', 'up']);
+  });
+
+  it('without targets it does not probe and stays unknown', () => {
+    h = setup('villages: [{ id: dong-cam, name: Đông Căm }]\n');
+    monitor = new UplinkMonitor(h!.ctx, defaultUplinkProbe);
+    monitor.start();
+    expect(monitor.view()).toMatchObject({ state: 'unknown', probed: false });
+  });
+});

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiError, DevicesResponse } from '../../hub/web/events.js';
+import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
+
+describe('maintenance API', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({
+      villages: [testVillage],
+      devices: [
+        { id: 'cam-1', village: 'dong-cam', name: 'Camera 1', kind: 'onvif-camera' },
+        { id: 'ap-1', village: 'dong-cam', name: 'AP 1', kind: 'wifi-ap' },
+      ],
+      maintenance: [{ village: 'dong-cam', device: 'ap-1', daily: true, start: '02:00', end: '02:30', note: 'khởi động lại hằng đêm' }],
+    });
+  });
+  afterAll(async () => t?.stop());
+
+  const post = (body: unknown) =>
+    fetch(`${t.httpUrl}/api/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const stateOf = async (id: string) =>
+    ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id);
+
+  it('lists config windows', async () => {
+    const body = (await (await fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: Array<{ id: string; source: string; note: string }> };
+    expect(body.windows).toEqual([expect.objectContaining({ id: 'cfg-0', source: 'config', note: 'khởi động lại hằng đêm' })]);
+  });
+
+  it('a window added now puts the device in maintenance at once; removing it ends it', async () => {
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await post({ village: 'dong-cam', device: 'cam-1', from, to, note: 'thay ống kính', by: 'Anh Tuấn' });
+    expect(res.status).toBe(201);
+    const w = (await res.json()) as { id: string; createdBy: string };
+    expect(w.createdBy).toBe('Anh Tuấn');
+    await waitFor(async () => (await stateOf('cam-1'))?.state === 'maintenance', 3_000, 'maintenance');
+    expect((await stateOf('cam-1'))?.reason).toBe('thay ống kính');
+    const del = await fetch(`${t.httpUrl}/api/maintenance/${w.id}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
+    await waitFor(async () => (await stateOf('cam-1'))?.state !== 'maintenance', 3_000, 'end of maintenance');
+  });
+
+  it.each([
+    [{ village: 'dong-cam', device: 'cam-1', start: '25:00', end: '02:00', daily: true }, 'start', /HH:MM/],
+    [{ village: 'dong-cam', device: 'cam-1', from: '2026-11-25T10:00:00+07:00' }, 'to', /needs both from and to/],
+    [{ village: 'dong-cam', start: '22:00', end: '05:00' }, 'days', /daily: true or list the days/],
+    [{ village: 'nowhere', daily: true, start: '22:00', end: '05:00' }, 'village', /unknown village "nowhere"/],
+    [{ village: 'dong-cam', device: 'cam-9', daily: true, start: '22:00', end: '05:00' }, 'device', /no device "cam-9"/],
+  ])('refuses %j naming %s', async (body, field, message) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const e = (await res.json()) as ApiError;
+    const issue = e.issues?.find((i) => i.path === field);
+    expect(issue, JSON.stringify(e)).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it('config windows cannot be removed over the API; unknown ids are 404', async () => {
+    expect((await fetch(`${t.httpUrl}/api/maintenance/cfg-0`, { method: 'DELETE' })).status).toBe(409);
+    expect((await fetch(`${t.httpUrl}/api/maintenance/999`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
