@@ -121,7 +121,18 @@ export function createHub(opts: HubOptions): Hub {
       ['/meetings', meetingsRouter(ctx, alerts)],
       ['/notifications', notificationsRouter(notifications)],
     ],
-    attach: (io) => attachAlertSocket(ctx, io),
+    attach: (io) => {
+      const detachAlerts = attachAlertSocket(ctx, io);
+      // One link per hub: the first village's event stands for all.
+      const first = config.villages[0]?.id;
+      ctx.bus.on('web-uplink', 'uplink', (u) => {
+        if (u.village === first) io.emit('uplink', uplink.view());
+      });
+      return () => {
+        detachAlerts?.();
+        ctx.bus.offOwner('web-uplink');
+      };
+    },
   });
   let sim: FleetSimulator | null = null;
 

@@ -1,4 +1,5 @@
-import { timeoutFor, type Config, type DeviceKind } from './config/schema.js';
+import { driverFor } from '../devices/index.js';
+import { timeoutFor, type Config, type DeviceConfig, type DeviceKind } from './config/schema.js';
 import type { AvailabilityState, DeviceRef } from './domain.js';
 import { deviceKey } from './domain.js';
 import type { DeviceView, VillageView } from './web/events.js';
@@ -17,6 +18,7 @@ export interface DeviceEntry {
   state: AvailabilityState;
   since: number | null;
   reason?: string;
+  cause?: string;
   lastSeen: number | null;
   telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
 }
@@ -34,6 +36,7 @@ export class DeviceRegistry {
     this.villages = config.villages.map((v) => ({
       id: v.id,
       name: v.name,
+      timezone: v.timezone,
       ...(v.commune ? { commune: v.commune } : {}),
       ...(v.province ? { province: v.province } : {}),
     }));
@@ -45,7 +48,7 @@ export class DeviceRegistry {
         kind: d.kind,
         registered: true,
         ...(d.parent ? { parent: d.parent } : {}),
-        timeoutS: timeoutFor(d),
+        timeoutS: heartbeatTimeoutS(d),
         state: 'unknown',
         since: null,
         lastSeen: null,
@@ -99,9 +102,23 @@ export class DeviceRegistry {
       state: e.state,
       since: e.since,
       ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.cause ? { cause: e.cause } : {}),
       lastSeen: e.lastSeen,
       timeoutS: e.timeoutS,
       telemetry: e.telemetry,
     };
   }
+}
+
+/**
+ * The heartbeat timeout of a device: its own `timeoutS`, else the kind's default — raised for a device
+ * the hub polls so that a slow but healthy round (interval + every attempt timing out but the last)
+ * never reads as silence. The poller reports failures itself, as offline with the reason.
+ */
+export function heartbeatTimeoutS(d: DeviceConfig): number {
+  if (d.timeoutS !== undefined || d.poll === undefined) return timeoutFor(d);
+  const parsed = driverFor(d.kind)?.configSchema.safeParse(d.poll);
+  if (!parsed?.success) return timeoutFor(d);
+  const { intervalS, timeoutS, retries } = parsed.data;
+  return Math.max(timeoutFor(d), intervalS + timeoutS * (retries + 1) + 2);
 }

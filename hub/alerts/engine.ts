@@ -175,7 +175,10 @@ export class AlertEngine implements MeetingAlertSink {
         // Behind a parent that was down, a device's heartbeat ran out (or its Last Will came): when the parent
         // is back it shows offline until its next message. Give it its timeout before calling that an outage.
         if (t.from === 'unreachable') this.graceTimers.set(key, this.ctx.clock.setTimeout(() => this.afterGrace(entry, t), entry.timeoutS * 1000));
-        else this.fireOffline(entry, t.reason, t.ts);
+        // Behind a parent, wait briefly: if the parent is down too, this becomes unreachable and stays silent.
+        else if (entry.parent && this.ctx.config.alerts.dependencyGraceS > 0) {
+          this.graceTimers.set(key, this.ctx.clock.setTimeout(() => this.afterGrace(entry, t), this.ctx.config.alerts.dependencyGraceS * 1000));
+        } else this.fireOffline(entry, t.reason, t.ts);
         break;
       case 'online':
         this.resolve(alertKeys.offline(t), 'online');

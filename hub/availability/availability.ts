@@ -247,6 +247,8 @@ export class Availability {
     if (next.reason) entry.reason = next.reason;
     else delete entry.reason;
     t.cause = next.cause;
+    if (next.cause) entry.cause = next.cause;
+    else delete entry.cause;
     this.repo.save({ village: entry.village, device: entry.id, state: entry.state, since: ts, reason: entry.reason ?? null });
     bus.emit('transition', {
       village: entry.village,

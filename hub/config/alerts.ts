@@ -47,6 +47,11 @@ export const flappingSchema = z.strictObject({
 export const alertsSchema = z.strictObject({
   flapping: flappingSchema.default(flappingSchema.parse({})),
   rules: z.array(thresholdRuleSchema).default(defaultRules),
+  /**
+   * A device with a parent that goes offline waits this long before its alert fires: if the parent turns
+   * out to be down too, the device becomes unreachable and only the parent's (root-cause) alert goes out.
+   */
+  dependencyGraceS: z.number().nonnegative().max(60).default(3),
   /** A firing alert not acknowledged within this long is escalated (notify.escalation). */
   escalateAfterS: z.number().positive().default(1800),
   meetingReadiness: z

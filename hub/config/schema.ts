@@ -12,15 +12,18 @@ export { deviceKinds, type DeviceKind };
 
 /**
  * Heartbeat timeout per kind, in seconds: a device that sends no valid message for this long is offline.
- * Cameras and APs are polled (or report) every 10 s, so three missed rounds mark them offline.
+ * A camera, access point or the network gear they hang off must be seen offline within 10 s of dying
+ * (median under 7 s): agents report at least every 3 s and pollers check every 3 s, so 7 s of silence
+ * is a dead device, not a late message. A polled device's timeout is raised to fit its poll schedule
+ * (registry.ts). The meeting set and the PC matter less minute to minute.
  */
 export const defaultTimeoutS: Record<DeviceKind, number> = {
-  'onvif-camera': 30,
-  'wifi-ap': 30,
+  'onvif-camera': 7,
+  'wifi-ap': 7,
   'meeting-room': 60,
   pc: 90,
-  router: 30,
-  switch: 30,
+  router: 7,
+  switch: 7,
   generic: 60,
 };
 

@@ -7,6 +7,8 @@ export type AvailabilityState = 'online' | 'offline' | 'unreachable' | 'maintena
 export interface VillageView {
   id: string;
   name: string;
+  /** IANA zone of the village (Asia/Ho_Chi_Minh by default): show its times in it. */
+  timezone: string;
   commune?: string;
   province?: string;
 }
@@ -22,7 +24,13 @@ export interface DeviceView {
   state: AvailabilityState;
   /** When the current state began (ms), null before anything is known. */
   since: number | null;
+  /**
+   * Why it is not online: text from the device, or a code the hub set — `timeout` (no message for
+   * timeoutS), `lwt` (connection lost: MQTT Last Will), `parent` (see `cause`), `maintenance`.
+   */
   reason?: string;
+  /** For `unreachable`: the id of the offline device that took this one down (same village). */
+  cause?: string;
   /** Last valid message of any kind (ms), null if never. */
   lastSeen: number | null;
   timeoutS: number;
@@ -69,6 +77,17 @@ export interface StateChange {
   from: AvailabilityState;
   ts: number;
   reason?: string;
+  cause?: string;
+}
+
+/** GET /api/uplink and the `uplink` socket event: the village's internet link as the hub probes it. */
+export interface UplinkView {
+  state: 'up' | 'down' | 'unknown';
+  since: number;
+  reason: string | null;
+  rttMs: number | null;
+  /** False when no internet targets are configured (nothing is probed). */
+  probed: boolean;
 }
 
 export interface ReadingPush {
@@ -109,6 +128,8 @@ export interface ServerToClientEvents {
   'device:reading': (reading: ReadingPush) => void;
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
+  /** The internet link changed state. */
+  uplink: (u: UplinkView) => void;
   /** An alert fired, was acknowledged, escalated or resolved (the list itself comes from GET /api/alerts). */
   alert: (e: { change: AlertChange; alert: AlertView }) => void;
 }

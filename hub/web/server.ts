@@ -110,6 +110,7 @@ export class WebServer {
         from: t.from,
         ts: t.ts,
         ...(t.reason ? { reason: t.reason } : {}),
+        ...(t.cause ? { cause: t.cause } : {}),
       });
     });
     ctx.bus.on(OWNER, 'reading', (r) => {

@@ -17,9 +17,9 @@ villages:
   - { id: gia-phu, name: Gia Phú }
 devices:
   - { id: router, village: dong-cam, name: Bộ định tuyến, kind: router }
-  - { id: switch, village: dong-cam, name: Bộ chia mạng, kind: switch, parent: router }
-  - { id: cam-1, village: dong-cam, name: Camera cổng làng, kind: onvif-camera, parent: switch }
-  - { id: cam-2, village: dong-cam, name: Camera chợ, kind: onvif-camera, parent: switch }
+  - { id: switch, village: dong-cam, name: Bộ chia mạng, kind: switch, parent: router, timeoutS: 30 }
+  - { id: cam-1, village: dong-cam, name: Camera cổng làng, kind: onvif-camera, parent: switch, timeoutS: 30 }
+  - { id: cam-2, village: dong-cam, name: Camera chợ, kind: onvif-camera, parent: switch, timeoutS: 30 }
   - { id: ap-1, village: dong-cam, name: Wi-Fi nhà văn hoá, kind: wifi-ap }
   - { id: pc, village: dong-cam, name: Máy tính, kind: pc }
   - { id: mr, village: dong-cam, name: Bộ họp trực tuyến, kind: meeting-room }

@@ -77,12 +77,24 @@ describe('alert engine', () => {
     it('a device that was offline before its parent went down keeps its own alert', () => {
       const { transition, engine, changes } = setup();
       transition('cam-1', 'offline', { reason: 'timeout' });
+      // It has a parent: its alert waits dependencyGraceS (3 s) in case the parent is down too.
+      vi.advanceTimersByTime(3 * S);
       transition('router', 'offline');
       transition('cam-1', 'unreachable', { cause: 'router' });
       expect(changes()).toEqual(['fired offline:dong-cam/cam-1', 'fired unreachable-root:dong-cam/router']);
       transition('router', 'online');
       transition('cam-1', 'offline', { reason: 'timeout' }); // back to its own state: still the same alert
       expect(engine.store.listOpen().map((a) => a.key)).toEqual(['offline:dong-cam/cam-1']);
+    });
+
+    it('a child whose parent turns out to be down within the grace raises nothing of its own', () => {
+      const { transition, changes } = setup();
+      transition('cam-1', 'offline', { reason: 'lwt' });
+      vi.advanceTimersByTime(2 * S);
+      transition('switch', 'offline', { reason: 'lwt' });
+      transition('cam-1', 'unreachable', { cause: 'switch' });
+      vi.advanceTimersByTime(10 * S);
+      expect(changes()).toEqual(['fired unreachable-root:dong-cam/switch']);
     });
 
     it('maintenance, unknown and unregistered devices raise nothing', () => {

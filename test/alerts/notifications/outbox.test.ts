@@ -177,7 +177,7 @@ describe('notifications outbox', () => {
     const s = await setup({ initialS: 60, maxS: 600 });
     await s.http.close();
     emitAlert(s.t, 'fired', makeAlert({ village: 'gia-phu', device: 'cam-market' }));
-    await waitFor(() => s.t.counters.get('notify.failed_attempts') === 1);
+    await waitFor(() => s.t.counters.get('notify.failed_attempts') >= 1);
     await s.http.reopen();
     await sleep(300);
     expect(s.http.requests).toHaveLength(0); // still backing off (about a minute)
