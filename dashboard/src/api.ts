@@ -1,4 +1,18 @@
-import type { ApiError, DevicesResponse, HealthResponse, SeriesResponse } from '../../hub/web/events';
+import type {
+  AlertDetailResponse,
+  AlertsResponse,
+  ApiError,
+  DevicesResponse,
+  HealthResponse,
+  MaintenanceRequest,
+  MaintenanceWindowView,
+  MeetingRequest,
+  MeetingsResponse,
+  MeetingView,
+  NotificationsResponse,
+  SeriesResponse,
+  UplinkView,
+} from '../../hub/web/events';
 import { t } from './i18n';
 
 /** A failed REST call, with a message fit to show to a volunteer. */
@@ -6,39 +20,56 @@ export class ApiFailure extends Error {
   constructor(
     message: string,
     readonly status: number | null,
+    /** Per-field problems from the hub's validation, to show next to the fields. */
+    readonly issues: NonNullable<ApiError['issues']> = [],
   ) {
     super(message);
     this.name = 'ApiFailure';
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+type Method = 'GET' | 'POST' | 'DELETE';
+
+async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
   try {
-    res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', signal });
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      signal,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiFailure(t('error.network'), null);
   }
   if (!res.ok) {
     let detail = t('error.http', { status: res.status });
+    let issues: NonNullable<ApiError['issues']> = [];
     try {
-      const body = (await res.json()) as Partial<ApiError>;
-      if (typeof body.error === 'string') {
-        const issues = body.issues?.map((i) => `${i.path}: ${i.message}`).join('; ');
-        detail = `${body.error}${issues ? ` (${issues})` : ''}`;
+      const parsed = (await res.json()) as Partial<ApiError>;
+      if (typeof parsed.error === 'string') {
+        issues = Array.isArray(parsed.issues) ? parsed.issues : [];
+        const list = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+        detail = `${parsed.error}${list ? ` (${list})` : ''}`;
       }
     } catch {
       // Not JSON (a proxy error page, say): keep the status-based message.
     }
-    throw new ApiFailure(detail, res.status);
+    throw new ApiFailure(detail, res.status, issues);
   }
+  if (res.status === 204) return undefined as T;
   try {
     return (await res.json()) as T;
   } catch {
     throw new ApiFailure(t('error.http', { status: res.status }), res.status);
   }
 }
+
+const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> => request<T>('GET', path, undefined, signal);
 
 export function fetchDevices(signal?: AbortSignal): Promise<DevicesResponse> {
   return getJson<DevicesResponse>('/api/devices', signal);
@@ -66,6 +97,69 @@ export function fetchSeries(q: SeriesRequest, signal?: AbortSignal): Promise<Ser
   });
   const path = `/api/devices/${encodeURIComponent(q.village)}/${encodeURIComponent(q.device)}/series?${params}`;
   return getJson<SeriesResponse>(path, signal);
+}
+
+export type AlertStatusFilter = 'open' | 'firing' | 'acknowledged' | 'resolved' | 'all';
+
+export function fetchAlerts(q: { status: AlertStatusFilter; limit?: number; before?: number | null }, signal?: AbortSignal): Promise<AlertsResponse> {
+  const params = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 100) });
+  if (q.before) params.set('before', String(q.before));
+  return getJson<AlertsResponse>(`/api/alerts?${params}`, signal);
+}
+
+export function fetchAlert(id: number, signal?: AbortSignal): Promise<AlertDetailResponse> {
+  return getJson<AlertDetailResponse>(`/api/alerts/${id}`, signal);
+}
+
+export function ackAlert(id: number, body: { by: string; note?: string }): Promise<AlertDetailResponse> {
+  return request<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, body);
+}
+
+export function fetchUplink(signal?: AbortSignal): Promise<UplinkView> {
+  return getJson<UplinkView>('/api/uplink', signal);
+}
+
+export function fetchMaintenance(signal?: AbortSignal): Promise<{ windows: MaintenanceWindowView[] }> {
+  return getJson<{ windows: MaintenanceWindowView[] }>('/api/maintenance', signal);
+}
+
+export function addMaintenance(body: MaintenanceRequest): Promise<MaintenanceWindowView> {
+  return request<MaintenanceWindowView>('POST', '/api/maintenance', body);
+}
+
+export function removeMaintenance(id: string): Promise<void> {
+  return request<void>('DELETE', `/api/maintenance/${encodeURIComponent(id)}`);
+}
+
+export function fetchMeetings(signal?: AbortSignal): Promise<MeetingsResponse> {
+  return getJson<MeetingsResponse>('/api/meetings', signal);
+}
+
+export function addMeeting(body: MeetingRequest): Promise<{ meeting: MeetingView }> {
+  return request<{ meeting: MeetingView }>('POST', '/api/meetings', body);
+}
+
+export function removeMeeting(id: string): Promise<void> {
+  return request<void>('DELETE', `/api/meetings/${encodeURIComponent(id)}`);
+}
+
+export function fetchNotifications(signal?: AbortSignal): Promise<NotificationsResponse> {
+  return getJson<NotificationsResponse>('/api/notifications?status=pending&limit=20', signal);
+}
+
+export function snapshotUrl(village: string, device: string): string {
+  return `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/snapshot`;
+}
+
+/** Field errors by field name (the first path segment); problems of the whole form under ''. */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(err instanceof ApiFailure)) return out;
+  for (const i of err.issues) {
+    const field = /^\(.*\)$/.test(i.path) ? '' : (i.path.split('.')[0] ?? '');
+    out[field] = out[field] ? `${out[field]}; ${i.message}` : i.message;
+  }
+  return out;
 }
 
 export function isAbort(err: unknown): boolean {

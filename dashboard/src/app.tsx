@@ -2,12 +2,21 @@ import { useEffect, useState } from 'preact/hooks';
 import { t, useLang } from './i18n';
 import { useLive } from './live';
 import { useStore } from './context';
+import { villageTz } from './format';
+import { AlertAnnouncer } from './components/AlertAnnouncer';
+import { AlertsPage, type AlertsView } from './components/AlertsPage';
 import { DeviceDetail } from './components/DeviceDetail';
 import { Header } from './components/Header';
 import { LiveBanner } from './components/LiveBanner';
+import { MaintenancePage } from './components/MaintenancePage';
 import { Overview } from './components/Overview';
+import { UplinkBanner } from './components/Uplink';
 
-type Route = { page: 'overview' } | { page: 'device'; village: string; device: string };
+type Route =
+  | { page: 'overview' }
+  | { page: 'device'; village: string; device: string }
+  | ({ page: 'alerts' } & AlertsView)
+  | { page: 'maintenance' };
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/d\/([^/]+)\/([^/]+)\/?$/.exec(hash);
@@ -18,6 +27,12 @@ export function parseRoute(hash: string): Route {
       // A malformed escape: treat as the overview.
     }
   }
+  const a = /^#\/alerts(?:\/(history|\d{1,15}))?\/?$/.exec(hash);
+  if (a) {
+    if (a[1] === 'history') return { page: 'alerts', tab: 'history', id: null };
+    return { page: 'alerts', tab: 'open', id: a[1] ? Number(a[1]) : null };
+  }
+  if (/^#\/maintenance\/?$/.test(hash)) return { page: 'maintenance' };
   return { page: 'overview' };
 }
 
@@ -42,18 +57,34 @@ export function App() {
   useLang();
 
   useEffect(() => {
+    let title = t('app.tagline');
     if (route.page === 'device') {
       const d = snap.devices.find((x) => x.village === route.village && x.id === route.device);
-      document.title = `${d?.name ?? route.device} · ${t('app.name')}`;
-    } else {
-      document.title = `${t('app.name')} — ${t('app.tagline')}`;
+      title = d?.name ?? route.device;
+    } else if (route.page === 'alerts') {
+      title = t('alerts.title');
+    } else if (route.page === 'maintenance') {
+      title = t('maint.title');
     }
+    document.title = route.page === 'overview' ? `${t('app.name')} — ${title}` : `${title} · ${t('app.name')}`;
   });
 
+  // One internet link per hub: its times are shown in the first village's clock.
+  const tz = villageTz(snap.villages, snap.villages[0]?.id ?? '');
   return (
     <>
-      <Header devices={snap.devices} loaded={!snap.loading && snap.epoch > 0} />
+      <Header
+        devices={snap.devices}
+        loaded={!snap.loading && snap.epoch > 0}
+        alerts={snap.alerts}
+        alertsLoaded={snap.alertsLoaded}
+        uplink={snap.uplink}
+        tz={tz}
+        page={route.page}
+      />
       <LiveBanner conn={snap.conn} />
+      <UplinkBanner uplink={snap.uplink} />
+      <AlertAnnouncer snap={snap} />
       <main class="content" aria-busy={snap.loading}>
         {snap.error && (
           <div class="error-box" role="alert" data-testid="load-error">
@@ -66,6 +97,10 @@ export function App() {
         {snap.loading && <p class="loading">{t('app.loading')}</p>}
         {route.page === 'device' ? (
           <DeviceDetail key={`${route.village}/${route.device}`} snap={snap} village={route.village} device={route.device} />
+        ) : route.page === 'alerts' ? (
+          <AlertsPage snap={snap} view={{ tab: route.tab, id: route.id }} />
+        ) : route.page === 'maintenance' ? (
+          <MaintenancePage snap={snap} />
         ) : (
           <Overview snap={snap} />
         )}

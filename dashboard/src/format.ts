@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AvailabilityState, DeviceView } from '../../hub/web/events';
-import { hasKey, locale, t } from './i18n';
+import type { AvailabilityState, DeviceView, VillageView } from '../../hub/web/events';
+import { hasKey, t } from './i18n';
+import { DEFAULT_TZ } from './time';
 
 export const STATES: AvailabilityState[] = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'];
 
@@ -31,23 +32,17 @@ export function relativeTime(ts: number, now: number): string {
   return t('time.daysAgo', { n: Math.floor(h / 24) });
 }
 
-export function dateTime(ts: number): string {
-  return new Date(ts).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium' });
+/** The village's IANA zone; its times are shown in it, whatever zone the phone is set to. */
+export function villageTz(villages: VillageView[], village: string): string {
+  return villages.find((v) => v.id === village)?.timezone || DEFAULT_TZ;
 }
 
-/** Axis label: time of day for short ranges, day + time for longer ones. */
-export function axisTime(ts: number, spanMs: number): string {
-  const d = new Date(ts);
-  if (spanMs <= 36 * 3600_000) return d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
-  if (d.getHours() === 0 && d.getMinutes() === 0) return d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit' });
-  return d.toLocaleString(locale(), { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+export function villageName(villages: VillageView[], village: string): string {
+  return villages.find((v) => v.id === village)?.name ?? village;
 }
 
-export function formatValue(v: number | boolean): string {
-  if (typeof v === 'boolean') return v ? t('detail.yes') : t('detail.no');
-  const abs = Math.abs(v);
-  const digits = abs >= 100 || Number.isInteger(v) ? 0 : abs >= 10 ? 1 : 2;
-  return v.toLocaleString(locale(), { maximumFractionDigits: digits });
+export function deviceName(devices: DeviceView[], village: string, device: string): string {
+  return devices.find((d) => d.village === village && d.id === device)?.name ?? device;
 }
 
 /** The metric a tile's sparkline shows: a preferred one per kind, else the first numeric field. */

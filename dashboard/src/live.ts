@@ -1,14 +1,19 @@
 import { io, type Socket } from 'socket.io-client';
 import { useEffect, useState } from 'preact/hooks';
 import type {
+  AlertChange,
+  AlertView,
   ClientToServerEvents,
   DeviceView,
+  MaintenanceWindowView,
   ReadingPush,
   ServerToClientEvents,
   StateChange,
+  UplinkView,
   VillageView,
 } from '../../hub/web/events';
-import { errorText, fetchDevices, isAbort } from './api';
+import { applyToOpen, sortedOpen } from './alert-list';
+import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchUplink, isAbort } from './api';
 import { t } from './i18n';
 
 /**
@@ -28,7 +33,17 @@ export interface LiveSnapshot {
   /** Increments on every successful list load, so views can refetch what they may have missed. */
   epoch: number;
   hubVersion: string | null;
+  /** The village's internet link; null until the hub has told. */
+  uplink: UplinkView | null;
+  /** Open alerts (firing and acknowledged), firing and most severe first. */
+  alerts: AlertView[];
+  /** False until the open alerts were loaded once (the badge waits for it). */
+  alertsLoaded: boolean;
+  /** Maintenance windows, for the note of a device in maintenance. */
+  maintenance: MaintenanceWindowView[];
 }
+
+export type AlertEvent = { change: AlertChange; alert: AlertView };
 
 type Push = { kind: 'state'; change: StateChange } | { kind: 'reading'; reading: ReadingPush } | { kind: 'added'; device: DeviceView };
 
@@ -67,8 +82,18 @@ export class LiveStore {
     devices: [],
     epoch: 0,
     hubVersion: null,
+    uplink: null,
+    alerts: [],
+    alertsLoaded: false,
+    maintenance: [],
   };
   private devices = new Map<string, DeviceView>();
+  private openAlerts = new Map<number, AlertView>();
+  /** Alert pushes received while the open list is loading, replayed onto its result. */
+  private alertsPending: AlertView[] | null = null;
+  private alertListeners = new Set<(e: AlertEvent) => void>();
+  private sideAbort: AbortController | null = null;
+  private maintenanceTimer: ReturnType<typeof setTimeout> | null = null;
   private listeners = new Set<(s: LiveSnapshot) => void>();
   private readingListeners = new Map<string, Set<(r: ReadingPush) => void>>();
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
@@ -101,6 +126,18 @@ export class LiveStore {
     };
   }
 
+  /** Every alert change as pushed, for views that keep their own lists (history). */
+  onAlert(fn: (e: AlertEvent) => void): () => void {
+    this.alertListeners.add(fn);
+    return () => this.alertListeners.delete(fn);
+  }
+
+  /** An alert as a REST answer returned it (after acknowledging): shown at once, before the push. */
+  applyAlert(alert: AlertView): void {
+    applyToOpen(this.openAlerts, alert);
+    this.update({ alerts: sortedOpen(this.openAlerts) });
+  }
+
   start(): void {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io' });
     this.socket = socket;
@@ -129,6 +166,8 @@ export class LiveStore {
     socket.on('device:state', (change) => this.push({ kind: 'state', change }));
     socket.on('device:reading', (reading) => this.push({ kind: 'reading', reading }));
     socket.on('device:added', (device) => this.push({ kind: 'added', device }));
+    socket.on('uplink', (uplink) => this.update({ uplink }));
+    socket.on('alert', (e) => this.pushAlert(e));
     this.fallbackTimer = setTimeout(() => {
       this.fallbackTimer = null;
       if (this.everConnected) return;
@@ -141,12 +180,14 @@ export class LiveStore {
     this.socket?.close();
     this.socket = null;
     this.loadAbort?.abort();
+    this.sideAbort?.abort();
     this.clearFallback();
-    for (const timer of [this.notifyTimer, this.restoredTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.notifyTimer, this.restoredTimer, this.maintenanceTimer]) if (timer) clearTimeout(timer);
   }
 
   /** Loads the full list by REST; also the retry button's action. */
   async load(): Promise<void> {
+    void this.loadSide();
     this.loadAbort?.abort();
     const abort = new AbortController();
     this.loadAbort = abort;
@@ -174,7 +215,79 @@ export class LiveStore {
     }
   }
 
+  /**
+   * What every page shows besides devices: open alerts, the uplink, maintenance notes. Each loads on its
+   * own: a failure leaves the previous value (the device list carries the visible error).
+   */
+  private async loadSide(): Promise<void> {
+    this.sideAbort?.abort();
+    const abort = new AbortController();
+    this.sideAbort = abort;
+    this.alertsPending = [];
+    const alerts = fetchAlerts({ status: 'open', limit: 500 }, abort.signal).then(
+      (res) => {
+        if (abort.signal.aborted) return;
+        const open = new Map<number, AlertView>();
+        for (const a of res.alerts) open.set(a.id, a);
+        for (const a of this.alertsPending ?? []) applyToOpen(open, a);
+        this.openAlerts = open;
+        this.alertsPending = null;
+        this.update({ alerts: sortedOpen(open), alertsLoaded: true });
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        this.alertsPending = null;
+        if (!isAbort(err)) console.warn('alerts', err);
+      },
+    );
+    const uplink = fetchUplink(abort.signal).then(
+      (u) => {
+        // A push during the request is newer than this answer when its state began later.
+        const known = this.snapshot.uplink;
+        if (!known || u.since >= known.since) this.update({ uplink: u });
+      },
+      (err: unknown) => {
+        if (!isAbort(err)) console.warn('uplink', err);
+      },
+    );
+    await Promise.all([alerts, uplink, this.loadMaintenance(abort.signal)]);
+  }
+
+  /** Loads the maintenance windows now; resolves with the error text when that failed, else null. */
+  async reloadMaintenance(): Promise<string | null> {
+    return this.loadMaintenance();
+  }
+
+  private async loadMaintenance(signal?: AbortSignal): Promise<string | null> {
+    try {
+      const res = await fetchMaintenance(signal);
+      this.update({ maintenance: res.windows });
+      return null;
+    } catch (err) {
+      if (isAbort(err)) return null;
+      console.warn('maintenance', err);
+      return errorText(err);
+    }
+  }
+
+  /** Windows were added or removed, or a device entered or left one: refresh the notes. */
+  refreshMaintenance(): void {
+    if (this.maintenanceTimer) clearTimeout(this.maintenanceTimer);
+    this.maintenanceTimer = setTimeout(() => {
+      this.maintenanceTimer = null;
+      void this.loadMaintenance();
+    }, 300);
+  }
+
+  private pushAlert(e: AlertEvent): void {
+    if (this.alertsPending) this.alertsPending.push(e.alert);
+    applyToOpen(this.openAlerts, e.alert);
+    this.update({ alerts: sortedOpen(this.openAlerts) });
+    for (const fn of this.alertListeners) fn(e);
+  }
+
   private push(p: Push): void {
+    if (p.kind === 'state' && (p.change.state === 'maintenance' || p.change.from === 'maintenance')) this.refreshMaintenance();
     if (this.pending) this.pending.push(p);
     this.applyPush(p, true);
   }

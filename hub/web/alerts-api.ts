@@ -4,29 +4,13 @@ import { meetingSchema } from '../config/alerts.js';
 import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
 import type { AlertEngine } from '../alerts/engine.js';
-import type { Meeting, Readiness } from '../alerts/meetings.js';
-import type { AlertHistoryEntry } from '../alerts/store.js';
+import type { Meeting } from '../alerts/meetings.js';
 import { sendError, zodIssues } from './api.js';
 import { alertView } from './alerts-socket.js';
-import type { AlertView } from './events.js';
+import type { AlertDetailResponse, AlertsResponse, MeetingView } from './events.js';
 
-/** GET /api/alerts */
-export interface AlertsResponse {
-  alerts: AlertView[];
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  next: number | null;
-}
-
-/** GET /api/alerts/:id and POST /api/alerts/:id/ack */
-export interface AlertDetailResponse {
-  alert: AlertView;
-  history: AlertHistoryEntry[];
-}
-
-export interface MeetingView extends Meeting {
-  /** Set while the meeting is being checked (from `checkFromMin` before until it is over). */
-  readiness: Readiness | null;
-}
+// The response shapes live in events.ts, shared with the dashboard; re-exported for the API's callers.
+export type { AlertDetailResponse, AlertsResponse, MeetingView };
 
 const idText = z.string().regex(/^[1-9]\d{0,14}$/, 'expected an alert id (a positive whole number)').transform(Number);
 

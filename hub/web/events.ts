@@ -121,6 +121,103 @@ export interface AlertView {
   detail: Record<string, string | number | boolean | null>;
 }
 
+/** GET /api/alerts (newest first). */
+export interface AlertsResponse {
+  alerts: AlertView[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next: number | null;
+}
+
+/** One step in an alert's life, oldest first in AlertDetailResponse.history. */
+export interface AlertHistoryView {
+  ts: number;
+  action: 'fired' | 'acknowledged' | 'escalated' | 'resolved' | 'note';
+  /** Who did it; null when the hub itself did (fired, escalated, resolved by a rule). */
+  who: string | null;
+  note: string | null;
+}
+
+/** GET /api/alerts/:id and POST /api/alerts/:id/ack (body `{ by, note? }`). */
+export interface AlertDetailResponse {
+  alert: AlertView;
+  history: AlertHistoryView[];
+}
+
+/** A scheduled online meeting whose readiness is checked (GET/POST /api/meetings). */
+export interface MeetingView {
+  /** `cfg-<n>` for meetings from the config file, a number for ones created through the API. */
+  id: string;
+  village: string;
+  /** ms since 1970 (text without offset is read in the village's time zone). */
+  startAt: number;
+  title: string;
+  /** The meeting-room device to check; null = every meeting-room device of the village. */
+  device: string | null;
+  source: 'config' | 'api';
+  /** Set while the meeting is being checked (from `checkFromMin` before until it is over). */
+  readiness: {
+    ready: boolean;
+    /** Display names of what is not ready: devices, and the internet link. */
+    failed: string[];
+    uplink: 'up' | 'down' | 'unknown';
+  } | null;
+}
+
+/** GET /api/meetings; POST answers `{ meeting }` (201). */
+export interface MeetingsResponse {
+  meetings: MeetingView[];
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/**
+ * A maintenance window (GET /api/maintenance → `{ windows }`; POST answers the window, 201). One-off:
+ * `from`/`to` (ISO, without offset = the village's time zone). Recurring: `daily` or `days`, with
+ * `start`/`end` HH:MM in the village's time zone (an end before the start crosses midnight).
+ */
+export interface MaintenanceWindowView {
+  id: string;
+  village: string;
+  /** Absent = the whole village. */
+  device?: string;
+  note?: string;
+  from?: string;
+  to?: string;
+  daily?: boolean;
+  days?: Weekday[];
+  start?: string;
+  end?: string;
+  source: 'config' | 'api';
+  createdBy?: string;
+  /** Covers some device right now (only in GET). */
+  activeNow?: boolean;
+}
+
+/** POST /api/maintenance body: a window without its id and source, plus who adds it. */
+export type MaintenanceRequest = Omit<MaintenanceWindowView, 'id' | 'source' | 'createdBy' | 'activeNow'> & { by?: string };
+
+/** POST /api/meetings body: startAt as ISO (without offset = the village's time zone). */
+export interface MeetingRequest {
+  village: string;
+  startAt: string;
+  title: string;
+  device?: string;
+}
+
+/** GET /api/notifications: the outbox of alert messages. */
+export interface NotificationsResponse {
+  stats: {
+    pending: number;
+    delivered: number;
+    expired: number;
+    failed: number;
+    /** When the oldest message still waiting was queued (ms), null if none waits. */
+    oldestPendingAt: number | null;
+    channels: Array<{ id: string; type: string; pending: number; lastError: string | null; nextAttemptAt: number | null; lastDeliveredAt: number | null }>;
+  };
+  messages: Array<{ id: number; alertId: number; change: AlertChange; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
+}
+
 /** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
 export interface ServerToClientEvents {
   hello: (info: { startedAt: number; version: string }) => void;

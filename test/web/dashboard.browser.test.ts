@@ -128,11 +128,13 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: '24 giờ', pressed: true }).waitFor();
     await page.getByTestId('metric-select').selectOption('rxBps');
     const table = page.locator('table.latest');
-    await table.getByRole('rowheader', { name: 'clients' }).waitFor();
-    await expect(table.textContent()).resolves.toContain('rxBps');
+    // Metrics read in Vietnamese with their units; the raw name stays as the row's tooltip.
+    await table.getByRole('rowheader', { name: 'Người dùng Wi-Fi' }).waitFor();
+    await table.locator('tr[data-metric="rxBps"]', { hasText: 'Tải xuống' }).getByText('1,2 kbit/s').waitFor();
+    expect(await table.getByRole('rowheader', { name: 'Người dùng Wi-Fi' }).getAttribute('title')).toBe('clients');
     // Live: a new reading shows up in the table.
     await telemetry(clients[0]!, 'ap-1', { clients: 11 });
-    await table.locator('tr', { hasText: 'clients' }).locator('td', { hasText: '11' }).waitFor();
+    await table.locator('tr', { hasText: 'Người dùng Wi-Fi' }).locator('td', { hasText: '11' }).waitFor();
     await page.getByRole('link', { name: /Tất cả thiết bị/ }).click();
     await page.getByRole('heading', { name: 'Đông Căm' }).waitFor();
   });

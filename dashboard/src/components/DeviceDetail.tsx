@@ -1,7 +1,15 @@
 import { useState } from 'preact/hooks';
-import { chartableFields, dateTime, formatValue, kindLabel, mainMetric, reasonLabel, relativeTime, stateLabel, useNow } from '../format';
-import { t } from '../i18n';
+import { alertForDevice } from '../alert-list';
+import { alertText } from '../alert-text';
+import { statusNote } from '../device-status';
+import { chartableFields, kindLabel, mainMetric, relativeTime, stateLabel, useNow, villageName, villageTz } from '../format';
+import { t, tParts } from '../i18n';
 import type { LiveSnapshot } from '../live';
+import { metricLabel } from '../metrics';
+import { dateTime } from '../time';
+import { CameraSnapshot } from './CameraSnapshot';
+import { alertHref, deviceHref } from './DeviceTile';
+import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
 import './detail.css';
 
@@ -20,7 +28,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
   const [range, setRange] = useState<RangeKey>('1h');
 
   const fields = d ? chartableFields(d) : [];
-  const fallback = d ? mainMetric(d) ?? fields[0] ?? null : null;
+  const fallback = d ? (mainMetric(d) ?? fields[0] ?? null) : null;
   const chosen = metric && fields.includes(metric) ? metric : fallback;
 
   const back = (
@@ -36,8 +44,11 @@ export function DeviceDetail({ snap, village, device }: Props) {
       </div>
     );
   }
-  const villageName = snap.villages.find((v) => v.id === village)?.name ?? village;
+  const tz = villageTz(snap.villages, village);
   const telemetry = d.telemetry;
+  const note = statusNote(d, snap.devices, snap.maintenance);
+  const alert = d.state === 'online' ? undefined : alertForDevice(snap.alerts, d);
+  const snapAge = telemetry?.fields.snapshotAgeS;
   return (
     <div class="detail">
       {back}
@@ -55,29 +66,53 @@ export function DeviceDetail({ snap, village, device }: Props) {
         </div>
         <div>
           <dt>{t('detail.village')}</dt>
-          <dd>{villageName}</dd>
+          <dd>{villageName(snap.villages, village)}</dd>
         </div>
         {d.parent && (
           <div>
             <dt>{t('detail.parent')}</dt>
             <dd>
-              <a href={`#/d/${encodeURIComponent(village)}/${encodeURIComponent(d.parent)}`}>
-                {snap.devices.find((x) => x.village === village && x.id === d.parent)?.name ?? d.parent}
-              </a>
+              <a href={deviceHref(village, d.parent)}>{snap.devices.find((x) => x.village === village && x.id === d.parent)?.name ?? d.parent}</a>
             </dd>
           </div>
         )}
       </dl>
       <p class="detail-line">
         {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
-        {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since) })}</>}
+        {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since, tz) })}</>}
       </p>
-      {d.reason && d.state !== 'online' && <p class="tile-reason">{t('device.reason', { reason: reasonLabel(d.reason) })}</p>}
+      {note && (
+        <p class={`tile-reason note-${note.kind}`} data-testid="detail-note">
+          {note.kind === 'cause' ? (
+            tParts('device.unreachableBy', { parent: <a href={deviceHref(village, note.parent)}>{note.parentName}</a> })
+          ) : (
+            note.text
+          )}
+        </p>
+      )}
+      {alert && (
+        <p class={`detail-alert alert-${alert.status}`}>
+          <a href={alertHref(alert.id)} data-testid="detail-alert">
+            <strong>{t(`alertStatus.${alert.status}`)}:</strong> {alertText(alert, { villages: snap.villages, devices: snap.devices, now })}
+          </a>
+        </p>
+      )}
+
+      {d.kind === 'onvif-camera' && (
+        <CameraSnapshot
+          village={village}
+          device={device}
+          name={d.name}
+          tz={tz}
+          ageS={typeof snapAge === 'number' ? snapAge : null}
+          at={telemetry?.ts ?? null}
+        />
+      )}
 
       {chosen ? (
         <section class="panel" aria-labelledby="chart-title">
           <h3 id="chart-title" class="visually-hidden">
-            {t('detail.chartLabel', { metric: chosen, range: t(`detail.range.${range}`) })}
+            {t('detail.chartLabel', { metric: metricLabel(chosen), range: t(`detail.range.${range}`) })}
           </h3>
           <div class="controls">
             <label class="field">
@@ -85,7 +120,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
               <select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)} data-testid="metric-select">
                 {fields.map((f) => (
                   <option key={f} value={f}>
-                    {f}
+                    {metricLabel(f)}
                   </option>
                 ))}
               </select>
@@ -98,34 +133,13 @@ export function DeviceDetail({ snap, village, device }: Props) {
               ))}
             </div>
           </div>
-          <SeriesChart village={village} device={device} metric={chosen} range={range} epoch={snap.epoch} />
+          <SeriesChart village={village} device={device} metric={chosen} range={range} epoch={snap.epoch} tz={tz} />
         </section>
       ) : (
         <p class="empty">{t('device.noData')}</p>
       )}
 
-      {telemetry && (
-        <section class="panel" aria-labelledby="latest-title">
-          <h3 id="latest-title">{t('detail.latest')}</h3>
-          <p class="detail-line">{t('detail.latestAt', { when: dateTime(telemetry.ts) })}</p>
-          <table class="latest">
-            <thead>
-              <tr>
-                <th scope="col">{t('detail.field')}</th>
-                <th scope="col">{t('detail.value')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(telemetry.fields).map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row">{k}</th>
-                  <td>{formatValue(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      {telemetry && <LatestValues telemetry={telemetry} tz={tz} />}
     </div>
   );
 }

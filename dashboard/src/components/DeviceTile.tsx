@@ -1,24 +1,33 @@
-import type { DeviceView } from '../../../hub/web/events';
-import { formatValue, kindLabel, mainMetric, reasonLabel, relativeTime, stateLabel } from '../format';
+import type { AlertView, DeviceView } from '../../../hub/web/events';
+import type { StatusNote } from '../device-status';
+import { kindLabel, mainMetric, relativeTime, stateLabel } from '../format';
 import { t } from '../i18n';
+import { formatMetric, metricLabel } from '../metrics';
 import { Sparkline } from './Sparkline';
 
 export function deviceHref(village: string, device: string): string {
   return `#/d/${encodeURIComponent(village)}/${encodeURIComponent(device)}`;
 }
 
+export function alertHref(id: number): string {
+  return `#/alerts/${id}`;
+}
+
 interface Props {
   device: DeviceView;
   now: number;
   epoch: number;
+  note: StatusNote | null;
+  /** The open alert about this device (or about the one that took it down). */
+  alert: AlertView | undefined;
 }
 
-export function DeviceTile({ device: d, now, epoch }: Props) {
+export function DeviceTile({ device: d, now, epoch, note, alert }: Props) {
   const metric = mainMetric(d);
   const value = metric ? d.telemetry?.fields[metric] : undefined;
-  const showReason = d.reason && d.state !== 'online';
   return (
-    <li class="tile-item">
+    // The alert link sits next to the tile's link, not inside it: links cannot nest.
+    <li class={`tile-item${alert ? ' has-alert' : ''}`}>
       <a
         class={`tile state-${d.state}`}
         href={deviceHref(d.village, d.id)}
@@ -39,11 +48,11 @@ export function DeviceTile({ device: d, now, epoch }: Props) {
         <div class="tile-seen">
           {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
         </div>
-        {showReason && <div class="tile-reason">{t('device.reason', { reason: reasonLabel(d.reason!) })}</div>}
+        {note && <div class={`tile-reason note-${note.kind}`}>{note.text}</div>}
         {metric ? (
           <div class="tile-metric">
             <span class="metric-value">
-              <span class="metric-name">{metric}</span> {value !== undefined ? formatValue(value) : '–'}
+              <span class="metric-name">{metricLabel(metric)}</span> {value !== undefined ? formatMetric(metric, value) : '–'}
             </span>
             <Sparkline village={d.village} device={d.id} metric={metric} epoch={epoch} />
           </div>
@@ -51,6 +60,19 @@ export function DeviceTile({ device: d, now, epoch }: Props) {
           <div class="tile-nodata">{t('device.noData')}</div>
         )}
       </a>
+      {alert && (
+        <a
+          class={`tile-alert alert-${alert.status}`}
+          href={alertHref(alert.id)}
+          data-testid={`device-alert-${d.village}-${d.id}`}
+        >
+          <span class="alert-icon" aria-hidden="true">
+            !
+          </span>
+          {t('device.viewAlert')}
+          <span class="visually-hidden"> ({d.name})</span> · {t(`alertStatus.${alert.status}`)}
+        </a>
+      )}
     </li>
   );
 }

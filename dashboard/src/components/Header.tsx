@@ -1,14 +1,45 @@
-import type { AvailabilityState, DeviceView } from '../../../hub/web/events';
+import type { AlertView, AvailabilityState, DeviceView, UplinkView } from '../../../hub/web/events';
 import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
+import { Uplink } from './Uplink';
 
 /** Online and offline always show; the rarer states only when some device is in them. */
 const ALWAYS: AvailabilityState[] = ['online', 'offline'];
 
-export function Header({ devices, loaded }: { devices: DeviceView[]; loaded: boolean }) {
+export type Page = 'overview' | 'device' | 'alerts' | 'maintenance';
+
+interface Props {
+  devices: DeviceView[];
+  loaded: boolean;
+  alerts: AlertView[];
+  alertsLoaded: boolean;
+  uplink: UplinkView | null;
+  /** The village whose clock the uplink time is shown in. */
+  tz: string;
+  page: Page;
+}
+
+function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
+  const firing = alerts.filter((a) => a.status === 'firing').length;
+  const label = [t('nav.alertsCount', { n: alerts.length }), firing > 0 ? t('nav.alertsFiring', { n: firing }) : null].filter(Boolean).join(', ');
+  return (
+    <span
+      class={`count ${firing > 0 ? 'count-firing' : alerts.length > 0 ? 'count-acked' : 'count-none'}`}
+      data-testid="alerts-count"
+      data-count={alerts.length}
+      title={label}
+    >
+      <span aria-hidden="true">{alerts.length}</span>
+      <span class="visually-hidden">{label}</span>
+    </span>
+  );
+}
+
+export function Header({ devices, loaded, alerts, alertsLoaded, uplink, tz, page }: Props) {
   const counts = new Map<AvailabilityState, number>();
   for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const lang = getLang();
+  const current = (p: Page | Page[]) => ((Array.isArray(p) ? p.includes(page) : p === page) ? { 'aria-current': 'page' as const } : {});
   return (
     <header class="app-header">
       <div class="header-row">
@@ -25,17 +56,32 @@ export function Header({ devices, loaded }: { devices: DeviceView[]; loaded: boo
           {lang === 'vi' ? 'EN' : 'VI'}
         </button>
       </div>
-      {loaded && (
-        <ul class="summary" aria-label={t('summary.label')} data-testid="summary">
-          <li class="summary-total">{t('summary.total', { n: devices.length })}</li>
-          {STATES.filter((s) => ALWAYS.includes(s) || (counts.get(s) ?? 0) > 0).map((s) => (
-            <li key={s} class={`badge state-${s}`} data-testid={`summary-${s}`}>
-              <span class="dot" aria-hidden="true" />
-              {stateLabel(s)}: <strong>{counts.get(s) ?? 0}</strong>
-            </li>
-          ))}
-        </ul>
-      )}
+      <nav class="nav" aria-label={t('nav.label')}>
+        <a href="#/" {...current(['overview', 'device'])}>
+          {t('nav.overview')}
+        </a>
+        <a href="#/alerts" {...current('alerts')} data-testid="nav-alerts">
+          {t('nav.alerts')}
+          {alertsLoaded && <AlertsBadge alerts={alerts} />}
+        </a>
+        <a href="#/maintenance" {...current('maintenance')}>
+          {t('nav.maintenance')}
+        </a>
+      </nav>
+      <div class="header-status">
+        <Uplink uplink={uplink} tz={tz} />
+        {loaded && (
+          <ul class="summary" aria-label={t('summary.label')} data-testid="summary">
+            <li class="summary-total">{t('summary.total', { n: devices.length })}</li>
+            {STATES.filter((s) => ALWAYS.includes(s) || (counts.get(s) ?? 0) > 0).map((s) => (
+              <li key={s} class={`badge state-${s}`} data-testid={`summary-${s}`}>
+                <span class="dot" aria-hidden="true" />
+                {stateLabel(s)}: <strong>{counts.get(s) ?? 0}</strong>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
     </header>
   );
 }

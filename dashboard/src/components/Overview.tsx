@@ -1,7 +1,10 @@
 import type { DeviceView, VillageView } from '../../../hub/web/events';
+import { alertForDevice } from '../alert-list';
+import { statusNote } from '../device-status';
 import { useNow } from '../format';
 import { t } from '../i18n';
 import type { LiveSnapshot } from '../live';
+import { ActiveAlerts } from './ActiveAlerts';
 import { DeviceTile } from './DeviceTile';
 
 const byName = (a: DeviceView, b: DeviceView): number => a.name.localeCompare(b.name, 'vi') || a.id.localeCompare(b.id);
@@ -24,11 +27,18 @@ function group(villages: VillageView[], devices: DeviceView[]): { groups: Group[
   return { groups: [...groups.values()], unregistered };
 }
 
-function TileGrid({ devices, now, epoch }: { devices: DeviceView[]; now: number; epoch: number }) {
+function TileGrid({ devices, now, snap }: { devices: DeviceView[]; now: number; snap: LiveSnapshot }) {
   return (
     <ul class="grid">
       {devices.map((d) => (
-        <DeviceTile key={`${d.village}/${d.id}`} device={d} now={now} epoch={epoch} />
+        <DeviceTile
+          key={`${d.village}/${d.id}`}
+          device={d}
+          now={now}
+          epoch={snap.epoch}
+          note={statusNote(d, snap.devices, snap.maintenance)}
+          alert={d.state === 'online' ? undefined : alertForDevice(snap.alerts, d)}
+        />
       ))}
     </ul>
   );
@@ -40,6 +50,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
   if (!snap.loading && !snap.error && snap.devices.length === 0) return <p class="empty">{t('device.none')}</p>;
   return (
     <div class="overview">
+      <ActiveAlerts alerts={snap.alerts} ctx={{ villages: snap.villages, devices: snap.devices, now }} />
       {groups.map(({ village, devices }) => {
         const online = devices.filter((d) => d.state === 'online').length;
         const place = [village.commune, village.province].filter(Boolean).join(', ');
@@ -50,7 +61,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
               {devices.length > 0 && <span class="village-count">{t('device.villageCount', { online, total: devices.length })}</span>}
             </div>
             {place && <p class="village-place">{place}</p>}
-            {devices.length > 0 ? <TileGrid devices={devices} now={now} epoch={snap.epoch} /> : <p class="empty">{t('device.none')}</p>}
+            {devices.length > 0 ? <TileGrid devices={devices} now={now} snap={snap} /> : <p class="empty">{t('device.none')}</p>}
           </section>
         );
       })}
@@ -60,7 +71,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
             <h2 id="v-unregistered">{t('device.unregistered')}</h2>
           </div>
           <p class="village-place">{t('device.unregisteredHint')}</p>
-          <TileGrid devices={unregistered} now={now} epoch={snap.epoch} />
+          <TileGrid devices={unregistered} now={now} snap={snap} />
         </section>
       )}
     </div>

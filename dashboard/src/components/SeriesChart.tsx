@@ -3,6 +3,7 @@ import { errorText, fetchSeries, isAbort } from '../api';
 import { Chart, seriesConfig, type SeriesData, type XY } from '../charts';
 import { useStore } from '../context';
 import { t, useLang } from '../i18n';
+import { formatMetric, formatTick, metricLabel } from '../metrics';
 
 export const RANGES = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type RangeKey = keyof typeof RANGES;
@@ -15,6 +16,8 @@ interface Props {
   range: RangeKey;
   /** Changes after every list reload (reconnect): refetch what the socket may have missed. */
   epoch: number;
+  /** The village's time zone, for the time axis. */
+  tz: string;
 }
 
 type Status = { kind: 'loading' } | { kind: 'ready'; empty: boolean } | { kind: 'error'; message: string };
@@ -25,7 +28,7 @@ interface Live {
   loaded: boolean;
 }
 
-export function SeriesChart({ village, device, metric, range, epoch }: Props) {
+export function SeriesChart({ village, device, metric, range, epoch, tz }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const live = useRef<Live | null>(null);
   const store = useStore();
@@ -40,7 +43,16 @@ export function SeriesChart({ village, device, metric, range, epoch }: Props) {
     const bucket = span / POINTS;
     const now = Date.now();
     const data: SeriesData = { mean: [], min: [], max: [] };
-    const chart = new Chart(el, seriesConfig(data, { mean: t('detail.mean'), band: t('detail.band') }, { from: now - span, to: now }));
+    const chart = new Chart(
+      el,
+      seriesConfig(data, {
+        labels: { mean: t('detail.mean'), band: t('detail.band') },
+        span: { from: now - span, to: now },
+        tz,
+        format: (v) => formatMetric(metric, v),
+        tick: (v) => formatTick(metric, v),
+      }),
+    );
     const state: Live = { chart, data, loaded: false };
     live.current = state;
     setStatus({ kind: 'loading' });
@@ -75,7 +87,7 @@ export function SeriesChart({ village, device, metric, range, epoch }: Props) {
       chart.destroy();
       live.current = null;
     };
-  }, [store, village, device, metric, range, lang]);
+  }, [store, village, device, metric, range, lang, tz]);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -109,7 +121,7 @@ export function SeriesChart({ village, device, metric, range, epoch }: Props) {
   const rangeLabel = t(`detail.range.${range}`);
   return (
     <div class="series">
-      <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric, range: rangeLabel })}>
+      <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric: metricLabel(metric), range: rangeLabel })}>
         <canvas ref={canvas} />
       </div>
       <p class="series-status" role="status">

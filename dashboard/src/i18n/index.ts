@@ -50,6 +50,26 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
+/**
+ * Like t(), but placeholders may be elements (a link inside a sentence): returns the pieces in order,
+ * so each language keeps its own word order around the element.
+ */
+export function tParts<T>(key: MessageKey, params: Record<string, T | string | number>): Array<T | string> {
+  const text = dictionaries[current][key] ?? vi[key] ?? key;
+  const out: Array<T | string> = [];
+  let last = 0;
+  for (const m of text.matchAll(/\{(\w+)\}/g)) {
+    const name = m[1]!;
+    if (!(name in params)) continue;
+    if (m.index > last) out.push(text.slice(last, m.index));
+    const v = params[name]!;
+    out.push(typeof v === 'number' ? String(v) : v);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
 /** Keys for kinds and states come from the server; unknown ones fall back to a readable label. */
 export function hasKey(key: string): key is MessageKey {
   return key in vi;

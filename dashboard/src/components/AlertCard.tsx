@@ -1,0 +1,124 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { AlertView } from '../../../hub/web/events';
+import { alertStart, alertText, type AlertContext } from '../alert-text';
+import { villageTz } from '../format';
+import { t } from '../i18n';
+import { formatDuration } from '../metrics';
+import { shortTime } from '../time';
+import { AckForm } from './AckForm';
+import { AlertTimeline } from './AlertTimeline';
+import { deviceHref } from './DeviceTile';
+
+interface Props {
+  alert: AlertView;
+  ctx: AlertContext;
+  /** Opened from a link to this alert: show its timeline and bring it into view. */
+  focused?: boolean;
+  onAcked?: (alert: AlertView) => void;
+}
+
+/** One alert: status and severity in words and colour, the plain sentence, who acknowledged, actions. */
+export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
+  const [acking, setAcking] = useState(false);
+  const [timeline, setTimeline] = useState(focused);
+  const [announce, setAnnounce] = useState('');
+  const textRef = useRef<HTMLParagraphElement>(null);
+  const ackRef = useRef<HTMLButtonElement>(null);
+  const cardRef = useRef<HTMLLIElement>(null);
+  const tz = villageTz(ctx.villages, a.village);
+  const time = (ts: number) => shortTime(ts, tz, ctx.now);
+  const text = alertText(a, ctx);
+
+  useEffect(() => {
+    if (!focused) return;
+    setTimeline(true);
+    cardRef.current?.scrollIntoView({ block: 'start' });
+    textRef.current?.focus({ preventScroll: true });
+  }, [focused]);
+
+  const done = (updated: AlertView): void => {
+    setAcking(false);
+    setAnnounce(t('ack.done'));
+    onAcked?.(updated);
+    // The button is gone once acknowledged: keep the focus on this alert.
+    textRef.current?.focus();
+  };
+
+  const started = alertStart(a);
+  return (
+    <li
+      ref={cardRef}
+      id={`alert-${a.id}`}
+      class={`alert-card alert-${a.status} sev-${a.severity}${focused ? ' focused' : ''}`}
+      data-testid={`alert-${a.id}`}
+      data-status={a.status}
+      data-device={a.device ?? ''}
+    >
+      <div class="alert-head">
+        <span class={`badge status-${a.status}`}>
+          <span class="dot" aria-hidden="true" />
+          {t(`alertStatus.${a.status}`)}
+        </span>
+        <span class={`badge severity sev-${a.severity}`}>{t(`severity.${a.severity}`)}</span>
+        <span class="alert-no">#{a.id}</span>
+      </div>
+      <p class="alert-text" ref={textRef} tabIndex={-1}>
+        {text}
+      </p>
+      {a.status === 'resolved' ? (
+        <p class="alert-meta">
+          {t('alert.resolved', { time: time(a.resolvedAt ?? ctx.now), duration: formatDuration(((a.resolvedAt ?? ctx.now) - started) / 1000) })}
+        </p>
+      ) : (
+        <p class="alert-meta">{t('alert.ago', { duration: formatDuration((ctx.now - started) / 1000) })}</p>
+      )}
+      {a.ackedAt !== null && (
+        <p class="alert-meta alert-acked" data-testid="alert-acked">
+          {t('alert.acked', { who: a.ackedBy ?? '?', time: time(a.ackedAt) })}
+          {a.ackNote && (
+            <>
+              <br />
+              {t('alert.ackNote', { note: a.ackNote })}
+            </>
+          )}
+        </p>
+      )}
+      {a.escalatedAt !== null && a.status === 'firing' && <p class="alert-meta">{t('alert.escalated', { time: time(a.escalatedAt) })}</p>}
+      <div class="alert-actions">
+        {a.status === 'firing' && !acking && (
+          <button
+            type="button"
+            ref={ackRef}
+            class="button primary"
+            aria-label={t('ack.buttonLabel', { what: text })}
+            onClick={() => setAcking(true)}
+          >
+            {t('ack.button')}
+          </button>
+        )}
+        <button type="button" class="button" aria-expanded={timeline} onClick={() => setTimeline((v) => !v)}>
+          {t('alert.timeline')}
+        </button>
+        {a.device !== null && (
+          <a class="button link-button" href={deviceHref(a.village, a.device)}>
+            {t('alert.viewDevice')}
+          </a>
+        )}
+      </div>
+      {acking && a.status === 'firing' && (
+        <AckForm
+          alert={a}
+          onDone={done}
+          onCancel={() => {
+            setAcking(false);
+            setTimeout(() => ackRef.current?.focus(), 0);
+          }}
+        />
+      )}
+      {timeline && <AlertTimeline alert={a} tz={tz} now={ctx.now} />}
+      <p class="visually-hidden" role="status">
+        {announce}
+      </p>
+    </li>
+  );
+}

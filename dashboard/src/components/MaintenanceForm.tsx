@@ -1,0 +1,198 @@
+import { useState } from 'preact/hooks';
+import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../../../hub/web/events';
+import { addMaintenance, errorText, fieldErrors } from '../api';
+import { villageTz } from '../format';
+import { t } from '../i18n';
+import { rememberName, rememberedName } from '../name';
+import { WEEKDAYS } from '../schedule';
+import { toLocalInput } from '../time';
+import { described, errorId, Field } from './Field';
+
+interface Props {
+  villages: VillageView[];
+  devices: DeviceView[];
+  onSaved: () => Promise<void>;
+}
+
+type Errors = Record<string, string>;
+
+/** The next quarter hour, as the default start of a one-off window. */
+function nextQuarter(now: number): number {
+  const q = 15 * 60_000;
+  return Math.ceil(now / q) * q;
+}
+
+/** `2026-05-01T14:00` as the hub expects: an ISO date-time without offset, read in the village's zone. */
+const withSeconds = (v: string): string => (v.length === 16 ? `${v}:00` : v);
+
+export function MaintenanceForm({ villages, devices, onSaved }: Props) {
+  const [village, setVillage] = useState(villages[0]?.id ?? '');
+  const tz = villageTz(villages, village);
+  const [device, setDevice] = useState('');
+  const [mode, setMode] = useState<'once' | 'recurring'>('once');
+  const [from, setFrom] = useState(() => toLocalInput(nextQuarter(Date.now()), tz));
+  const [to, setTo] = useState(() => toLocalInput(nextQuarter(Date.now()) + 2 * 3600_000, tz));
+  const [daily, setDaily] = useState(true);
+  const [days, setDays] = useState<Weekday[]>([]);
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [note, setNote] = useState('');
+  const [by, setBy] = useState(rememberedName);
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState('');
+
+  const own = devices.filter((d) => d.village === village && d.registered).sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+
+  const check = (): Errors => {
+    const e: Errors = {};
+    if (mode === 'once') {
+      if (!from) e.from = t('form.required');
+      if (!to) e.to = t('form.required');
+      if (from && to && to <= from) e.to = t('form.toAfterFrom');
+    } else {
+      if (!start) e.start = t('form.required');
+      if (!end) e.end = t('form.required');
+      if (!daily && days.length === 0) e.days = t('form.pickDays');
+    }
+    return e;
+  };
+
+  const submit = async (ev: Event): Promise<void> => {
+    ev.preventDefault();
+    setSaved('');
+    const e = check();
+    setErrors(e);
+    if (Object.keys(e).length > 0) {
+      document.getElementById(`mw-${Object.keys(e)[0]}`)?.focus();
+      return;
+    }
+    const body: MaintenanceRequest = { village };
+    if (device) body.device = device;
+    if (note.trim()) body.note = note.trim();
+    if (by.trim()) body.by = by.trim();
+    if (mode === 'once') {
+      body.from = withSeconds(from);
+      body.to = withSeconds(to);
+    } else {
+      if (daily) body.daily = true;
+      else body.days = days;
+      body.start = start;
+      body.end = end;
+    }
+    setBusy(true);
+    try {
+      await addMaintenance(body);
+      if (by.trim()) rememberName(by);
+      setNote('');
+      setSaved(t('form.saved'));
+      await onSaved();
+    } catch (err) {
+      const f = fieldErrors(err);
+      const fieldNames = ['village', 'device', 'from', 'to', 'daily', 'days', 'start', 'end', 'note', 'by'];
+      const general = f[''] ?? (fieldNames.some((k) => f[k]) ? '' : errorText(err));
+      setErrors({ ...f, days: f.days ?? f.daily ?? '', '': general ? t('form.failed', { message: general }) : '' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toggleDay = (d: Weekday): void => setDays((cur) => (cur.includes(d) ? cur.filter((x) => x !== d) : [...cur, d]));
+
+  return (
+    <form class="admin-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mw-title" data-testid="maintenance-form">
+      <h4 id="mw-title">{t('maint.add')}</h4>
+      {villages.length > 1 && (
+        <Field id="mw-village" label={t('form.village')} error={errors.village}>
+          <select {...described('mw-village', errors.village)} class="input" value={village} onChange={(e) => {
+              setVillage(e.currentTarget.value);
+              setDevice('');
+            }}>
+            {villages.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      <Field id="mw-device" label={t('form.device')} error={errors.device}>
+        <select {...described('mw-device', errors.device)} class="input" value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
+          <option value="">{t('maint.wholeVillage')}</option>
+          {own.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <fieldset class="choice">
+        <legend>{t('form.schedule')}</legend>
+        {(['once', 'recurring'] as const).map((m) => (
+          <label key={m} class="check">
+            <input type="radio" name="mw-mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
+            {t(m === 'once' ? 'form.once' : 'form.recurring')}
+          </label>
+        ))}
+      </fieldset>
+      {mode === 'once' ? (
+        <div class="field-row">
+          <Field id="mw-from" label={t('form.from')} error={errors.from}>
+            <input {...described('mw-from', errors.from)} class="input" type="datetime-local" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+          </Field>
+          <Field id="mw-to" label={t('form.to')} error={errors.to}>
+            <input {...described('mw-to', errors.to)} class="input" type="datetime-local" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+          </Field>
+        </div>
+      ) : (
+        <>
+          <fieldset class="choice" aria-describedby={errors.days ? errorId('mw-days') : undefined}>
+            <legend>{t('form.days')}</legend>
+            <label class="check">
+              <input id="mw-days" type="checkbox" checked={daily} onChange={(e) => setDaily(e.currentTarget.checked)} />
+              {t('form.daily')}
+            </label>
+            {!daily &&
+              WEEKDAYS.map((d) => (
+                <label key={d} class="check">
+                  <input type="checkbox" checked={days.includes(d)} onChange={() => toggleDay(d)} />
+                  {t(`day.${d}`)}
+                </label>
+              ))}
+            {errors.days && (
+              <p id={errorId('mw-days')} class="field-error">
+                {errors.days}
+              </p>
+            )}
+          </fieldset>
+          <div class="field-row">
+            <Field id="mw-start" label={t('form.start')} error={errors.start}>
+              <input {...described('mw-start', errors.start)} class="input" type="time" value={start} onInput={(e) => setStart(e.currentTarget.value)} />
+            </Field>
+            <Field id="mw-end" label={t('form.end')} error={errors.end} hint={t('form.endHint')}>
+              <input {...described('mw-end', errors.end, t('form.endHint'))} class="input" type="time" value={end} onInput={(e) => setEnd(e.currentTarget.value)} />
+            </Field>
+          </div>
+        </>
+      )}
+      <p class="field-hint">{t('form.tzHint', { tz })}</p>
+      <Field id="mw-note" label={t('form.note')} error={errors.note}>
+        <input {...described('mw-note', errors.note)} class="input" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </Field>
+      <Field id="mw-by" label={t('form.by')} error={errors.by}>
+        <input {...described('mw-by', errors.by)} class="input" autocomplete="name" maxLength={80} value={by} onInput={(e) => setBy(e.currentTarget.value)} />
+      </Field>
+      <p class="form-error" role="alert">
+        {errors[''] ?? ''}
+      </p>
+      <div class="form-actions">
+        <button type="submit" class="button primary" disabled={busy}>
+          {busy ? t('form.saving') : t('form.save')}
+        </button>
+        <span role="status" class="form-saved">
+          {saved}
+        </span>
+      </div>
+    </form>
+  );
+}

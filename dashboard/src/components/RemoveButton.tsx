@@ -1,0 +1,71 @@
+import { useRef, useState } from 'preact/hooks';
+import { errorText } from '../api';
+import { t } from '../i18n';
+
+interface Props {
+  /** Names what is removed, for screen readers ("Xóa lịch bảo trì: Camera cổng, hằng ngày 22:00–05:00"). */
+  label: string;
+  onRemove: () => Promise<void>;
+}
+
+/** Remove in two steps (no browser dialog: it is easy to hit by mistake on a phone and hard to test). */
+export function RemoveButton({ label, onRemove }: Props) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const first = useRef<HTMLButtonElement>(null);
+  const yes = useRef<HTMLButtonElement>(null);
+
+  const remove = async (): Promise<void> => {
+    setBusy(true);
+    setError('');
+    try {
+      await onRemove();
+    } catch (err) {
+      setError(t('form.removeFailed', { message: errorText(err) }));
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+
+  return (
+    <div class="remove">
+      {confirming ? (
+        <span class="remove-confirm" role="group" aria-label={label}>
+          <span>{t('form.confirmRemove')}</span>
+          <button type="button" ref={yes} class="button danger" disabled={busy} onClick={() => void remove()}>
+            {t('form.remove')}
+          </button>
+          <button
+            type="button"
+            class="button"
+            onClick={() => {
+              setConfirming(false);
+              setTimeout(() => first.current?.focus(), 0);
+            }}
+          >
+            {t('form.keep')}
+          </button>
+        </span>
+      ) : (
+        <button
+          type="button"
+          ref={first}
+          class="button"
+          aria-label={label}
+          onClick={() => {
+            setConfirming(true);
+            setTimeout(() => yes.current?.focus(), 0);
+          }}
+        >
+          {t('form.remove')}
+        </button>
+      )}
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import type { DeviceView, MaintenanceWindowView } from '../../hub/web/events';
+import { deviceName, reasonLabel } from './format';
+import { t } from './i18n';
+
+/** The maintenance window that covers a device now: its own first, then one for the whole village. */
+export function windowFor(windows: MaintenanceWindowView[], d: DeviceView): MaintenanceWindowView | undefined {
+  const active = windows.filter((w) => w.activeNow !== false && w.village === d.village);
+  return active.find((w) => w.device === d.id) ?? active.find((w) => w.device === undefined);
+}
+
+export type StatusNote =
+  | { kind: 'cause'; parent: string; parentName: string; text: string }
+  | { kind: 'maintenance'; text: string }
+  | { kind: 'reason'; text: string };
+
+/**
+ * Why a device is not online, in words: the device that took it down, the maintenance note, or the
+ * reason (a code the hub set, or the device's own text). Null for an online device or when unknown.
+ */
+export function statusNote(d: DeviceView, devices: DeviceView[], windows: MaintenanceWindowView[]): StatusNote | null {
+  if (d.state === 'online') return null;
+  if (d.state === 'unreachable' && d.cause) {
+    const parentName = deviceName(devices, d.village, d.cause);
+    return { kind: 'cause', parent: d.cause, parentName, text: t('device.unreachableBy', { parent: parentName }) };
+  }
+  if (d.state === 'maintenance') {
+    // The hub puts the window's note in the reason; the window list covers an older hub.
+    const note = d.reason && d.reason !== 'maintenance' ? d.reason : windowFor(windows, d)?.note;
+    return note ? { kind: 'maintenance', text: t('device.maintenanceNote', { note }) } : null;
+  }
+  if (!d.reason) return null;
+  return { kind: 'reason', text: t('device.reason', { reason: reasonLabel(d.reason) }) };
+}
