@@ -230,15 +230,17 @@ export class Availability {
     if (rawKnown) t.confirmed = true;
     if (next.state === 'unknown' && !wasConfirmed) return; // keep showing the restored state until the device speaks
     const same = next.state === entry.state && next.cause === t.cause;
-    if (same) {
-      if (!wasConfirmed && t.confirmed) {
-        // Re-confirmed after a restart: the stored series resumes (it was unknown while the hub was away).
-        this.ctx.writer.add({ measurement: 'availability', village: entry.village, device: entry.id, kind: entry.kind, ts: now, state: next.state });
-      }
+    // Re-confirmed after a restart: the hub did not know (its absence is stored as unknown), so this is a
+    // transition from unknown — stored, pushed, and seen by the alert engine (which opens alerts
+    // idempotently: one already open is not fired again, one missed while the hub was away is).
+    const reconfirmed = !wasConfirmed && t.confirmed;
+    if (same && !reconfirmed) {
       if (next.reason && next.reason !== entry.reason && next.state === 'offline') entry.reason = next.reason;
       return;
     }
-    const from = entry.state;
+    const from = reconfirmed && same ? 'unknown' : entry.state;
+    // The restored `since` predates the restart; a re-confirmed state begins now.
+    if (reconfirmed && same) entry.since = null;
     // A device clock may be off: never date a transition before the previous one or in the future.
     let ts = at === undefined || at > now ? now : at;
     if (entry.since !== null && ts < entry.since) ts = entry.since;

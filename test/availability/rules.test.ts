@@ -160,7 +160,7 @@ describe('hub restart', () => {
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-  it('restores last states, stores the gap as unknown, and re-confirms without a false transition', () => {
+  it('restores last states, stores the gap as unknown, and re-confirms each device as a change from unknown', () => {
     const file = path.join(dir, 'state.db');
     const first = setup(topology, openStateDb(file));
     for (const d of all) first.status(d, 'online');
@@ -181,17 +181,15 @@ describe('hub restart', () => {
     expect(gap).toHaveLength(all.length);
     expect(gap.every((p) => p.ts === stoppedAt)).toBe(true);
 
-    // cam-1 speaks again: re-confirmed online, no transition (nothing changed), the series resumes.
+    // cam-1 speaks again: re-confirmed online — a transition from unknown (the hub did not know meanwhile).
     second.status('cam-1', 'online');
-    expect(second.transitions.filter((t) => t.device === 'cam-1')).toEqual([]);
-    expect(second.stored.flatMap((p) => (p.measurement === 'availability' && p.device === 'cam-1' ? [p.state] : []))).toEqual(['unknown', 'online']);
+    expect(second.transitions.filter((t) => t.device === 'cam-1').map((t) => `${t.from}->${t.to}`)).toEqual(['unknown->online']);
     // ap-1 stays silent: confirmed offline at its timeout, again without a transition.
     vi.advanceTimersByTime(20_000);
     second.seen('router');
     vi.advanceTimersByTime(10_000);
     expect(second.stateOf('ap-1')).toBe('offline');
-    expect(second.transitions.filter((t) => t.device === 'ap-1')).toEqual([]);
-    expect(second.stored.flatMap((p) => (p.measurement === 'availability' && p.device === 'ap-1' ? [p.state] : []))).toEqual(['unknown', 'offline']);
+    expect(second.transitions.filter((t) => t.device === 'ap-1').map((t) => `${t.from}->${t.to}:${t.reason}`)).toEqual(['unknown->offline:timeout']);
     second.availability.stop();
   });
 });

@@ -19,9 +19,14 @@ export const testVillage = { id: 'dong-cam', name: 'Đông Căm', commune: 'Gia 
 /**
  * Starts a real hub (aedes on a free TCP port, web on a free port, a fresh data folder) from a config
  * object written the way a user writes YAML. Ports and dataDir are filled in unless given.
+ * `opts.dataDir` reuses an existing data folder (a hub restart); the caller owns it: stop() leaves it in place.
  */
-export async function startTestHub(doc: Record<string, unknown>, opts: { dashboardDir?: string; logLevel?: string } = {}): Promise<TestHub> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'langso-test-'));
+export async function startTestHub(
+  doc: Record<string, unknown>,
+  opts: { dashboardDir?: string; logLevel?: string; dataDir?: string } = {},
+): Promise<TestHub> {
+  const owned = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'langso-test-')));
   const broker = (doc.broker as Record<string, unknown> | undefined) ?? {};
   const http = (doc.http as Record<string, unknown> | undefined) ?? {};
   const full = {
@@ -42,7 +47,7 @@ export async function startTestHub(doc: Record<string, unknown>, opts: { dashboa
     httpUrl: `http://127.0.0.1:${hub.ports.http}`,
     async stop() {
       await hub.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (owned) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -70,7 +70,7 @@ describe('notifications outbox', () => {
     const a2 = makeAlert({ severity: 'info' }); // below every route
     const a3 = makeAlert({ severity: 'warning', condition: 'threshold', detail: { label: 'quá nhiều người dùng Wi-Fi' } }); // hook-dc only
     const a4 = makeAlert({ village: 'gia-phu', device: 'cam-market', severity: 'warning' }); // nobody
-    const a5 = makeAlert({ village: 'gia-phu', device: 'cam-market' }); // hook-all
+    const a5 = makeAlert({ village: 'gia-phu', device: 'cam-market', startedAt: Date.now() - 1_800_000 }); // hook-all; escalated after 30 min
     for (const a of [a1, a2, a3, a4, a5]) emitAlert(s.t, 'fired', a);
     emitAlert(s.t, 'fired', a1); // a repeated event is not a second message
     emitAlert(s.t, 'resolved', { ...a3, status: 'resolved', resolvedAt: Date.now() });
