@@ -15,9 +15,9 @@
 #   HUB       hub address (required)            PORT      MQTT port (1883)
 #   VILLAGE   village id (required, a slug)     DEVICE    device id (required, a slug)
 #   IFACE     interface to measure (wlan0)      WIFI_DEVICES  interfaces whose stations are counted
-#   INTERVAL  seconds between reports (30)                    (default: IFACE; e.g. "wlan0 wlan1")
+#   INTERVAL  seconds between reports (3)                     (default: IFACE; e.g. "wlan0 wlan1")
 #   USERNAME, PASSWORD  MQTT credentials when the hub asks for them
-#   PREFIX    topic prefix (langso)             KEEPALIVE MQTT keepalive seconds (30)
+#   PREFIX    topic prefix (langso)             KEEPALIVE MQTT keepalive seconds (4)
 #   SYSFS_ROOT, PROC_ROOT, STATE_DIR  where /sys, /proc and the agent's scratch files are (tests)
 #
 # `langso-agent.sh --once` reports once and exits (for cron). There is no Last Will then: the hub
@@ -41,9 +41,11 @@ fi
 PORT=${PORT:-1883}
 IFACE=${IFACE:-wlan0}
 WIFI_DEVICES=${WIFI_DEVICES:-$IFACE}
-INTERVAL=${INTERVAL:-30}
+# Every 3 s and a 4 s keepalive: the hub's 7 s heartbeat timeout for APs never trips on a live AP,
+# and a dead one is declared by its Last Will within 1.5 × 4 = 6 s (MQTT-3.1.2-24).
+INTERVAL=${INTERVAL:-3}
 PREFIX=${PREFIX:-langso}
-KEEPALIVE=${KEEPALIVE:-30}
+KEEPALIVE=${KEEPALIVE:-4}
 SYSFS_ROOT=${SYSFS_ROOT:-/sys}
 PROC_ROOT=${PROC_ROOT:-/proc}
 STATE_DIR=${STATE_DIR:-/tmp/langso-agent}
