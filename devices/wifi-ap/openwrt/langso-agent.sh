@@ -17,7 +17,7 @@
 #   IFACE     interface to measure (wlan0)      WIFI_DEVICES  interfaces whose stations are counted
 #   INTERVAL  seconds between reports (3)                     (default: IFACE; e.g. "wlan0 wlan1")
 #   USERNAME, PASSWORD  MQTT credentials when the hub asks for them
-#   PREFIX    topic prefix (langso)             KEEPALIVE MQTT keepalive seconds (4)
+#   PREFIX    topic prefix (langso)             KEEPALIVE MQTT keepalive seconds (5)
 #   SYSFS_ROOT, PROC_ROOT, STATE_DIR  where /sys, /proc and the agent's scratch files are (tests)
 #
 # `langso-agent.sh --once` reports once and exits (for cron). There is no Last Will then: the hub
@@ -41,11 +41,11 @@ fi
 PORT=${PORT:-1883}
 IFACE=${IFACE:-wlan0}
 WIFI_DEVICES=${WIFI_DEVICES:-$IFACE}
-# Every 3 s and a 4 s keepalive: the hub's 7 s heartbeat timeout for APs never trips on a live AP,
-# and a dead one is declared by its Last Will within 1.5 × 4 = 6 s (MQTT-3.1.2-24).
+# Every 3 s: the hub's 7 s heartbeat timeout for APs never trips on a live AP and catches a dead one
+# within 7 s; the Last Will follows within 1.5 × keepalive (MQTT-3.1.2-24; mosquitto allows 5 s at least).
 INTERVAL=${INTERVAL:-3}
 PREFIX=${PREFIX:-langso}
-KEEPALIVE=${KEEPALIVE:-4}
+KEEPALIVE=${KEEPALIVE:-5}
 SYSFS_ROOT=${SYSFS_ROOT:-/sys}
 PROC_ROOT=${PROC_ROOT:-/proc}
 STATE_DIR=${STATE_DIR:-/tmp/langso-agent}
@@ -72,6 +72,7 @@ is_slug() {
 is_slug "${VILLAGE:-}" || die "VILLAGE must be a lowercase slug (a-z, 0-9, -), got '${VILLAGE:-}'"
 is_slug "${DEVICE:-}" || die "DEVICE must be a lowercase slug (a-z, 0-9, -), got '${DEVICE:-}'"
 case "$INTERVAL" in '' | *[!0-9]* | 0) die "INTERVAL must be a whole number of seconds, got '$INTERVAL'" ;; esac
+case "$KEEPALIVE" in '' | *[!0-9]* | [0-4]) die "KEEPALIVE must be a whole number of seconds, 5 or more (mosquitto's minimum), got '$KEEPALIVE'" ;; esac
 command -v mosquitto_pub >/dev/null 2>&1 || die "mosquitto_pub not found: opkg install mosquitto-client-nossl"
 command -v mosquitto_sub >/dev/null 2>&1 || die "mosquitto_sub not found: opkg install mosquitto-client-nossl"
 
