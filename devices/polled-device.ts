@@ -64,6 +64,11 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
     return this.runner?.stats() ?? null;
   }
 
+  /** Lags of the recent scheduled checks due at or after `since` (ms since epoch on the poller's clock). */
+  recentLags(since = 0): number[] {
+    return this.runner?.recentLags(since) ?? [];
+  }
+
   /** Runs a check immediately (outside the schedule) and publishes its result. */
   async checkNow(): Promise<RunResult | null> {
     if (!this.runner) return null;

@@ -14,6 +14,9 @@ export interface RunnerStats {
   skipped: number;
 }
 
+/** How many recent runs' lags a runner keeps for percentiles. */
+export const LAG_SAMPLES = 64;
+
 export interface RunnerOptions {
   settings: PollSettings;
   check: Check;
@@ -39,6 +42,9 @@ export class PollRunner {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly s: RunnerStats = { runs: 0, failures: 0, worstLagMs: 0, lastLatencyMs: null, skipped: 0 };
+  /** Ring of the last LAG_SAMPLES runs: when each was due, and its lag. */
+  private readonly lagRing: Array<{ dueAt: number; lagMs: number }> = [];
+  private lagNext = 0;
 
   constructor(private readonly opts: RunnerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -63,6 +69,11 @@ export class PollRunner {
 
   stats(): RunnerStats {
     return { ...this.s };
+  }
+
+  /** Lags (ms) of the recent scheduled runs due at or after `since` (at most the last LAG_SAMPLES). */
+  recentLags(since = 0): number[] {
+    return this.lagRing.filter((x) => x.dueAt >= since).map((x) => x.lagMs);
   }
 
   /** Runs the check now with retries and timeouts; used by the schedule and by "check now" requests. */
@@ -128,6 +139,8 @@ export class PollRunner {
       if (!r.ok) this.s.failures++;
       this.s.lastLatencyMs = r.latencyMs;
       this.s.worstLagMs = Math.max(this.s.worstLagMs, r.lagMs);
+      this.lagRing[this.lagNext] = { dueAt: due, lagMs: r.lagMs };
+      this.lagNext = (this.lagNext + 1) % LAG_SAMPLES;
       if (!this.stopped) this.opts.onResult(r);
     } finally {
       this.running = false;

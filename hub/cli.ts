@@ -4,12 +4,15 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { createHub } from './main.js';
 import { ListenError } from './net.js';
 import { pcAgentCommand } from '../devices/pc/agent.js';
+import { discoverCommand } from './discover-cli.js';
 
 const USAGE = `Làng Số Hub
 
 Usage:
   langso start [--config FILE]     start the hub (MQTT broker, store, dashboard)
   langso check [--config FILE]     validate a configuration file and exit
+  langso discover [--timeout 5] [--config FILE] [--address A --port P]
+                                   find ONVIF cameras on the network (langso discover --help)
   langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
                                    report this PC's health to a hub (langso agent pc --help)
 
@@ -21,6 +24,7 @@ LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEV
 async function main(argv: string[]): Promise<number> {
   // The agent has its own options; it runs on a village PC without a hub configuration.
   if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
+  if (argv[0] === 'discover') return discoverCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -52,7 +56,10 @@ async function main(argv: string[]): Promise<number> {
       `  Dashboard:  http://${host}:${http}`,
       `  MQTT:       mqtt://${host}:${mqtt}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
       `  Store:      ${config.store.kind === 'influx' ? `InfluxDB ${config.store.url} (database ${config.store.database})` : `SQLite in ${config.dataDir}`}`,
-      config.sim.enabled ? `  Simulator:  ${config.devices.length} simulated devices publishing over MQTT` : '',
+      config.sim.enabled
+        ? `  Simulator:  ${hub.sim.fleet?.stats().devices ?? 0} simulated devices publishing over MQTT, ` +
+          `${hub.sim.protocols?.size ?? 0} polled through ONVIF/SNMP simulators`
+        : '',
       '  Press Ctrl+C to stop.',
       '',
     ]

@@ -27,6 +27,8 @@ import { Pollers } from './pollers.js';
 import { openStateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
+import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
+import { devicesRouter, discoverRouter } from './web/devices-api.js';
 
 export interface HubOptions {
   config: Config;
@@ -39,6 +41,10 @@ export interface HubOptions {
 export interface Hub {
   readonly ctx: HubContext;
   readonly ports: { mqtt: number; ws: number | null; http: number };
+  /** The hub's own pollers (devices with a `poll:` block): schedule figures, check now. */
+  readonly pollers: Pollers;
+  /** The demo simulators while `sim.enabled` (MQTT fleet, protocol simulators of polled devices). */
+  readonly sim: { fleet: FleetSimulator | null; protocols: ProtocolFleet | null };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -113,6 +119,13 @@ export function createHub(opts: HubOptions): Hub {
   const uplink = new UplinkMonitor(ctx, defaultUplinkProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
+  // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot.
+  web.extend({
+    routers: [
+      ['/devices', devicesRouter(ctx)],
+      ['/discover', discoverRouter(ctx)],
+    ],
+  });
   web.extend({
     routers: [
       ['/maintenance', maintenanceRouter(ctx, availability)],
@@ -135,6 +148,7 @@ export function createHub(opts: HubOptions): Hub {
     },
   });
   let sim: FleetSimulator | null = null;
+  let protocols: ProtocolFleet | null = null;
 
   const modules: Module[] = [
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
@@ -165,24 +179,33 @@ export function createHub(opts: HubOptions): Hub {
       stop: () => publishHubStatus(ctx, broker, 'offline'),
     },
     { name: 'web', critical: true, start: () => web.start(), stop: () => web.stop() },
-    { name: 'pollers', critical: false, start: () => pollers.start(), stop: () => pollers.stop() },
+    // Before the pollers: the protocol simulators of the demo's polled cameras and APs must be listening
+    // when the first checks go out.
     {
       name: 'simulator',
       critical: false,
-      start: () => {
+      start: async () => {
         if (!config.sim.enabled) return;
+        const simLog = log.child({ module: 'sim' });
+        const p = (protocols = new ProtocolFleet({ villages: config.villages, devices: config.devices, sim: config.sim, log: simLog }));
+        await p.start();
         sim = new FleetSimulator({
           url: `mqtt://127.0.0.1:${broker.ports.tcp}`,
           topics: broker.topics,
           villages: config.villages,
           devices: config.devices,
           sim: config.sim,
-          log: log.child({ module: 'sim' }),
+          log: simLog,
+          onIsolate: (village, device, isolated) => p.isolate(village, device, isolated),
         });
-        return sim.start();
+        await sim.start();
       },
-      stop: () => sim?.stop(),
+      stop: async () => {
+        await sim?.stop();
+        await protocols?.stop();
+      },
     },
+    { name: 'pollers', critical: false, start: () => pollers.start(), stop: () => pollers.stop() },
   ];
 
   const started: Module[] = [];
@@ -190,6 +213,10 @@ export function createHub(opts: HubOptions): Hub {
     ctx,
     get ports() {
       return { mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port };
+    },
+    pollers,
+    get sim() {
+      return { fleet: sim, protocols };
     },
     async start() {
       for (const m of modules) {

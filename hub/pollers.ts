@@ -51,14 +51,20 @@ export class Pollers {
     return this.byKey.get(`${village}/${device}`);
   }
 
-  stats(): { pollers: number; worstLagMs: number; runs: number; failures: number } {
+  stats(): { pollers: number; worstLagMs: number; p99LagMs: number; runs: number; failures: number } {
     const all = this.running.map((p) => p.stats()).filter((s): s is RunnerStats => s !== null);
     return {
       pollers: this.running.length,
       worstLagMs: Math.max(0, ...all.map((s) => s.worstLagMs)),
+      p99LagMs: percentile(this.recentLags(), 99),
       runs: all.reduce((a, s) => a + s.runs, 0),
       failures: all.reduce((a, s) => a + s.failures, 0),
     };
+  }
+
+  /** Lags (ms) of every poller's recent scheduled checks due at or after `since`. */
+  recentLags(since = 0): number[] {
+    return this.running.flatMap((p) => p.recentLags(since));
   }
 
   async stop(): Promise<void> {
@@ -66,4 +72,11 @@ export class Pollers {
     this.running.length = 0;
     this.byKey.clear();
   }
+}
+
+/** The p-th percentile (nearest rank) of `values`; 0 when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }

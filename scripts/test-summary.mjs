@@ -11,8 +11,9 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-// A file that fails to load has no failed test but a failed suite: count it, or a broken file would pass.
-const failed = Math.max(report.numFailedTests ?? 0, report.numFailedTestSuites ?? 0);
+// A file that fails to load has no failed test, only a failed file: count it, or a broken file would pass.
+const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (passed === 0) {

@@ -1,17 +1,26 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { CheckResult, DeviceDriver, DriverContext, DriverInstance } from '../driver.js';
-import { analyseJpeg, type ImageStats } from './image.js';
+import type { ImageStats } from './image.js';
+import { BUSY, ImagePool, type ImagePoolStats } from './image-pool.js';
 import { OnvifClient, type DeviceInformation } from './onvif.js';
 import { probeRtsp } from './rtsp.js';
 
 export const onvifCameraSettingsSchema = z
   .strictObject({
-    intervalS: z.number().positive().max(86_400).default(10),
-    timeoutS: z.number().positive().max(300).default(5),
+    // A dead camera must be seen offline within 10 s (median under 7 s): at most 3 s until the next
+    // check, then two attempts of at most 2 s each; a refused connection fails at once.
+    intervalS: z.number().positive().max(86_400).default(3),
+    timeoutS: z.number().positive().max(300).default(2),
     retries: z.number().int().min(0).max(10).default(1),
+    /**
+     * Seconds between full checks. Every check is a light one (ONVIF GetSystemDateAndTime: rttMs,
+     * clockDriftS); a full check adds GetDeviceInformation (which proves the credentials), the RTSP
+     * probe and the snapshot with its image analysis. 0: every check is full.
+     */
+    fullEveryS: z.number().min(0).max(86_400).default(30),
     /** The device service, e.g. http://192.168.1.64/onvif/device_service (node-onvif speaks plain HTTP only). */
     xaddr: z.url({
       protocol: /^http$/,
@@ -28,11 +37,11 @@ export const onvifCameraSettingsSchema = z
       .regex(/^[\x20-\x7e]*$/, 'expected printable ASCII characters (the ONVIF library accepts no others)')
       .regex(/^[^<>]*$/, 'must not contain < or >')
       .optional(),
-    /** Probe the RTSP stream (OPTIONS + DESCRIBE) each check; a dead stream marks the camera offline. */
+    /** Probe the RTSP stream (OPTIONS + DESCRIBE) in full checks; a dead stream marks the camera offline. */
     rtsp: z.boolean().default(true),
-    /** Fetch a snapshot each check for image health (luma, frozen) and the dashboard. */
+    /** Fetch a snapshot in full checks for image health (luma, frozen) and the dashboard. */
     snapshot: z.boolean().default(true),
-    /** This many identical snapshots in a row, while the stream is up, means the picture is frozen. */
+    /** This many identical snapshots in a row (one per full check), while the stream is up, means the picture is frozen. */
     frozenAfter: z.number().int().min(2).max(1_000).default(3),
     /** Mean luma (0-255) below which the picture counts as dark (adds a `dark` field). */
     darkBelow: z.number().min(0).max(255).optional(),
@@ -61,27 +70,64 @@ export async function writeFileAtomic(file: string, data: Uint8Array): Promise<v
   }
 }
 
+type Fields = Record<string, number | boolean>;
+
 interface SnapshotOutcome {
+  /** The camera sent a picture that decodes (or one whose analysis is still running or was skipped). */
   ok: boolean;
+  /** Analysed in time for this check: the image fields describe this picture. */
+  analysed: boolean;
   error?: string;
-  stats?: ImageStats;
 }
 
 /**
- * One camera's check: ONVIF (time + device information, which also proves the credentials), then the
- * RTSP probe and the snapshot side by side. ONVIF failing throws (offline with that reason); a dead
- * stream returns the fields with `down`.
+ * Below this share of the timeout left after the light part (a first run spends much of it on ONVIF
+ * init), the full part waits for the next run: squeezed into what is left, a healthy stream would
+ * read as timed out.
+ */
+const MIN_FULL_BUDGET = 0.5;
+/** The full part ends this long before the runner's timeout, so its failures are reported as such. */
+const FULL_MARGIN_MS = 100;
+
+/**
+ * One camera's checks. Every run is a light check: one ONVIF round trip (GetSystemDateAndTime, which
+ * gives rttMs and clockDriftS; the session from node-onvif's init, with its profiles and stream URI, is
+ * kept and only rebuilt after a failure). Every `fullEveryS`, and on the first run after a (re)connect,
+ * the run is full: GetDeviceInformation, the RTSP probe and the snapshot side by side.
+ *
+ * Published fields: a light result carries only what it measured (rttMs, clockDriftS); a full result
+ * adds streamOk, snapshotOk, snapshotAgeS, imageLuma, dark, frozen. An image analysis that finishes
+ * after its check returned (a busy image pool) is published with the next result. What a full check
+ * found wrong stays true until the next full check: a dead stream keeps the camera offline (`down`)
+ * through the light checks in between. ONVIF failing throws (offline with that reason).
  */
 export class OnvifCameraCheck implements DriverInstance {
   private readonly client: OnvifClient;
   private info: DeviceInformation | null = null;
+  private lastFullAt: number | null = null;
+  private everFull = false;
+  /** The last full check's verdict (a dead stream), repeated by the light checks after it. */
+  private down: string | undefined;
+  private streamOk = true;
   private lastGoodSnapshotAt: number | null = null;
   private lastHash: string | null = null;
+  /** Stats of the picture the frozen count refers to (set when an analysis completes). */
+  private lastStats: ImageStats | null = null;
   private sameCount = 0;
   private writtenHash: string | null = null;
   private lastSnapshotError: string | null = null;
+  /** Raw bytes hash and stats of the last analysed JPEG: an identical file is not decoded again. */
+  private lastRaw: { hash: string; stats: ImageStats } | null = null;
+  private analysing = false;
+  /** Fields of an analysis that finished after its check had returned: sent with the next result. */
+  private late: Fields | null = null;
+  private released = false;
 
-  constructor(private readonly ctx: DriverContext<OnvifCameraSettings>) {
+  constructor(
+    private readonly ctx: DriverContext<OnvifCameraSettings>,
+    private readonly pool: ImagePool,
+    private readonly release: () => Promise<void> = async () => undefined,
+  ) {
     const s = ctx.settings;
     this.client = new OnvifClient({
       xaddr: s.xaddr,
@@ -91,47 +137,101 @@ export class OnvifCameraCheck implements DriverInstance {
 
   readonly check = async (signal: AbortSignal): Promise<CheckResult> => {
     const s = this.ctx.settings;
+    const t0 = performance.now();
     let time;
+    let full = false;
     try {
-      if (!this.client.connected) this.info = (await this.client.connect(signal)).info;
+      let fresh = false;
+      if (!this.client.connected) {
+        // init() already asked for the device information: no need to ask again this run.
+        this.info = (await this.client.connect(signal)).info;
+        fresh = true;
+      }
       time = await this.client.systemDateAndTime(signal);
+      full = fresh || this.fullDue();
       // GetSystemDateAndTime needs no credentials on most cameras; this call proves them.
-      this.info = await this.client.deviceInformation(signal);
+      if (full && !fresh) this.info = await this.client.deviceInformation(signal);
     } catch (err) {
       // The camera may have rebooted with new settings: start over next time.
       this.client.reset();
+      this.lastFullAt = null;
       throw err;
     }
 
-    const [stream, snap] = await Promise.all([s.rtsp ? this.probeStream(signal) : null, s.snapshot ? this.takeSnapshot(signal) : null]);
-    if (signal.aborted) throw new Error('ONVIF: timeout');
-
-    const fields: Record<string, number | boolean> = { rttMs: Math.round(time.rttMs * 10) / 10 };
-    if (stream) fields.streamOk = stream.ok;
+    const fields: Fields = { rttMs: Math.round(time.rttMs * 10) / 10 };
     if (time.clockDriftS !== null) fields.clockDriftS = Math.round(time.clockDriftS) || 0;
-    if (snap) {
-      fields.snapshotOk = snap.ok;
-      if (this.lastGoodSnapshotAt !== null) {
-        fields.snapshotAgeS = Math.max(0, Math.round((this.ctx.clock.now() - this.lastGoodSnapshotAt) / 1000));
-      }
-      if (snap.stats) {
-        fields.imageLuma = Math.round(snap.stats.luma * 10) / 10;
-        if (s.darkBelow !== undefined) fields.dark = snap.stats.luma < s.darkBelow;
-      }
-      // Frozen only means something while the stream is up (or not probed): a dead stream is reported as such.
-      fields.frozen = (stream?.ok ?? true) && this.sameCount >= s.frozenAfter;
+    const budgetMs = s.timeoutS * 1000 - (performance.now() - t0) - FULL_MARGIN_MS;
+    // A slow light part leaves too little time for the rest: do it next run rather than report a
+    // healthy camera's stream as timed out.
+    if (full && (s.rtsp || s.snapshot) && budgetMs < s.timeoutS * 1000 * MIN_FULL_BUDGET) full = false;
+    if (full) await this.fullPart(fields, signal, Math.max(1, Math.floor(budgetMs)));
+    if (signal.aborted) throw new Error('ONVIF: timeout');
+    if (this.late) {
+      for (const [k, v] of Object.entries(this.late)) if (!(k in fields)) fields[k] = v;
+      this.late = null;
     }
     const info = this.info;
     const result: CheckResult = {
       fields,
       ...(info ? { info: { manufacturer: info.manufacturer, model: info.model, firmware: info.firmware } } : {}),
     };
-    if (stream && !stream.ok) result.down = stream.error ?? 'RTSP: stream down';
+    if (this.down) result.down = this.down;
     return result;
   };
 
-  close(): void {
+  async close(): Promise<void> {
     this.client.reset();
+    if (this.released) return;
+    this.released = true;
+    await this.release();
+  }
+
+  private fullDue(): boolean {
+    const { fullEveryS, intervalS } = this.ctx.settings;
+    if (this.lastFullAt === null) return true;
+    // Half an interval of slack: runs come at a fixed rate, and one a few ms early must not wait a whole interval.
+    return this.ctx.clock.now() - this.lastFullAt >= (fullEveryS - intervalS / 2) * 1000;
+  }
+
+  private async fullPart(fields: Fields, signal: AbortSignal, budgetMs: number): Promise<void> {
+    const s = this.ctx.settings;
+    const now = this.ctx.clock.now();
+    // The first full check comes with the first run, at the same moment for a whole fleet started
+    // together: the second one comes up to half a period early, at random, so full checks (snapshot
+    // analysis above all) spread out instead of arriving in bursts. (Never so early that the run
+    // right after the first is full again.)
+    const first = !this.everFull;
+    this.everFull = true;
+    this.lastFullAt = first ? now - Math.random() * (s.fullEveryS / 2) * 1000 : now;
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+    // The previous picture still being analysed (a backlogged pool): no new one this time.
+    const snapshot = s.snapshot && !this.analysing;
+    const [stream, snap] = await Promise.all([s.rtsp ? this.probeStream(deadline) : null, snapshot ? this.takeSnapshot(deadline) : null]);
+    if (stream) {
+      fields.streamOk = stream.ok;
+      this.streamOk = stream.ok;
+      this.down = stream.ok ? undefined : (stream.error ?? 'RTSP: stream down');
+    } else {
+      this.streamOk = true;
+      this.down = undefined;
+    }
+    if (snap) {
+      fields.snapshotOk = snap.ok;
+      if (this.lastGoodSnapshotAt !== null) {
+        fields.snapshotAgeS = Math.max(0, Math.round((this.ctx.clock.now() - this.lastGoodSnapshotAt) / 1000));
+      }
+      if (snap.analysed && this.lastStats) Object.assign(fields, this.imageFields(this.lastStats));
+      else if (!snap.ok) fields.frozen = false;
+    }
+  }
+
+  private imageFields(stats: ImageStats): Fields {
+    const s = this.ctx.settings;
+    const out: Fields = { imageLuma: Math.round(stats.luma * 10) / 10 };
+    if (s.darkBelow !== undefined) out.dark = stats.luma < s.darkBelow;
+    // Frozen only means something while the stream is up (or not probed): a dead stream is reported as such.
+    out.frozen = this.streamOk && this.sameCount >= s.frozenAfter;
+    return out;
   }
 
   private async probeStream(signal: AbortSignal): Promise<{ ok: boolean; error?: string }> {
@@ -146,39 +246,128 @@ export class OnvifCameraCheck implements DriverInstance {
     }
   }
 
+  private snapshotFailed(error: string): SnapshotOutcome {
+    if (error !== this.lastSnapshotError) this.ctx.log.warn({ device: this.ctx.device.id, error }, 'snapshot failed');
+    this.lastSnapshotError = error;
+    // A failed snapshot says nothing about the picture: the frozen run is broken, not extended.
+    this.lastHash = null;
+    this.sameCount = 0;
+    this.lastStats = null;
+    return { ok: false, analysed: false, error };
+  }
+
+  /**
+   * Fetches the snapshot (within the check's deadline) and has it analysed in the image pool. The
+   * analysis is waited for until the deadline; if it takes longer, the check goes on without it and
+   * its fields come with the next result, so a busy hub never makes a healthy camera time out.
+   */
   private async takeSnapshot(signal: AbortSignal): Promise<SnapshotOutcome> {
     let jpegBytes: Buffer;
-    let stats: ImageStats;
     try {
       jpegBytes = await this.client.fetchSnapshot(signal);
-      stats = analyseJpeg(jpegBytes);
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      if (error !== this.lastSnapshotError) this.ctx.log.warn({ device: this.ctx.device.id, error }, 'snapshot failed');
-      this.lastSnapshotError = error;
-      // A failed snapshot says nothing about the picture: the frozen run is broken, not extended.
-      this.lastHash = null;
-      this.sameCount = 0;
-      return { ok: false, error };
+      return this.snapshotFailed(err instanceof Error ? err.message : String(err));
     }
+    const fetchedAt = this.ctx.clock.now();
+    const rawHash = createHash('sha1').update(jpegBytes).digest('hex');
+    this.analysing = true;
+    const analysis = (this.lastRaw?.hash === rawHash ? Promise.resolve(this.lastRaw.stats) : this.pool.analyse(jpegBytes)).then(
+      async (stats): Promise<SnapshotOutcome> => {
+        this.lastRaw = { hash: rawHash, stats };
+        await this.accept(stats, jpegBytes, fetchedAt);
+        return { ok: true, analysed: true };
+      },
+      (err: unknown): SnapshotOutcome => {
+        const error = err instanceof Error ? err.message : String(err);
+        // A full pool says nothing about the camera: the picture was fetched, only not looked at.
+        if (error === BUSY) return { ok: true, analysed: false };
+        return this.snapshotFailed(error);
+      },
+    );
+    const settled = analysis.finally(() => {
+      this.analysing = false;
+    });
+    const outcome = await untilAborted(settled, signal);
+    if (outcome) return outcome;
+    // Too late for this check: publish with the next one.
+    settled.then(
+      (o) => {
+        if (o.analysed && this.lastStats) this.late = { snapshotOk: true, ...this.imageFields(this.lastStats) };
+        else if (!o.ok) this.late = { snapshotOk: false };
+      },
+      () => undefined,
+    );
+    return { ok: true, analysed: false };
+  }
+
+  private async accept(stats: ImageStats, jpegBytes: Buffer, fetchedAt: number): Promise<void> {
     this.lastSnapshotError = null;
-    this.lastGoodSnapshotAt = this.ctx.clock.now();
+    this.lastGoodSnapshotAt = fetchedAt;
     this.sameCount = stats.hash === this.lastHash ? this.sameCount + 1 : 1;
     this.lastHash = stats.hash;
-    if (stats.hash !== this.writtenHash) {
-      try {
-        await writeFileAtomic(path.join(this.ctx.dataDir, SNAPSHOT_FILE), jpegBytes);
-        this.writtenHash = stats.hash;
-      } catch (err) {
-        this.ctx.log.warn({ device: this.ctx.device.id, err: (err as Error).message }, 'cannot store snapshot');
-      }
+    this.lastStats = stats;
+    if (stats.hash === this.writtenHash) return;
+    try {
+      await writeFileAtomic(path.join(this.ctx.dataDir, SNAPSHOT_FILE), jpegBytes);
+      this.writtenHash = stats.hash;
+    } catch (err) {
+      this.ctx.log.warn({ device: this.ctx.device.id, err: (err as Error).message }, 'cannot store snapshot');
     }
-    return { ok: true, stats };
   }
 }
 
-export const onvifCameraDriver: DeviceDriver<OnvifCameraSettings> = {
-  kind: 'onvif-camera',
-  configSchema: onvifCameraSettingsSchema,
-  create: (ctx) => new OnvifCameraCheck(ctx),
+/** `p`'s value, or undefined as soon as `signal` aborts (p keeps running). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+export interface OnvifCameraDriverOptions {
+  /** Worker threads for snapshot analysis, shared by every camera of the driver (default 1). */
+  imageWorkers?: number;
+}
+
+export type OnvifCameraDriver = DeviceDriver<OnvifCameraSettings> & {
+  /** The shared image pool's figures, null while no camera is checked. */
+  imageStats(): ImagePoolStats | null;
 };
+
+/**
+ * The driver with its image pool. The pool belongs to the cameras being checked: it is made when the
+ * first instance is created and its workers end when the last one is closed, so an idle driver holds
+ * no thread.
+ */
+export function createOnvifCameraDriver(opts: OnvifCameraDriverOptions = {}): OnvifCameraDriver {
+  let pool: ImagePool | null = null;
+  let users = 0;
+  return {
+    kind: 'onvif-camera',
+    configSchema: onvifCameraSettingsSchema,
+    create(ctx) {
+      users++;
+      const p = (pool ??= new ImagePool({ workers: opts.imageWorkers ?? 1 }));
+      return new OnvifCameraCheck(ctx, p, async () => {
+        users--;
+        if (users > 0 || pool !== p) return;
+        pool = null;
+        await p.close();
+      });
+    },
+    imageStats: () => pool?.stats() ?? null,
+  };
+}
+
+export const onvifCameraDriver: OnvifCameraDriver = createOnvifCameraDriver();

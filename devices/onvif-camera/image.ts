@@ -18,7 +18,7 @@ export interface DecodeLimits {
   maxMemoryUsageInMB?: number;
 }
 
-const DEFAULT_LIMITS: Required<DecodeLimits> = { maxResolutionInMP: 12, maxMemoryUsageInMB: 128 };
+export const DEFAULT_LIMITS: Required<DecodeLimits> = { maxResolutionInMP: 12, maxMemoryUsageInMB: 128 };
 
 /** Decodes a JPEG and measures it; throws "Snapshot: not a JPEG image (…)" on a broken or oversized file. */
 export function analyseJpeg(buf: Uint8Array, limits: DecodeLimits = {}): ImageStats {

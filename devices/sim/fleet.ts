@@ -17,6 +17,11 @@ export interface FleetOptions {
   clock?: Clock;
   failureDurationS?: readonly [number, number];
   randomFailures?: boolean;
+  /**
+   * A device below a failing parent that this fleet does not simulate (a polled one, whose protocol
+   * simulator lives in ProtocolFleet) is cut off or reconnected.
+   */
+  onIsolate?: (village: string, device: string, isolated: boolean) => void;
 }
 
 export interface FleetStats {
@@ -143,7 +148,14 @@ export class FleetSimulator {
   }
 
   private cascade(from: string, action: 'isolate' | 'unisolate'): void {
-    for (const k of this.descendants.get(from) ?? []) this.devices.get(k)?.[action]();
+    for (const k of this.descendants.get(from) ?? []) {
+      const d = this.devices.get(k);
+      if (d) d[action]();
+      else {
+        const [village = '', device = ''] = k.split('/');
+        this.opts.onIsolate?.(village, device, action === 'isolate');
+      }
+    }
   }
 }
 

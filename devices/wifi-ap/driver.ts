@@ -22,8 +22,10 @@ const oid = z.string().regex(/^\.?\d+(\.\d+)+$/, 'expected a numeric OID such as
 
 export const wifiApConfigSchema = z
   .strictObject({
-    intervalS: z.number().positive().max(86_400).default(10),
-    timeoutS: z.number().positive().max(300).default(3),
+    // A dead AP must be seen offline within 10 s (median under 7 s): at most 3 s until the next check,
+    // then two attempts of at most 2 s each (the client's two sends of 0.8 s fit inside each attempt).
+    intervalS: z.number().positive().max(86_400).default(3),
+    timeoutS: z.number().positive().max(300).default(2),
     retries: z.number().int().min(0).max(10).default(1),
     host: z.string().min(1),
     port: z.number().int().min(1).max(65_535).default(161),

@@ -5,3 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/services/install.sh
 node --import tsx scripts/bench/throughput.ts "$@"
+node --import tsx scripts/bench/alerts.ts "$@"
+# Pollers: 200 simulated cameras + 200 APs in a child process; its options are its own (see the file).
+node --import tsx scripts/bench/pollers.ts

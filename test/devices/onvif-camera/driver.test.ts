@@ -44,21 +44,70 @@ describe('onvif-camera driver against the simulator', () => {
     // Written atomically: no temporary file left behind.
     expect(await readdir(c.dataDir)).toEqual(['snapshot.jpg']);
 
-    // Later checks reuse the session: two ONVIF calls, one RTSP probe, and one snapshot GET (the
-    // camera's Digest challenge is answered without asking for a new one).
+    // Later checks reuse the session. Between full checks (every 30 s by default) a check is one
+    // ONVIF round trip: no device information, RTSP probe or snapshot.
     expect(cam.requests.snapshot).toBe(2);
     const before = { ...cam.requests };
-    const r2 = await c.instance.check(timeoutSignal());
-    expect(r2.fields.frozen).toBe(false);
-    expect(cam.requests.GetProfiles).toBe(before.GetProfiles);
-    expect((cam.requests.GetDeviceInformation ?? 0) - (before.GetDeviceInformation ?? 0)).toBe(1);
-    expect((cam.requests.GetSystemDateAndTime ?? 0) - (before.GetSystemDateAndTime ?? 0)).toBe(1);
-    expect((cam.requests.snapshot ?? 0) - (before.snapshot ?? 0)).toBe(1);
+    const light = await c.instance.check(timeoutSignal());
+    expect(Object.keys(light.fields).sort()).toEqual(['clockDriftS', 'rttMs']);
+    expect(light.down).toBeUndefined();
+    expect(light.info).toEqual(r.info);
+    const delta = (k: string) => (cam.requests[k] ?? 0) - (before[k] ?? 0);
+    expect(delta('GetSystemDateAndTime')).toBe(1);
+    for (const k of ['GetDeviceInformation', 'GetProfiles', 'snapshot', 'rtsp:DESCRIBE']) expect(delta(k)).toBe(0);
   });
 
-  it('auth fault: the check fails naming 401 and the credentials', async () => {
+  it('fullEveryS: 0 makes every check full, reusing the session (one snapshot GET, the Digest challenge remembered)', async () => {
+    const cam = await camera();
+    const c = await checker(cam, { fullEveryS: 0 });
+    await c.instance.check(timeoutSignal());
+    const before = { ...cam.requests };
+    const r2 = await c.instance.check(timeoutSignal());
+    expect(r2.fields).toMatchObject({ streamOk: true, snapshotOk: true, frozen: false, imageLuma: expect.any(Number) });
+    const delta = (k: string) => (cam.requests[k] ?? 0) - (before[k] ?? 0);
+    expect(delta('GetProfiles')).toBe(0);
+    expect(delta('GetDeviceInformation')).toBe(1);
+    expect(delta('GetSystemDateAndTime')).toBe(1);
+    expect(delta('snapshot')).toBe(1);
+    // The RTSP probe opens a new connection each time: DESCRIBE, 401, DESCRIBE with Digest.
+    expect(delta('rtsp:DESCRIBE')).toBe(2);
+  });
+
+  it('light checks repeat the last full check\'s verdict until the next full check', async () => {
+    const cam = await camera();
+    const c = await checker(cam, { intervalS: 0.2, fullEveryS: 2 });
+    await c.instance.check(timeoutSignal());
+    await cam.setFault('stream-dead');
+    // Light: the dead stream is not seen yet.
+    expect((await c.instance.check(timeoutSignal())).down).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const full = await c.instance.check(timeoutSignal());
+    expect(full.down).toBe('RTSP: connection refused');
+    expect(full.fields.streamOk).toBe(false);
+    const light = await c.instance.check(timeoutSignal());
+    expect(light.down).toBe('RTSP: connection refused');
+    expect(light.fields.streamOk).toBeUndefined();
+    await cam.setFault(null);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const back = await c.instance.check(timeoutSignal());
+    expect(back.down).toBeUndefined();
+    expect(back.fields.streamOk).toBe(true);
+  });
+
+  it('after a failure the next check reconnects and is a full one', async () => {
     const cam = await camera();
     const c = await checker(cam);
+    await c.instance.check(timeoutSignal());
+    await cam.setFault('down');
+    await expect(c.instance.check(timeoutSignal())).rejects.toThrow(/connection refused/);
+    await cam.setFault(null);
+    const r = await c.instance.check(timeoutSignal());
+    expect(r.fields).toMatchObject({ streamOk: true, snapshotOk: true, imageLuma: expect.any(Number) });
+  });
+
+  it('auth fault: the full check fails naming 401 and the credentials', async () => {
+    const cam = await camera();
+    const c = await checker(cam, { fullEveryS: 0 });
     await c.instance.check(timeoutSignal());
     await cam.setFault('auth');
     await expect(c.instance.check(timeoutSignal())).rejects.toThrow(/^ONVIF: 401 Unauthorized \(wrong user name or password/);
@@ -95,7 +144,7 @@ describe('onvif-camera driver against the simulator', () => {
 
   it('black: the image luma drops below 10 (and `dark` with darkBelow)', async () => {
     const cam = await camera();
-    const c = await checker(cam, { darkBelow: 20 });
+    const c = await checker(cam, { darkBelow: 20, fullEveryS: 0 });
     const ok = await c.instance.check(timeoutSignal());
     expect(ok.fields.dark).toBe(false);
     await cam.setFault('black');
@@ -107,7 +156,7 @@ describe('onvif-camera driver against the simulator', () => {
 
   it('frozen: true once frozenAfter identical snapshots came in a row, false again when it moves', async () => {
     const cam = await camera();
-    const c = await checker(cam, { frozenAfter: 3 });
+    const c = await checker(cam, { frozenAfter: 3, fullEveryS: 0 });
     await cam.setFault('frozen');
     const seen: unknown[] = [];
     for (let i = 0; i < 4; i++) seen.push((await c.instance.check(timeoutSignal())).fields.frozen);

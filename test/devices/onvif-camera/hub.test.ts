@@ -65,7 +65,7 @@ describe('onvif-camera polled by a real hub', () => {
           village: testVillage.id,
           name: 'Cổng làng',
           kind: 'onvif-camera',
-          poll: { xaddr: cam.xaddr, username: USER, password: PASS, intervalS: 0.3, timeoutS: 0.3, retries: 0 },
+          poll: { xaddr: cam.xaddr, username: USER, password: PASS, intervalS: 0.3, timeoutS: 1, retries: 0, fullEveryS: 0 },
         },
       ],
     });
@@ -73,7 +73,7 @@ describe('onvif-camera polled by a real hub', () => {
     const ref = { village: testVillage.id, device: 'cam-cong' };
     const entry = () => th.hub.ctx.devices.get(ref);
 
-    await waitFor(() => entry()?.state === 'online' && entry()?.telemetry, 10_000, 'camera online with telemetry');
+    await waitFor(() => entry()?.state === 'online' && entry()?.telemetry?.fields.streamOk !== undefined, 10_000, 'camera online with telemetry');
     const fields = entry()?.telemetry?.fields ?? {};
     expect(fields).toMatchObject({ streamOk: true, snapshotOk: true, frozen: false });
     for (const k of ['rttMs', 'snapshotAgeS', 'clockDriftS', 'imageLuma', 'pollMs']) expect(typeof fields[k]).toBe('number');

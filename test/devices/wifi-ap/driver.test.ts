@@ -207,7 +207,7 @@ describe('wifi-ap poll config', () => {
 
   it('fills the defaults', () => {
     const c = parseConfig(doc({ host: '10.0.0.2', ifName: 'wlan0', clientsPreset: 'unifi' }), 'test.yaml');
-    expect(wifiApDriver.configSchema.parse(c.devices[0]?.poll)).toMatchObject({ intervalS: 10, timeoutS: 3, retries: 1, port: 161, version: 'v2c', community: 'public' });
+    expect(wifiApDriver.configSchema.parse(c.devices[0]?.poll)).toMatchObject({ intervalS: 3, timeoutS: 2, retries: 1, port: 161, version: 'v2c', community: 'public' });
   });
 
   it('names the device and the field', () => {

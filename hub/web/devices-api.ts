@@ -1,0 +1,119 @@
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-camera/discovery.js';
+import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
+import { slug } from '../config/schema.js';
+import type { HubContext } from '../context.js';
+import { sendError, zodIssues } from './api.js';
+
+const deviceParams = z.strictObject({ village: slug, device: slug });
+
+/** Largest snapshot served (a 4K JPEG is a few MB; the driver refuses bodies above 10 MB). */
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+
+/** Where a device's latest good snapshot lives (written by the onvif-camera driver). */
+export function snapshotPath(dataDir: string, village: string, device: string): string {
+  return path.join(path.resolve(dataDir), 'devices', village, device, SNAPSHOT_FILE);
+}
+
+/**
+ * Device extras under /api/devices, mounted before the core api router:
+ * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
+ * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives).
+ */
+export function devicesRouter(ctx: HubContext): Router {
+  const router = Router();
+
+  router.get('/:village/:device/snapshot', async (req: Request, res: Response) => {
+    const params = deviceParams.safeParse(req.params);
+    if (!params.success) return sendError(res, 400, 'invalid device address', zodIssues(params.error));
+    const { village, device } = params.data;
+    const entry = ctx.devices.get({ village, device });
+    if (!entry) return sendError(res, 404, `no device "${device}" in village "${village}"`);
+    // One open file: the stat and the bytes are of the same picture even if the driver renames a new one in.
+    let fh;
+    try {
+      fh = await open(snapshotPath(ctx.config.dataDir, village, device), 'r');
+    } catch {
+      return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile() || st.size === 0 || st.size > MAX_SNAPSHOT_BYTES) {
+        return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
+      }
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('Last-Modified', st.mtime.toUTCString());
+      if (req.fresh) return void res.status(304).end();
+      const body = await fh.readFile();
+      res.status(200).type('image/jpeg').send(body);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  return router;
+}
+
+export const discoverBodySchema = z.strictObject({
+  /** How long to listen for cameras' answers. */
+  timeoutMs: z.number().int().min(1_000).max(15_000).default(4_000),
+});
+
+export interface DiscoverRouterOptions {
+  /** Where probes go; default the WS-Discovery multicast group (every camera on the hub's LAN). */
+  address?: string;
+  port?: number;
+}
+
+/** A discovered camera as the API returns it. */
+export interface DiscoveredCameraView extends Omit<DiscoveredCamera, 'scopes'> {
+  known: boolean;
+  /** The configured device at that address, when known. */
+  village?: string;
+  device?: string;
+}
+
+/**
+ * POST /api/discover {timeoutMs?} → {cameras}: a WS-Discovery probe from the hub, each camera marked
+ * `known` when a configured device already polls its address. An admin action: there are no user
+ * accounts yet, so like the other write endpoints it is open to whoever reaches the web port. One
+ * discovery at a time.
+ */
+export function discoverRouter(ctx: HubContext, opts: DiscoverRouterOptions = {}): Router {
+  const router = Router();
+  let running = false;
+
+  router.post('/', async (req: Request, res: Response) => {
+    const body = discoverBodySchema.safeParse(req.body ?? {});
+    if (!body.success) return sendError(res, 400, 'invalid discovery request', zodIssues(body.error));
+    if (running) return sendError(res, 409, 'a discovery is already running; try again when it ends');
+    running = true;
+    const ac = new AbortController();
+    // The client gave up: no need to keep listening for it.
+    res.on('close', () => ac.abort());
+    try {
+      const found = await discover({
+        timeoutMs: body.data.timeoutMs,
+        signal: ac.signal,
+        ...(opts.address ? { address: opts.address } : {}),
+        ...(opts.port ? { port: opts.port } : {}),
+      });
+      const cameras: DiscoveredCameraView[] = markKnown(found, ctx.config).map(({ known, scopes: _scopes, ...cam }) => ({
+        ...cam,
+        known: known !== null,
+        ...(known ? { village: known.village, device: known.device } : {}),
+      }));
+      ctx.log.info({ found: cameras.length, known: cameras.filter((c) => c.known).length }, 'camera discovery');
+      res.json({ cameras });
+    } catch (err) {
+      sendError(res, 503, (err as Error).message);
+    } finally {
+      running = false;
+    }
+  });
+
+  return router;
+}
