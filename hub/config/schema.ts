@@ -102,7 +102,7 @@ export const simSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** Mean seconds between simulated failures per device. */
   failureEveryS: z.number().positive().default(240),
-  telemetryEveryS: z.number().positive().default(5),
+  telemetryEveryS: z.number().positive().default(3),
 });
 
 /** The shape of the file. Cross-references are checked by referenceProblems (parseConfig runs both). */

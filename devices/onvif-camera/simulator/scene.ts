@@ -1,4 +1,5 @@
 import jpeg from 'jpeg-js';
+import { seededRandom } from '../../sim/models.js';
 
 /**
  * A small changing picture: a gradient, a block that moves with the frame number, and a few noisy
@@ -77,7 +78,7 @@ export class Scene {
       }
     }
     // Sensor noise, different in every picture of the cycle; low amplitude in the dark.
-    const rand = mulberry32(this.seed * 7919 + f * 2 + (dark ? 1 : 0));
+    const rand = seededRandom(this.seed * 7919 + f * 2 + (dark ? 1 : 0));
     const noisy = Math.max(16, Math.floor((w * ht) / 64));
     for (let k = 0; k < noisy; k++) {
       const i = Math.floor(rand() * w * ht) * 4;
@@ -88,14 +89,3 @@ export class Scene {
   }
 }
 
-/** Small fast PRNG (public domain, Tommy Ettinger). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
