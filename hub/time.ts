@@ -17,8 +17,15 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
+    // A zone this runtime does not know falls back to Vietnam's rather than throwing mid-alert.
+    let zone = tz;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    } catch {
+      zone = 'Asia/Ho_Chi_Minh';
+    }
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
+      timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
       month: 'numeric',

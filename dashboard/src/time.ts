@@ -20,44 +20,9 @@ function fmt(key: string, tz: string, opts: Intl.DateTimeFormatOptions, loc = lo
   return f;
 }
 
-export interface ZonedParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** Wall-clock parts of an instant in a zone. */
-export function zonedParts(ts: number, tz: string): ZonedParts {
-  const f = fmt('parts', tz, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }, 'en-GB');
-  const p: Record<string, number> = {};
-  for (const x of f.formatToParts(new Date(ts))) if (x.type !== 'literal') p[x.type] = Number(x.value);
-  return { year: p.year ?? 1970, month: p.month ?? 1, day: p.day ?? 1, hour: (p.hour ?? 0) % 24, minute: p.minute ?? 0, second: p.second ?? 0 };
-}
-
-/** How far the zone's wall clock is ahead of UTC at this instant (ms). */
-export function tzOffsetMs(ts: number, tz: string): number {
-  const p = zonedParts(ts, tz);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(ts / 1000) * 1000;
-}
-
-/**
- * An ISO date-time to ms: with an offset (or Z) as written, without one in the given zone, the way
- * the hub reads the maintenance and meeting times it is sent. NaN when it is not a date-time.
- */
-export function parseZoned(iso: string, tz: string): number {
-  if (/(Z|[+-]\d{2}:?\d{2})$/i.test(iso)) return Date.parse(iso);
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(iso);
-  if (!m) return Number.NaN;
-  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
-  // Two passes settle the offset around a daylight-saving change (Vietnam has none, other zones may).
-  let ts = wall - tzOffsetMs(wall, tz);
-  ts = wall - tzOffsetMs(ts, tz);
-  return ts;
-}
+// One implementation of zone arithmetic for hub and browser (hub/time.ts has no Node imports).
+export { zonedParts, parseZoned, zoneOffsetMs as tzOffsetMs, type ZonedParts } from '../../hub/time';
+import { zonedParts } from '../../hub/time';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 

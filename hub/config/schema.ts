@@ -34,7 +34,18 @@ export const villageSchema = z.strictObject({
   name: z.string().min(1),
   commune: z.string().min(1).optional(),
   province: z.string().min(1).optional(),
-  timezone: z.string().min(1).default('Asia/Ho_Chi_Minh'),
+  timezone: z
+    .string()
+    .min(1)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as Asia/Ho_Chi_Minh')
+    .default('Asia/Ho_Chi_Minh'),
 });
 
 export const deviceSchema = z.strictObject({

@@ -77,6 +77,12 @@ devices:
     expect(p).toContain('devices[4].id: duplicate device id "y" in village "dong-cam"');
   });
 
+  it('refuses a time zone the runtime does not know', () => {
+    expect(problems('villages: [{ id: dong-cam, name: Đông Căm, timezone: Asia/Hanoi_City }]\n')).toEqual([
+      'villages[0].timezone: expected an IANA time zone such as Asia/Ho_Chi_Minh',
+    ]);
+  });
+
   it('reports YAML syntax errors with a line number', () => {
     const p = problems('villages:\n  - id: a\n   name: broken\n');
     expect(p[0]).toMatch(/^YAML syntax \(line \d+\)/);
