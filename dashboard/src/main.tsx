@@ -3,7 +3,10 @@ import { App } from './app';
 import { StoreContext } from './context';
 import { getLang } from './i18n';
 import { LiveStore } from './live';
+// Three sheets in their cascade order: base and header, the device grid, shared controls and pages.
 import './styles.css';
+import './grid.css';
+import './controls.css';
 
 document.documentElement.lang = getLang();
 const store = new LiveStore();
