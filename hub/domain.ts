@@ -4,6 +4,10 @@ import type { DeviceKind } from './config/schema.js';
 export const availabilityStates = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'] as const;
 export type AvailabilityState = (typeof availabilityStates)[number];
 
+export function isAvailabilityState(v: unknown): v is AvailabilityState {
+  return typeof v === 'string' && (availabilityStates as readonly string[]).includes(v);
+}
+
 export interface DeviceRef {
   village: string;
   device: string;

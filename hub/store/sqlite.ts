@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AvailabilityState } from '../domain.js';
-import { availabilityStates } from '../domain.js';
+import { isAvailabilityState as isState } from '../domain.js';
 import type { Logger } from '../log.js';
 import type {
   AvailabilityPoint,
@@ -46,9 +45,6 @@ interface AvailabilityRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-function isState(v: unknown): v is AvailabilityState {
-  return typeof v === 'string' && (availabilityStates as readonly string[]).includes(v);
-}
 
 function toPoint(r: AvailabilityRow): AvailabilityPoint | null {
   if (!isState(r.state)) return null;

@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Notifications } from '../alerts/outbox.js';
+import { outboxStatuses, type Notifications } from '../alerts/outbox.js';
 import type { UplinkMonitor } from '../availability/uplink.js';
 import { sendError, zodIssues } from './api.js';
 
 const notificationsQuery = z.strictObject({
-  status: z.enum(['pending', 'delivered', 'expired', 'failed']).default('pending'),
+  status: z.enum(outboxStatuses).default('pending'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
