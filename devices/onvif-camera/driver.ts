@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CheckResult, DeviceDriver, DriverContext, DriverInstance } from '../driver.js';
 import type { ImageStats } from './image.js';
 import { BUSY, ImagePool, type ImagePoolStats } from './image-pool.js';
-import { OnvifClient, type DeviceInformation } from './onvif.js';
+import { abortable, OnvifClient, type DeviceInformation } from './onvif.js';
 import { probeRtsp } from './rtsp.js';
 
 export const onvifCameraSettingsSchema = z
@@ -317,22 +317,13 @@ export class OnvifCameraCheck implements DriverInstance {
 }
 
 /** `p`'s value, or undefined as soon as `signal` aborts (p keeps running). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  try {
+    return await abortable(p, signal);
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
+  }
 }
 
 export interface OnvifCameraDriverOptions {
