@@ -25,19 +25,23 @@ export type FailureMode = (typeof failureModes)[number];
 export type SimSettings = Pick<z.infer<typeof simSchema>, 'failureEveryS' | 'telemetryEveryS'>;
 export type Fields = Record<string, number | boolean>;
 
-export interface SimulatedDeviceOptions {
-  url: string;
-  topics: Topics;
-  village: VillageConfig;
-  device: DeviceConfig;
+/** What every simulator of the fleet is run with: failure pacing, randomness and time. */
+export interface SimRuntime {
   sim: SimSettings;
   log: Logger;
   random?: () => number;
   clock?: Clock;
   /** Length of one failure in seconds, drawn uniformly from [min, max]. */
   failureDurationS?: readonly [number, number];
-  /** false: fail only through fail(); the scripted tests use this. */
+  /** false: fail only on command (fail() / failNow()); the scripted tests use this. */
   randomFailures?: boolean;
+}
+
+export interface SimulatedDeviceOptions extends SimRuntime {
+  url: string;
+  topics: Topics;
+  village: VillageConfig;
+  device: DeviceConfig;
   onFailure?: (mode: FailureMode) => void;
   onRecover?: (mode: FailureMode) => void;
 }

@@ -1,22 +1,14 @@
 import type { Topics } from '../../hub/broker/topics.js';
-import type { Clock } from '../../hub/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../hub/config/schema.js';
-import type { Logger } from '../../hub/log.js';
-import { failureModes, SimulatedDevice, type FailureMode, type SimSettings } from './device.js';
+import { failureModes, SimulatedDevice, type FailureMode, type SimRuntime } from './device.js';
 
-export interface FleetOptions {
+/** `sim.enabled` is the caller's business; the fleet only reads the intervals. */
+export interface FleetOptions extends SimRuntime {
   /** Broker URL the devices connect to, e.g. mqtt://127.0.0.1:1883. */
   url: string;
   topics: Topics;
   villages: readonly VillageConfig[];
   devices: readonly DeviceConfig[];
-  /** `enabled` is the caller's business; the fleet only reads the intervals. */
-  sim: SimSettings;
-  log: Logger;
-  random?: () => number;
-  clock?: Clock;
-  failureDurationS?: readonly [number, number];
-  randomFailures?: boolean;
   /**
    * A device below a failing parent that this fleet does not simulate (a polled one, whose protocol
    * simulator lives in ProtocolFleet) is cut off or reconnected.

@@ -1,11 +1,10 @@
 import { systemClock, type Clock } from '../../hub/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../hub/config/schema.js';
-import type { Logger } from '../../hub/log.js';
 import { onvifCameraSettingsSchema } from '../onvif-camera/driver.js';
 import { Scene, startSimulatedCamera, type CameraFault, type SimulatedCamera } from '../onvif-camera/simulator/index.js';
 import { wifiApConfigSchema } from '../wifi-ap/driver.js';
 import { startSimulatedAp, type SimulatedAp } from '../wifi-ap/simulator.js';
-import type { SimSettings } from './device.js';
+import type { SimRuntime } from './device.js';
 import { rng, wifiAp, type Model, type Rng } from './models.js';
 
 /**
@@ -26,18 +25,10 @@ export type CameraSimFault = (typeof cameraSimFaults)[number];
 export type ApSimFault = (typeof apSimFaults)[number];
 export type ProtocolFault = CameraSimFault | ApSimFault;
 
-export interface ProtocolFleetOptions {
+/** `sim` also paces how often an AP's load changes. */
+export interface ProtocolFleetOptions extends SimRuntime {
   villages: readonly VillageConfig[];
   devices: readonly DeviceConfig[];
-  /** Mean seconds between failures per device, and how often an AP's load changes. */
-  sim: SimSettings;
-  log: Logger;
-  random?: () => number;
-  clock?: Clock;
-  /** Length of one failure in seconds, drawn uniformly from [min, max]. */
-  failureDurationS?: readonly [number, number];
-  /** false: fail only through failNow(). */
-  randomFailures?: boolean;
 }
 
 interface Member {
