@@ -28,7 +28,7 @@ export const codecStatusBody = (state: 'Registered' | 'Unregistered' = 'Register
 export async function startCodecPage(initial: CodecPageState = {}, port = 0): Promise<CodecPage> {
   const state: Required<CodecPageState> = { status: 200, body: codecStatusBody(), hang: false, ...initial };
   let count = 0;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     count++;
     if (state.hang) return; // the socket stays open until the client gives up or the server closes
     res.writeHead(state.status, { 'content-type': 'text/html; charset=utf-8' });

@@ -1,5 +1,4 @@
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import snmp, { type Agent, type Mib, type TableColumn } from 'net-snmp';
 import { SYS_DESCR, SYS_UPTIME } from './driver.js';
 import { NS_EXTEND_OUTPUT_1_LINE, TPLINK_EAP_CLIENTS, UNIFI_VAP_NUM_STATIONS } from './presets.js';
