@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { Clock } from '../hub/clock.js';
+import type { Clock } from '../hub/core/clock.js';
 import type { DeviceConfig, DeviceKind, VillageConfig } from '../hub/config/schema.js';
-import type { Logger } from '../hub/log.js';
+import type { Logger } from '../hub/core/log.js';
 
 /** What one check learned about a device: telemetry fields, plus descriptive facts (model, firmware…). */
 export interface CheckResult {

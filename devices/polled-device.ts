@@ -1,7 +1,7 @@
 import type { Topics } from '../hub/broker/topics.js';
-import { systemClock, type Clock } from '../hub/clock.js';
+import { systemClock, type Clock } from '../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../hub/config/schema.js';
-import type { Logger } from '../hub/log.js';
+import type { Logger } from '../hub/core/log.js';
 import type { DeviceDriver, DriverInstance, PollSettings } from './driver.js';
 import { DevicePublisher } from './publisher.js';
 import { PollRunner, type RunResult, type RunnerStats } from './runner.js';

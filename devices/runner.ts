@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../hub/clock.js';
+import { systemClock, type Clock } from '../hub/core/clock.js';
 import type { Check, CheckResult, PollSettings } from './driver.js';
 
 export type RunResult =

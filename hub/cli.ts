@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createHub } from './main.js';
-import { ListenError } from './net.js';
+import { ListenError } from './core/net.js';
 import { pcAgentCommand } from '../devices/pc/agent.js';
-import { discoverCommand } from './discover-cli.js';
+import { discoverCommand } from './cli/discover.js';
 
 const USAGE = `Làng Số Hub
 

@@ -1,9 +1,9 @@
-import type { Bus } from './bus.js';
-import type { Clock } from './clock.js';
+import type { Bus } from './core/bus.js';
+import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
-import type { Counters } from './counters.js';
-import type { Logger } from './log.js';
-import type { DeviceRegistry } from './registry.js';
+import type { Counters } from './core/counters.js';
+import type { Logger } from './core/log.js';
+import type { DeviceRegistry } from './registry/registry.js';
 import type { MetricWriter } from './store/writer.js';
 import type { MetricStore } from './store/types.js';
 import type { StateDb } from './state/db.js';

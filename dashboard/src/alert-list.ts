@@ -1,4 +1,4 @@
-import type { AlertView, DeviceView } from '../../hub/web/events';
+import type { AlertView, DeviceView } from '../../shared/events';
 
 /** How far an alert has come in its life; a push never takes one back (firing → acknowledged → resolved). */
 function rank(a: AlertView): number {

@@ -1,4 +1,4 @@
-import type { AlertView, DeviceView, VillageView } from '../../hub/web/events';
+import type { AlertView, DeviceView, VillageView } from '../../shared/events';
 import { affectedCount } from './alert-list';
 import { deviceName, reasonLabel, villageName, villageTz } from './format';
 import { t } from './i18n';

@@ -12,7 +12,7 @@ import type {
   NotificationsResponse,
   SeriesResponse,
   UplinkView,
-} from '../../hub/web/events';
+} from '../../shared/events';
 import { t } from './i18n';
 
 /** A failed REST call, with a message fit to show to a volunteer. */

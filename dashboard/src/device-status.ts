@@ -1,4 +1,4 @@
-import type { DeviceView, MaintenanceWindowView } from '../../hub/web/events';
+import type { DeviceView, MaintenanceWindowView } from '../../shared/events';
 import { deviceName, reasonLabel } from './format';
 import { t } from './i18n';
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AvailabilityState, DeviceView, VillageView } from '../../hub/web/events';
+import type { AvailabilityState, DeviceView, VillageView } from '../../shared/events';
 import { hasKey, t } from './i18n';
 import { DEFAULT_TZ } from './time';
 

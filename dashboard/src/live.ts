@@ -11,7 +11,7 @@ import type {
   StateChange,
   UplinkView,
   VillageView,
-} from '../../hub/web/events';
+} from '../../shared/events';
 import { applyToOpen, sortedOpen } from './alert-list';
 import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchUplink, isAbort } from './api';
 import { t } from './i18n';

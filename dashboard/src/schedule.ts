@@ -1,4 +1,4 @@
-import type { MaintenanceWindowView, Weekday } from '../../hub/web/events';
+import type { MaintenanceWindowView, Weekday } from '../../shared/events';
 import { t } from './i18n';
 import { clockTime, dateTimeShort, parseZoned, zonedParts } from './time';
 

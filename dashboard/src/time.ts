@@ -20,9 +20,9 @@ function fmt(key: string, tz: string, opts: Intl.DateTimeFormatOptions, loc = lo
   return f;
 }
 
-// One implementation of zone arithmetic for hub and browser (hub/time.ts has no Node imports).
-export { zonedParts, parseZoned, zoneOffsetMs as tzOffsetMs, type ZonedParts } from '../../hub/time';
-import { zonedParts } from '../../hub/time';
+// One implementation of zone arithmetic for hub and browser (shared/time.ts has no Node imports).
+export { zonedParts, parseZoned, zoneOffsetMs as tzOffsetMs, type ZonedParts } from '../../shared/time';
+import { zonedParts } from '../../shared/time';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 

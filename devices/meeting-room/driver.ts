@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { CheckResult, DeviceDriver } from '../driver.js';
-import { httpProbe, icmpProbe, tcpProbe, type ProbeResult } from './probes.js';
+import { httpProbe, icmpProbe, tcpProbe, type ProbeResult } from '../probes.js';
 
 /**
  * A check's name becomes the telemetry fields `<name>Ok` and `<name>Ms`, and metric names allow only
- * letters, digits and "_" (hub/payloads.ts): so no "-" here, unlike device ids.
+ * letters, digits and "_" (hub/ingest/payloads.ts): so no "-" here, unlike device ids.
  */
 const checkName = z
   .string()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeviceKind } from '../../hub/config/schema.js';
 import type { CheckResult, DeviceDriver } from '../driver.js';
-import { icmpProbe, tcpProbe } from '../meeting-room/probes.js';
+import { icmpProbe, tcpProbe } from '../probes.js';
 
 /**
  * Network gear that speaks no MQTT (the village router, a switch, anything with an address): reachable

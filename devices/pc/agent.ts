@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { Topics } from '../../hub/broker/topics.js';
 import { deviceSchema, slug, villageSchema } from '../../hub/config/schema.js';
-import { createLogger, type Logger } from '../../hub/log.js';
+import { createLogger, type Logger } from '../../hub/core/log.js';
 import { PolledDevice } from '../polled-device.js';
 import { pcDriver, type PcSettings } from './driver.js';
 

@@ -1,9 +1,9 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { Topics } from '../../hub/broker/topics.js';
-import { systemClock, type Clock } from '../../hub/clock.js';
+import { systemClock, type Clock } from '../../hub/core/clock.js';
 import type { DeviceConfig, DeviceKind, VillageConfig, simSchema } from '../../hub/config/schema.js';
-import type { Logger } from '../../hub/log.js';
+import type { Logger } from '../../hub/core/log.js';
 import { models, rng, round, type Model, type Rng } from './models.js';
 
 export { seededRandom } from './models.js';

@@ -49,7 +49,7 @@ export class FleetSimulator {
       children.set(parentKey, [...(children.get(parentKey) ?? []), key(d.village, d.id)]);
     }
     for (const d of opts.devices) {
-      // A device with a `poll:` block is the hub's pollers' job (hub/pollers.ts); simulating it too would double it.
+      // A device with a `poll:` block is the hub's pollers' job (hub/pollers/pollers.ts); simulating it too would double it.
       if (d.poll !== undefined) continue;
       const k = key(d.village, d.id);
       this.descendants.set(k, collect(k, children));

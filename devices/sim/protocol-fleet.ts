@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../hub/clock.js';
+import { systemClock, type Clock } from '../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../hub/config/schema.js';
 import { onvifCameraSettingsSchema } from '../onvif-camera/driver.js';
 import { Scene, startSimulatedCamera, type CameraFault, type SimulatedCamera } from '../onvif-camera/simulator/index.js';

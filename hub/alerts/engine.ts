@@ -1,8 +1,8 @@
 import type { ThresholdRule } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { Alert, AlertChange, DeviceRef, Reading, Transition, UplinkState } from '../domain.js';
-import { deviceKey } from '../domain.js';
-import type { DeviceEntry } from '../registry.js';
+import type { Alert, AlertChange, DeviceRef, Reading, Transition, UplinkState } from '../core/domain.js';
+import { deviceKey } from '../core/domain.js';
+import type { DeviceEntry } from '../registry/registry.js';
 import { MeetingSchedule, type MeetingAlertSink } from './meetings.js';
 import { AlertStore, type AckResult, type NewAlert } from './store.js';
 

@@ -1,6 +1,6 @@
 import type { HubContext } from '../context.js';
-import type { UplinkState } from '../domain.js';
-import { parseZoned } from '../time.js';
+import type { UplinkState } from '../core/domain.js';
+import { parseZoned } from '../../shared/time.js';
 import type { NewAlert } from './store.js';
 
 const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';

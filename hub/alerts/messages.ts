@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
-import type { Alert, AlertChange } from '../domain.js';
-import type { DeviceRegistry } from '../registry.js';
+import type { Alert, AlertChange } from '../core/domain.js';
+import type { DeviceRegistry } from '../registry/registry.js';
 
 export type Language = 'vi' | 'en';
 

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { HubContext } from '../context.js';
-import type { AlertChange } from '../domain.js';
+import type { AlertChange } from '../core/domain.js';
 import type { ChannelType } from './notifiers/types.js';
 
 /** The outbox table of the notification queue: its rows, schema and prepared statements. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HubContext } from '../context.js';
-import type { Alert, AlertChange, Severity } from '../domain.js';
-import { severities } from '../domain.js';
-import type { Logger } from '../log.js';
+import type { Alert, AlertChange, Severity } from '../core/domain.js';
+import { severities } from '../core/domain.js';
+import type { Logger } from '../core/log.js';
 import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
 import { createNotifier } from './notifiers/index.js';
 import { NotifyError, type Notifier } from './notifiers/types.js';

@@ -1,4 +1,4 @@
-import type { Alert, AlertCondition, AlertStatus, Severity } from '../domain.js';
+import type { Alert, AlertCondition, AlertStatus, Severity } from '../core/domain.js';
 import type { StateDb } from '../state/db.js';
 
 export type AlertAction = 'fired' | 'acknowledged' | 'escalated' | 'resolved' | 'note';

@@ -1,7 +1,7 @@
 import type { HubContext } from '../context.js';
-import type { AvailabilityState, DeviceRef, StatusReport } from '../domain.js';
-import { deviceKey } from '../domain.js';
-import type { DeviceEntry } from '../registry.js';
+import type { AvailabilityState, DeviceRef, StatusReport } from '../core/domain.js';
+import { deviceKey } from '../core/domain.js';
+import type { DeviceEntry } from '../registry/registry.js';
 import { DeviceStateRepo } from '../state/device-states.js';
 import { FlapDetector } from './flapping.js';
 import { MaintenanceCalendar } from './maintenance.js';

@@ -1,6 +1,6 @@
 import type { MaintenanceConfig } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import { minutesOfDay, parseZoned, previousWeekday, zonedParts, type Weekday } from '../time.js';
+import { minutesOfDay, parseZoned, previousWeekday, zonedParts, type Weekday } from '../../shared/time.js';
 
 /** A maintenance window as the calendar uses it; `id` is `cfg-<n>` for config ones, numeric for API ones. */
 export interface MaintenanceWindow extends MaintenanceConfig {

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { HubContext } from '../context.js';
-import { closeServer, listen } from '../net.js';
+import { closeServer, listen } from '../core/net.js';
 import { Topics } from './topics.js';
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;

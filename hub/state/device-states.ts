@@ -1,4 +1,4 @@
-import type { AvailabilityState } from '../domain.js';
+import type { AvailabilityState } from '../core/domain.js';
 import type { StateDb } from './db.js';
 
 export interface SavedDeviceState {

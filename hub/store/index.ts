@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { StoreConfig } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { InfluxMetricStore } from './influx.js';
 import { SqliteMetricStore } from './sqlite.js';
 import type { MetricStore } from './types.js';

@@ -1,7 +1,7 @@
 import { InfluxDB, type IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
-import { isAvailabilityState as isState } from '../domain.js';
-import type { Logger } from '../log.js';
+import { isAvailabilityState as isState } from '../core/domain.js';
+import type { Logger } from '../core/log.js';
 import type { AvailabilityPoint, AvailabilityQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
 
 import {

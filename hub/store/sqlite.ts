@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isAvailabilityState as isState } from '../domain.js';
-import type { Logger } from '../log.js';
+import { isAvailabilityState as isState } from '../core/domain.js';
+import type { Logger } from '../core/log.js';
 import type {
   AvailabilityPoint,
   AvailabilityQuery,

@@ -1,5 +1,5 @@
 import type { DeviceKind } from '../config/schema.js';
-import type { AvailabilityState } from '../domain.js';
+import type { AvailabilityState } from '../core/domain.js';
 
 /** One telemetry message as stored: numeric fields (booleans as 0/1), tags village/device/kind. */
 export interface TelemetryPoint {

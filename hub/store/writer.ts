@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WriterConfig } from '../config/schema.js';
-import type { Counters } from '../counters.js';
-import type { Logger } from '../log.js';
+import type { Counters } from '../core/counters.js';
+import type { Logger } from '../core/log.js';
 import type { MetricPoint, MetricStore } from './types.js';
 
 export interface WriterOptions {

@@ -7,7 +7,7 @@ import type { AlertEngine } from '../alerts/engine.js';
 import type { Meeting } from '../alerts/meetings.js';
 import { sendError, zodIssues } from './api.js';
 import { alertView } from './alerts-socket.js';
-import type { AlertDetailResponse, AlertsResponse, MeetingView } from './events.js';
+import type { AlertDetailResponse, AlertsResponse, MeetingView } from '../../shared/events.js';
 
 // The response shapes live in events.ts, shared with the dashboard; re-exported for the API's callers.
 export type { AlertDetailResponse, AlertsResponse, MeetingView };

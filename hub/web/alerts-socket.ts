@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import type { HubContext } from '../context.js';
-import type { Alert } from '../domain.js';
-import type { AlertView, ClientToServerEvents, ServerToClientEvents } from './events.js';
+import type { Alert } from '../core/domain.js';
+import type { AlertView, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 
 const OWNER = 'web-alerts';
 

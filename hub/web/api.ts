@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { HubContext } from '../context.js';
-import { DeviceRegistry } from '../registry.js';
+import { DeviceRegistry } from '../registry/registry.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { slug } from '../config/schema.js';
-import type { ApiError, DevicesResponse, HealthResponse, SeriesResponse } from './events.js';
+import type { ApiError, DevicesResponse, HealthResponse, SeriesResponse } from '../../shared/events.js';
 
 const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */

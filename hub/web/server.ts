@@ -7,12 +7,12 @@ import { Server as IoServer } from 'socket.io';
 import { z } from 'zod';
 import type { MqttBroker } from '../broker/broker.js';
 import type { HubContext } from '../context.js';
-import { deviceKey } from '../domain.js';
-import { closeServer, listen } from '../net.js';
-import { DeviceRegistry } from '../registry.js';
+import { deviceKey } from '../core/domain.js';
+import { closeServer, listen } from '../core/net.js';
+import { DeviceRegistry } from '../registry/registry.js';
 import { slug } from '../config/schema.js';
 import { apiRouter, sendError } from './api.js';
-import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from './events.js';
+import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
 
 const OWNER = 'web';
 /** Readings are coalesced per device and pushed at most this often: the browser needs the newest, not every one. */

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { outboxStatuses, type Notifications } from '../alerts/outbox.js';
-import type { UplinkMonitor } from '../availability/uplink.js';
+import type { UplinkMonitor } from '../availability/internet.js';
 import { sendError, zodIssues } from './api.js';
 
 const notificationsQuery = z.strictObject({

@@ -22,7 +22,7 @@ import { io as ioClient } from 'socket.io-client';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
 import { defaultTimeoutS } from '../../hub/config/schema.js';
-import { createLogger } from '../../hub/log.js';
+import { createLogger } from '../../hub/core/log.js';
 import { createHub } from '../../hub/main.js';
 
 // Not strict: `npm run bench -- …` hands every benchmark the same arguments.

@@ -26,12 +26,12 @@ import type { ImagePoolStats } from '../../devices/onvif-camera/image-pool.js';
 import { startSimulatedCamera, type CameraFault, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { PollRunner } from '../../devices/runner.js';
 import { startSimulatedAp, type SimulatedAp } from '../../devices/wifi-ap/simulator.js';
-import { systemClock } from '../../hub/clock.js';
+import { systemClock } from '../../hub/core/clock.js';
 import { parseConfig } from '../../hub/config/load.js';
 import type { DeviceConfig, VillageConfig } from '../../hub/config/schema.js';
-import { createLogger } from '../../hub/log.js';
+import { createLogger } from '../../hub/core/log.js';
 import { createHub } from '../../hub/main.js';
-import { percentile } from '../../hub/pollers.js';
+import { percentile } from '../../hub/pollers/pollers.js';
 
 const { values } = parseArgs({
   options: {

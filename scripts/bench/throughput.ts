@@ -13,7 +13,7 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
-import { createLogger } from '../../hub/log.js';
+import { createLogger } from '../../hub/core/log.js';
 import { createHub } from '../../hub/main.js';
 import { createMetricStore } from '../../hub/store/index.js';
 import type { MetricPoint } from '../../hub/store/types.js';

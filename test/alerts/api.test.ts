@@ -3,11 +3,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Server as IoServer } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, listen } from '../../hub/net.js';
+import { closeServer, listen } from '../../hub/core/net.js';
 import { sendError } from '../../hub/web/api.js';
 import { alertsRouter, meetingsRouter, type AlertDetailResponse, type AlertsResponse, type MeetingView } from '../../hub/web/alerts-api.js';
 import { attachAlertSocket } from '../../hub/web/alerts-socket.js';
-import type { AlertChange, AlertView, ApiError, ClientToServerEvents, ServerToClientEvents } from '../../hub/web/events.js';
+import type { AlertChange, AlertView, ApiError, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import { setup } from './context.js';
 
 const inOneDay = new Date(Date.now() + 86_400_000);

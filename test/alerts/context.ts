@@ -1,11 +1,11 @@
-import { Bus, type BusEvents } from '../../hub/bus.js';
-import { systemClock } from '../../hub/clock.js';
+import { Bus, type BusEvents } from '../../hub/core/bus.js';
+import { systemClock } from '../../hub/core/clock.js';
 import { parseConfig } from '../../hub/config/load.js';
 import type { HubContext } from '../../hub/context.js';
-import { Counters } from '../../hub/counters.js';
-import type { AvailabilityState, Transition } from '../../hub/domain.js';
-import { createLogger } from '../../hub/log.js';
-import { DeviceRegistry } from '../../hub/registry.js';
+import { Counters } from '../../hub/core/counters.js';
+import type { AvailabilityState, Transition } from '../../hub/core/domain.js';
+import { createLogger } from '../../hub/core/log.js';
+import { DeviceRegistry } from '../../hub/registry/registry.js';
 import { openStateDb, type StateDb } from '../../hub/state/db.js';
 import { AlertEngine } from '../../hub/alerts/engine.js';
 

@@ -1,12 +1,12 @@
 import { Availability } from '../../hub/availability/availability.js';
-import { Bus } from '../../hub/bus.js';
-import { systemClock } from '../../hub/clock.js';
+import { Bus } from '../../hub/core/bus.js';
+import { systemClock } from '../../hub/core/clock.js';
 import { parseConfig } from '../../hub/config/load.js';
 import type { HubContext } from '../../hub/context.js';
-import { Counters } from '../../hub/counters.js';
-import type { Transition } from '../../hub/domain.js';
-import { createLogger } from '../../hub/log.js';
-import { DeviceRegistry } from '../../hub/registry.js';
+import { Counters } from '../../hub/core/counters.js';
+import type { Transition } from '../../hub/core/domain.js';
+import { createLogger } from '../../hub/core/log.js';
+import { DeviceRegistry } from '../../hub/registry/registry.js';
 import { openStateDb, type StateDb } from '../../hub/state/db.js';
 import type { MetricPoint } from '../../hub/store/types.js';
 

@@ -3,7 +3,7 @@ import { onvifCameraSettingsSchema } from '../../devices/onvif-camera/driver.js'
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { wifiApConfigSchema } from '../../devices/wifi-ap/driver.js';
 import { startSimulatedAp, type SimulatedAp } from '../../devices/wifi-ap/simulator.js';
-import { heartbeatTimeoutS } from '../../hub/registry.js';
+import { heartbeatTimeoutS } from '../../hub/registry/registry.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 /**

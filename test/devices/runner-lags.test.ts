@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LAG_SAMPLES, PollRunner } from '../../devices/runner.js';
-import { percentile } from '../../hub/pollers.js';
+import { percentile } from '../../hub/pollers/pollers.js';
 
 describe('poll lag samples', () => {
   it('keeps the lags of the recent scheduled runs, filtered by when they were due', async () => {

@@ -5,11 +5,11 @@ import { connect, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Topics } from '../../hub/broker/topics.js';
-import { systemClock, type Clock } from '../../hub/clock.js';
+import { systemClock, type Clock } from '../../hub/core/clock.js';
 import { parseConfig } from '../../hub/config/load.js';
 import { deviceKinds, type DeviceConfig, type DeviceKind, type VillageConfig } from '../../hub/config/schema.js';
-import { createLogger } from '../../hub/log.js';
-import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from '../../hub/payloads.js';
+import { createLogger } from '../../hub/core/log.js';
+import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from '../../hub/ingest/payloads.js';
 import { seededRandom } from '../../devices/sim/device.js';
 import { FleetSimulator, type FleetOptions } from '../../devices/sim/fleet.js';
 

@@ -15,7 +15,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import type { OutboxEntry } from '../../hub/alerts/outbox.js';
-import type { AlertChange, AlertDetailResponse, AlertsResponse, AlertView, ClientToServerEvents, ServerToClientEvents } from '../../hub/web/events.js';
+import type { AlertChange, AlertDetailResponse, AlertsResponse, AlertView, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const SECRET = 'bi-mat-webhook-dong-cam';

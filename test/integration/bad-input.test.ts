@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestError } from '../../hub/domain.js';
-import type { DevicesResponse, HealthResponse } from '../../hub/web/events.js';
+import type { IngestError } from '../../hub/core/domain.js';
+import type { DevicesResponse, HealthResponse } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 /** Bad input over real MQTT: each message gets its specific reason, is counted and dropped; nothing else breaks. */

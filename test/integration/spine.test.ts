@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ClientToServerEvents, DevicesResponse, ReadingPush, ServerToClientEvents, StateChange } from '../../hub/web/events.js';
+import type { ClientToServerEvents, DevicesResponse, ReadingPush, ServerToClientEvents, StateChange } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceKind } from '../../hub/config/schema.js';
-import type { AvailabilityState } from '../../hub/domain.js';
+import type { AvailabilityState } from '../../hub/core/domain.js';
 import type { AvailabilityPoint, MetricStore, SeriesPoint, TelemetryPoint } from '../../hub/store/types.js';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../hub/config/schema.js';
-import { createLogger } from '../../hub/log.js';
+import { createLogger } from '../../hub/core/log.js';
 import { createMetricStore } from '../../hub/store/index.js';
 import { SqliteMetricStore } from '../../hub/store/sqlite.js';
 import { metricStoreContract, tel } from './contract.js';

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiError, HealthResponse, SeriesResponse } from '../../hub/web/events.js';
+import type { ApiError, HealthResponse, SeriesResponse } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 describe('REST API', () => {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MaintenanceWindowView, MeetingsResponse } from '../../hub/web/events.js';
+import type { MaintenanceWindowView, MeetingsResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiError, DevicesResponse } from '../../hub/web/events.js';
+import type { ApiError, DevicesResponse } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 describe('maintenance API', () => {

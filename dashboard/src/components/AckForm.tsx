@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AlertView } from '../../../hub/web/events';
+import type { AlertView } from '../../../shared/events';
 import { ackAlert, errorText, fieldErrors } from '../api';
 import { t } from '../i18n';
 import { rememberName, rememberedName } from '../name';

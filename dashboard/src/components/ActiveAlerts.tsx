@@ -1,4 +1,4 @@
-import type { AlertView } from '../../../hub/web/events';
+import type { AlertView } from '../../../shared/events';
 import { alertText, type AlertContext } from '../alert-text';
 import { t } from '../i18n';
 import { alertHref } from './DeviceTile';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AlertView } from '../../../hub/web/events';
+import type { AlertView } from '../../../shared/events';
 import { alertStart, alertText, type AlertContext } from '../alert-text';
 import { villageTz } from '../format';
 import { t } from '../i18n';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertView } from '../../../hub/web/events';
+import type { AlertView } from '../../../shared/events';
 import type { AlertContext } from '../alert-text';
 import { errorText, fetchAlerts, isAbort } from '../api';
 import { useStore } from '../context';

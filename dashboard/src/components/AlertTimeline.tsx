@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertHistoryView, AlertView } from '../../../hub/web/events';
+import type { AlertHistoryView, AlertView } from '../../../shared/events';
 import { errorText, fetchAlert, isAbort } from '../api';
 import { hasKey, t } from '../i18n';
 import { shortTime } from '../time';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertView, NotificationsResponse } from '../../../hub/web/events';
+import type { AlertView, NotificationsResponse } from '../../../shared/events';
 import type { AlertContext } from '../alert-text';
 import { ApiFailure, errorText, fetchAlert, fetchNotifications, isAbort } from '../api';
 import { useStore } from '../context';

@@ -1,4 +1,4 @@
-import type { AlertView, DeviceView } from '../../../hub/web/events';
+import type { AlertView, DeviceView } from '../../../shared/events';
 import type { StatusNote } from '../device-status';
 import { kindLabel, mainMetric, relativeTime, stateLabel } from '../format';
 import { t } from '../i18n';

@@ -1,4 +1,4 @@
-import type { AlertView, AvailabilityState, DeviceView, UplinkView } from '../../../hub/web/events';
+import type { AlertView, AvailabilityState, DeviceView, UplinkView } from '../../../shared/events';
 import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
 import { Uplink } from './Uplink';

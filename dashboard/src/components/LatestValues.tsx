@@ -1,4 +1,4 @@
-import type { DeviceView } from '../../../hub/web/events';
+import type { DeviceView } from '../../../shared/events';
 import { t } from '../i18n';
 import { formatMetric, metricLabel } from '../metrics';
 import { dateTime } from '../time';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../../../hub/web/events';
+import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../../../shared/events';
 import { addMaintenance, errorText, fieldErrors } from '../api';
 import { villageTz } from '../format';
 import { t } from '../i18n';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { MaintenanceWindowView, MeetingView } from '../../../hub/web/events';
+import type { MaintenanceWindowView, MeetingView } from '../../../shared/events';
 import { errorText, fetchMeetings, isAbort, removeMaintenance, removeMeeting } from '../api';
 import { useStore } from '../context';
 import { deviceName, villageName, villageTz } from '../format';

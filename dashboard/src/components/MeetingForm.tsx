@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { DeviceView, MeetingRequest, VillageView } from '../../../hub/web/events';
+import type { DeviceView, MeetingRequest, VillageView } from '../../../shared/events';
 import { addMeeting, errorText, fieldErrors } from '../api';
 import { villageTz } from '../format';
 import { t } from '../i18n';

@@ -1,4 +1,4 @@
-import type { DeviceView, VillageView } from '../../../hub/web/events';
+import type { DeviceView, VillageView } from '../../../shared/events';
 import { alertForDevice } from '../alert-list';
 import { statusNote } from '../device-status';
 import { useNow } from '../format';

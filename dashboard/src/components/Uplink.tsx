@@ -1,4 +1,4 @@
-import type { UplinkView } from '../../../hub/web/events';
+import type { UplinkView } from '../../../shared/events';
 import { t } from '../i18n';
 import { shortTime } from '../time';
 

@@ -1,5 +1,5 @@
 import type { ChannelConfig } from '../../config/alerts.js';
-import type { Alert, AlertChange } from '../../domain.js';
+import type { Alert, AlertChange } from '../../core/domain.js';
 import type { Message } from '../messages.js';
 
 export type ChannelType = ChannelConfig['type'];

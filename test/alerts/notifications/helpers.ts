@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { stringify } from 'yaml';
-import { Bus } from '../../../hub/bus.js';
-import { systemClock, type Clock } from '../../../hub/clock.js';
+import { Bus } from '../../../hub/core/bus.js';
+import { systemClock, type Clock } from '../../../hub/core/clock.js';
 import { parseConfig } from '../../../hub/config/load.js';
 import type { HubContext } from '../../../hub/context.js';
-import { Counters } from '../../../hub/counters.js';
-import type { Alert, AlertChange } from '../../../hub/domain.js';
-import { createLogger } from '../../../hub/log.js';
-import { DeviceRegistry } from '../../../hub/registry.js';
+import { Counters } from '../../../hub/core/counters.js';
+import type { Alert, AlertChange } from '../../../hub/core/domain.js';
+import { createLogger } from '../../../hub/core/log.js';
+import { DeviceRegistry } from '../../../hub/registry/registry.js';
 import { openStateDb } from '../../../hub/state/db.js';
 
 export const villages = [

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { renderInputFor, renderMessage, type Language } from '../../../hub/alerts/messages.js';
 import { parseConfig } from '../../../hub/config/load.js';
-import type { Alert, AlertChange } from '../../../hub/domain.js';
-import { DeviceRegistry } from '../../../hub/registry.js';
+import type { Alert, AlertChange } from '../../../hub/core/domain.js';
+import { DeviceRegistry } from '../../../hub/registry/registry.js';
 import { devices, makeAlert, villages } from './helpers.js';
 
 const T0 = Date.parse('2026-11-25T07:02:00Z'); // 14:02 in Asia/Ho_Chi_Minh

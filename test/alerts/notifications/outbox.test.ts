@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
-import type { Alert } from '../../../hub/domain.js';
+import type { Alert } from '../../../hub/core/domain.js';
 import { emitAlert, makeAlert, makeCtx, shiftedClock, sleep, startHttp, tempDir, waitFor, type HttpRequest, type TestCtx } from './helpers.js';
 
 const SECRET = 'village-secret-123';

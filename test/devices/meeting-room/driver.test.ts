@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import type { CheckResult } from '../../../devices/driver.js';
 import { meetingRoomCheck, meetingRoomConfigSchema } from '../../../devices/meeting-room/driver.js';
-import { icmpProbe, parsePingTime } from '../../../devices/meeting-room/probes.js';
+import { icmpProbe, parsePingTime } from '../../../devices/probes.js';
 import { codecStatusBody, startCodecPage, startTcpStandIn, type CodecPage, type TcpStandIn } from '../../../devices/meeting-room/simulator.js';
 import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { systemClock } from '../../../hub/clock.js';
+import { systemClock } from '../../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../../hub/config/schema.js';
-import { createLogger } from '../../../hub/log.js';
+import { createLogger } from '../../../hub/core/log.js';
 import { onvifCameraDriver, onvifCameraSettingsSchema, type OnvifCameraSettings } from '../../../devices/onvif-camera/driver.js';
 import type { DriverInstance } from '../../../devices/driver.js';
 import type { SimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';

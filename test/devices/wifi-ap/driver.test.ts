@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
-import { systemClock } from '../../../hub/clock.js';
+import { systemClock } from '../../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../../hub/config/schema.js';
-import { createLogger } from '../../../hub/log.js';
+import { createLogger } from '../../../hub/core/log.js';
 import type { CheckResult, DriverInstance } from '../../../devices/driver.js';
 import { PollRunner } from '../../../devices/runner.js';
 import { counterRate, wifiApDriver } from '../../../devices/wifi-ap/driver.js';

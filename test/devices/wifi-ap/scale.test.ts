@@ -4,8 +4,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../hub/clock.js';
-import { createLogger } from '../../../hub/log.js';
+import { systemClock } from '../../../hub/core/clock.js';
+import { createLogger } from '../../../hub/core/log.js';
 import type { DriverInstance } from '../../../devices/driver.js';
 import { wifiApDriver } from '../../../devices/wifi-ap/driver.js';
 

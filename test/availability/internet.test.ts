@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultUplinkProbe, UplinkMonitor } from '../../hub/availability/uplink.js';
-import type { UplinkState } from '../../hub/domain.js';
+import { defaultUplinkProbe, UplinkMonitor } from '../../hub/availability/internet.js';
+import type { UplinkState } from '../../hub/core/domain.js';
 import { waitFor } from '../helpers/hub.js';
 import { setup } from './harness.js';
 

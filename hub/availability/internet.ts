@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { uplinkTargetSchema } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { UplinkState } from '../domain.js';
-import { httpProbe, icmpProbe, tcpProbe } from '../../devices/meeting-room/probes.js';
+import type { UplinkState } from '../core/domain.js';
+import { httpProbe, icmpProbe, tcpProbe } from '../../devices/probes.js';
 
 export type UplinkTarget = z.infer<typeof uplinkTargetSchema>;
 /** Probes one internet target within timeoutMs; resolves with the round trip in ms or throws a readable error. */

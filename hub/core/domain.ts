@@ -1,4 +1,4 @@
-import type { DeviceKind } from './config/schema.js';
+import type { DeviceKind } from '../config/schema.js';
 
 /** Availability states (DESIGN.md §4). The first cut produces online / offline / unknown. */
 export const availabilityStates = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'] as const;

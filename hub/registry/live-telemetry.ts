@@ -1,4 +1,4 @@
-import type { HubContext } from './context.js';
+import type { HubContext } from '../context.js';
 
 const OWNER = 'live';
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { driverFor } from '../devices/index.js';
-import { PolledDevice } from '../devices/polled-device.js';
-import type { MqttBroker } from './broker/broker.js';
-import type { HubContext } from './context.js';
-import type { RunnerStats } from '../devices/runner.js';
+import { driverFor } from '../../devices/index.js';
+import { PolledDevice } from '../../devices/polled-device.js';
+import type { MqttBroker } from '../broker/broker.js';
+import type { HubContext } from '../context.js';
+import type { RunnerStats } from '../../devices/runner.js';
 
 /**
  * Runs the hub's own pollers: every configured device with a `poll:` block is checked by its kind's

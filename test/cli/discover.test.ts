@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiscoveryResponder, startSimulatedCamera, type SimulatedCamera } from '../devices/onvif-camera/simulator/index.js';
-import { ConfigError } from '../hub/config/load.js';
-import { discoverCommand, type DiscoverIo } from '../hub/discover-cli.js';
+import { DiscoveryResponder, startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
+import { ConfigError } from '../../hub/config/load.js';
+import { discoverCommand, type DiscoverIo } from '../../hub/cli/discover.js';
 
 // Every probe goes unicast to a responder on 127.0.0.1, never onto the LAN (TESTING.md).
 let responder: DiscoveryResponder;

@@ -1,11 +1,11 @@
 import type { AedesPublishPacket, Client } from 'aedes';
 import type { z } from 'zod';
-import type { MqttBroker } from './broker/broker.js';
-import type { Channel } from './broker/topics.js';
-import type { HubContext } from './context.js';
-import type { DeviceRef } from './domain.js';
+import type { MqttBroker } from '../broker/broker.js';
+import type { Channel } from '../broker/topics.js';
+import type { HubContext } from '../context.js';
+import type { DeviceRef } from '../core/domain.js';
 import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from './payloads.js';
-import type { DeviceEntry } from './registry.js';
+import type { DeviceEntry } from '../registry/registry.js';
 
 const OWNER = 'ingest';
 /** One log line per (client, reason) per window; the rest are counted. A broken device must not flood the log. */

@@ -1,8 +1,8 @@
-import { driverFor } from '../devices/index.js';
-import { timeoutFor, type Config, type DeviceConfig, type DeviceKind } from './config/schema.js';
-import type { AvailabilityState, DeviceRef } from './domain.js';
-import { deviceKey } from './domain.js';
-import type { DeviceView, VillageView } from './web/events.js';
+import { driverFor } from '../../devices/index.js';
+import { timeoutFor, type Config, type DeviceConfig, type DeviceKind } from '../config/schema.js';
+import type { AvailabilityState, DeviceRef } from '../core/domain.js';
+import { deviceKey } from '../core/domain.js';
+import type { DeviceView, VillageView } from '../../shared/events.js';
 
 /** Unregistered publishers are capped so a misbehaving client cannot grow the registry without bound. */
 export const MAX_UNREGISTERED = 1_000;

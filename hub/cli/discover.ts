@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { discover, markKnown, WS_DISCOVERY_ADDRESS, WS_DISCOVERY_PORT, type DiscoveredCamera, type MarkedCamera } from '../devices/onvif-camera/discovery.js';
-import { loadConfig, type Env } from './config/load.js';
+import { discover, markKnown, WS_DISCOVERY_ADDRESS, WS_DISCOVERY_PORT, type DiscoveredCamera, type MarkedCamera } from '../../devices/onvif-camera/discovery.js';
+import { loadConfig, type Env } from '../config/load.js';
 
 export const DISCOVER_USAGE = `Usage: langso discover [--timeout 5] [--config FILE] [--address A --port P] [--json]
 
