@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  const { config, file } = await loadConfig(values.config, process.env);
+  const { config, file, warnings } = await loadConfig(values.config, process.env);
+  for (const w of warnings) process.stderr.write(`Warning (${file}): ${w}\n`);
   if (command === 'check') {
     process.stdout.write(`${file}: OK — ${config.villages.length} village(s), ${config.devices.length} device(s), store ${config.store.kind}\n`);
     return 0;

@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Availability } from './availability/availability.js';
-import { defaultUplinkProbe, UplinkMonitor } from './availability/internet.js';
+import { defaultInternetProbe, InternetMonitor } from './availability/internet.js';
 import { maintenanceRouter } from './web/maintenance-api.js';
 import { AlertEngine } from './alerts/engine.js';
 import { Notifications } from './alerts/outbox.js';
 import { alertsRouter, meetingsRouter } from './web/alerts-api.js';
 import { attachAlertSocket } from './web/alerts-socket.js';
-import { notificationsRouter, uplinkRouter } from './web/status-api.js';
+import { notificationsRouter, internetRouter } from './web/status-api.js';
 import { MqttBroker } from './broker/broker.js';
 import { Bus } from './core/bus.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -24,7 +24,7 @@ import { createMetricStore } from './store/index.js';
 import { Recorder } from './store/recorder.js';
 import { MetricWriter } from './store/writer.js';
 import { Pollers } from './pollers/pollers.js';
-import { openStateDb } from './state/db.js';
+import { StateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
 import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
@@ -94,7 +94,7 @@ export function createHub(opts: HubOptions): Hub {
   const counters = new Counters();
   const store = createMetricStore(config.store, dataDir, log);
   const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log, counters);
-  const state = openStateDb(path.join(dataDir, 'state.db'));
+  const state = new StateDb(path.join(dataDir, 'state.db'));
   const ctx: HubContext = {
     config,
     log,
@@ -116,7 +116,7 @@ export function createHub(opts: HubOptions): Hub {
   const recorder = new Recorder(ctx);
   const live = new LiveTelemetry(ctx);
   const pollers = new Pollers(ctx, broker);
-  const uplink = new UplinkMonitor(ctx, defaultUplinkProbe);
+  const internet = new InternetMonitor(ctx, defaultInternetProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot.
@@ -129,7 +129,7 @@ export function createHub(opts: HubOptions): Hub {
   web.extend({
     routers: [
       ['/maintenance', maintenanceRouter(ctx, availability)],
-      ['/uplink', uplinkRouter(uplink)],
+      ['/internet', internetRouter(internet)],
       ['/alerts', alertsRouter(ctx, alerts)],
       ['/meetings', meetingsRouter(ctx, alerts)],
       ['/notifications', notificationsRouter(notifications)],
@@ -138,12 +138,12 @@ export function createHub(opts: HubOptions): Hub {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub: the first village's event stands for all.
       const first = config.villages[0]?.id;
-      ctx.bus.on('web-uplink', 'uplink', (u) => {
-        if (u.village === first) io.emit('uplink', uplink.view());
+      ctx.bus.on('web-internet', 'internet', (u) => {
+        if (u.village === first) io.emit('internet', internet.view());
       });
       return () => {
         detachAlerts?.();
-        ctx.bus.offOwner('web-uplink');
+        ctx.bus.offOwner('web-internet');
       };
     },
   });
@@ -152,6 +152,8 @@ export function createHub(opts: HubOptions): Hub {
 
   const modules: Module[] = [
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
+    // Alerts, the outbox, maintenance, meetings and device states: its tables are created or brought up to date here.
+    { name: 'state', critical: true, start: () => state.open(), stop: () => undefined },
     {
       name: 'store',
       critical: false,
@@ -166,10 +168,10 @@ export function createHub(opts: HubOptions): Hub {
     { name: 'live', critical: true, start: () => live.start(), stop: () => live.stop() },
     // The outbox listens before the alert engine emits (it resolves leftovers on start), and stops after it.
     { name: 'notifications', critical: false, start: () => notifications.start(), stop: () => notifications.stop() },
-    // Alerts listen before availability and the uplink emit their first changes.
+    // Alerts listen before availability and the internet emit their first changes.
     { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
-    { name: 'uplink', critical: false, start: () => uplink.start(), stop: () => uplink.stop() },
+    { name: 'internet', critical: false, start: () => internet.start(), stop: () => internet.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
     {
@@ -247,7 +249,7 @@ export function createHub(opts: HubOptions): Hub {
           log.error({ module: m.name, err: (err as Error).message }, 'module failed to stop cleanly');
         }
       }
-      if (state.open) state.close();
+      state.close();
     },
   };
   return hub;

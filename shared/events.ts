@@ -80,8 +80,8 @@ export interface StateChange {
   cause?: string;
 }
 
-/** GET /api/uplink and the `uplink` socket event: the village's internet link as the hub probes it. */
-export interface UplinkView {
+/** GET /api/internet and the `internet` socket event: the village's internet link as the hub probes it. */
+export interface InternetView {
   state: 'up' | 'down' | 'unknown';
   since: number;
   reason: string | null;
@@ -105,9 +105,9 @@ export interface AlertView {
   /** One open alert per key, e.g. `offline:dong-cam/cam-1`, `threshold:ap-crowded:dong-cam/ap-1`. */
   key: string;
   village: string;
-  /** null for village-wide alerts (uplink, meeting). */
+  /** null for village-wide alerts (internet, meeting). */
   device: string | null;
-  condition: 'offline' | 'unreachable-root' | 'flapping' | 'threshold' | 'uplink-down' | 'meeting-not-ready';
+  condition: 'offline' | 'unreachable-root' | 'flapping' | 'threshold' | 'internet-down' | 'meeting-not-ready';
   severity: 'info' | 'warning' | 'critical';
   status: 'firing' | 'acknowledged' | 'resolved';
   startedAt: number;
@@ -159,7 +159,7 @@ export interface MeetingView {
     ready: boolean;
     /** Display names of what is not ready: devices, and the internet link. */
     failed: string[];
-    uplink: 'up' | 'down' | 'unknown';
+    internet: 'up' | 'down' | 'unknown';
   } | null;
 }
 
@@ -226,7 +226,7 @@ export interface ServerToClientEvents {
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
   /** The internet link changed state. */
-  uplink: (u: UplinkView) => void;
+  internet: (u: InternetView) => void;
   /** An alert fired, was acknowledged, escalated or resolved (the list itself comes from GET /api/alerts). */
   alert: (e: { change: AlertChange; alert: AlertView }) => void;
 }

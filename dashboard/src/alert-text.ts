@@ -84,8 +84,8 @@ export function alertText(a: AlertView, ctx: AlertContext): string {
           : '';
       return t('alert.threshold', { subject, label, time: time(started) }) + facts;
     }
-    case 'uplink-down':
-      return withCause(t('alert.uplink', { place: place(villageName(ctx.villages, a.village)), time: time(started) }));
+    case 'internet-down':
+      return withCause(t('alert.internet', { place: place(villageName(ctx.villages, a.village)), time: time(started) }));
     case 'meeting-not-ready': {
       const who = a.device !== null ? subject : t('alert.meetingSet', { village: villageName(ctx.villages, a.village) });
       const start = num(a, 'startAt');

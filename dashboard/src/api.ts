@@ -11,7 +11,7 @@ import type {
   MeetingView,
   NotificationsResponse,
   SeriesResponse,
-  UplinkView,
+  InternetView,
 } from '../../shared/events';
 import { t } from './i18n';
 
@@ -115,8 +115,8 @@ export function ackAlert(id: number, body: { by: string; note?: string }): Promi
   return request<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, body);
 }
 
-export function fetchUplink(signal?: AbortSignal): Promise<UplinkView> {
-  return getJson<UplinkView>('/api/uplink', signal);
+export function fetchInternet(signal?: AbortSignal): Promise<InternetView> {
+  return getJson<InternetView>('/api/internet', signal);
 }
 
 export function fetchMaintenance(signal?: AbortSignal): Promise<{ windows: MaintenanceWindowView[] }> {

@@ -10,7 +10,7 @@ import { Header } from './components/Header';
 import { LiveBanner } from './components/LiveBanner';
 import { MaintenancePage } from './components/MaintenancePage';
 import { Overview } from './components/Overview';
-import { UplinkBanner } from './components/Uplink';
+import { InternetBanner } from './components/Internet';
 
 type Route =
   | { page: 'overview' }
@@ -78,12 +78,12 @@ export function App() {
         loaded={!snap.loading && snap.epoch > 0}
         alerts={snap.alerts}
         alertsLoaded={snap.alertsLoaded}
-        uplink={snap.uplink}
+        internet={snap.internet}
         tz={tz}
         page={route.page}
       />
       <LiveBanner conn={snap.conn} />
-      <UplinkBanner uplink={snap.uplink} />
+      <InternetBanner internet={snap.internet} />
       <AlertAnnouncer snap={snap} />
       <main class="content" aria-busy={snap.loading}>
         {snap.error && (

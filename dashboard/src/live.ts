@@ -9,11 +9,11 @@ import type {
   ReadingPush,
   ServerToClientEvents,
   StateChange,
-  UplinkView,
+  InternetView,
   VillageView,
 } from '../../shared/events';
 import { applyToOpen, sortedOpen } from './alert-list';
-import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchUplink, isAbort } from './api';
+import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, isAbort } from './api';
 import { t } from './i18n';
 
 /**
@@ -34,7 +34,7 @@ export interface LiveSnapshot {
   epoch: number;
   hubVersion: string | null;
   /** The village's internet link; null until the hub has told. */
-  uplink: UplinkView | null;
+  internet: InternetView | null;
   /** Open alerts (firing and acknowledged), firing and most severe first. */
   alerts: AlertView[];
   /** False until the open alerts were loaded once (the badge waits for it). */
@@ -82,7 +82,7 @@ export class LiveStore {
     devices: [],
     epoch: 0,
     hubVersion: null,
-    uplink: null,
+    internet: null,
     alerts: [],
     alertsLoaded: false,
     maintenance: [],
@@ -166,7 +166,7 @@ export class LiveStore {
     socket.on('device:state', (change) => this.push({ kind: 'state', change }));
     socket.on('device:reading', (reading) => this.push({ kind: 'reading', reading }));
     socket.on('device:added', (device) => this.push({ kind: 'added', device }));
-    socket.on('uplink', (uplink) => this.update({ uplink }));
+    socket.on('internet', (internet) => this.update({ internet }));
     socket.on('alert', (e) => this.pushAlert(e));
     this.fallbackTimer = setTimeout(() => {
       this.fallbackTimer = null;
@@ -216,7 +216,7 @@ export class LiveStore {
   }
 
   /**
-   * What every page shows besides devices: open alerts, the uplink, maintenance notes. Each loads on its
+   * What every page shows besides devices: open alerts, the internet, maintenance notes. Each loads on its
    * own: a failure leaves the previous value (the device list carries the visible error).
    */
   private async loadSide(): Promise<void> {
@@ -240,17 +240,17 @@ export class LiveStore {
         if (!isAbort(err)) console.warn('alerts', err);
       },
     );
-    const uplink = fetchUplink(abort.signal).then(
+    const internet = fetchInternet(abort.signal).then(
       (u) => {
         // A push during the request is newer than this answer when its state began later.
-        const known = this.snapshot.uplink;
-        if (!known || u.since >= known.since) this.update({ uplink: u });
+        const known = this.snapshot.internet;
+        if (!known || u.since >= known.since) this.update({ internet: u });
       },
       (err: unknown) => {
-        if (!isAbort(err)) console.warn('uplink', err);
+        if (!isAbort(err)) console.warn('internet', err);
       },
     );
-    await Promise.all([alerts, uplink, this.loadMaintenance(abort.signal)]);
+    await Promise.all([alerts, internet, this.loadMaintenance(abort.signal)]);
   }
 
   /** Loads the maintenance windows now; resolves with the error text when that failed, else null. */

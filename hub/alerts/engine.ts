@@ -1,6 +1,6 @@
 import type { ThresholdRule } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { Alert, AlertChange, DeviceRef, Reading, Transition, UplinkState } from '../core/domain.js';
+import type { Alert, AlertChange, DeviceRef, Reading, Transition, InternetState } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
 import { MeetingSchedule, type MeetingAlertSink } from './meetings.js';
@@ -16,7 +16,7 @@ export const alertKeys = {
   root: (r: DeviceRef) => `unreachable-root:${deviceKey(r)}`,
   flapping: (r: DeviceRef) => `flapping:${deviceKey(r)}`,
   threshold: (ruleId: string, r: DeviceRef) => `threshold:${ruleId}:${deviceKey(r)}`,
-  uplink: (village: string) => `uplink-down:${village}`,
+  internet: (village: string) => `internet-down:${village}`,
 };
 
 export function compare(v: number, op: ThresholdRule['op'], limit: number): boolean {
@@ -52,7 +52,7 @@ interface Hold {
 
 /**
  * Decides and records alerts (DESIGN.md §6) from bus events: availability transitions, flapping, telemetry
- * thresholds with hold times, the village uplink and meeting readiness. Every change goes on the bus as
+ * thresholds with hold times, the village internet and meeting readiness. Every change goes on the bus as
  * `alert`; notifications listen there. Alerts live in SQLite: after a restart open ones are reloaded, not
  * fired again, and clear only once availability has re-confirmed the device.
  */
@@ -64,7 +64,7 @@ export class AlertEngine implements MeetingAlertSink {
   private readonly flapping = new Set<string>();
   /** Devices with a flapping alert from before a restart: availability no longer knows they flapped. */
   private readonly staleFlapping = new Set<string>();
-  private readonly uplinks = new Map<string, UplinkState['state']>();
+  private readonly internets = new Map<string, InternetState['state']>();
   /** Devices that went from unreachable to offline, given their timeout to show they are alive (see onTransition). */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
 
@@ -73,7 +73,7 @@ export class AlertEngine implements MeetingAlertSink {
     this.meetings = new MeetingSchedule(ctx, this);
   }
 
-  /** Start before availability and the uplink probe, so their first events are seen. */
+  /** Start before availability and the internet probe, so their first events are seen. */
   start(): void {
     const { bus } = this.ctx;
     const meetingKeys: string[] = [];
@@ -81,7 +81,7 @@ export class AlertEngine implements MeetingAlertSink {
     bus.on(OWNER, 'transition', (t) => this.onTransition(t));
     bus.on(OWNER, 'flapping', (e) => this.onFlapping(e));
     bus.on(OWNER, 'reading', (r) => this.onReading(r));
-    bus.on(OWNER, 'uplink', (u) => this.onUplink(u));
+    bus.on(OWNER, 'internet', (u) => this.onInternet(u));
     this.meetings.start(meetingKeys);
   }
 
@@ -97,7 +97,7 @@ export class AlertEngine implements MeetingAlertSink {
     this.escalations.clear();
     this.flapping.clear();
     this.staleFlapping.clear();
-    this.uplinks.clear();
+    this.internets.clear();
   }
 
   /** Opens the alert unless one is open for its key already (then nothing happens). */
@@ -131,8 +131,8 @@ export class AlertEngine implements MeetingAlertSink {
     return r;
   }
 
-  uplinkState(village: string): UplinkState['state'] | undefined {
-    return this.uplinks.get(village);
+  internetState(village: string): InternetState['state'] | undefined {
+    return this.internets.get(village);
   }
 
   private restore(a: Alert, meetingKeys: string[]): void {
@@ -324,12 +324,12 @@ export class AlertEngine implements MeetingAlertSink {
     });
   }
 
-  private onUplink(u: UplinkState): void {
-    this.uplinks.set(u.village, u.state);
-    const key = alertKeys.uplink(u.village);
+  private onInternet(u: InternetState): void {
+    this.internets.set(u.village, u.state);
+    const key = alertKeys.internet(u.village);
     if (u.state === 'down') {
       const name = this.ctx.config.villages.find((v) => v.id === u.village)?.name ?? u.village;
-      this.fire({ key, village: u.village, device: null, condition: 'uplink-down', severity: 'critical', detail: { name, reason: u.reason ?? null, since: u.ts } });
+      this.fire({ key, village: u.village, device: null, condition: 'internet-down', severity: 'critical', detail: { name, reason: u.reason ?? null, since: u.ts } });
     } else if (u.state === 'up') {
       this.resolve(key, 'up');
     }

@@ -1,5 +1,5 @@
 import type { HubContext } from '../context.js';
-import type { UplinkState } from '../core/domain.js';
+import type { InternetState } from '../core/domain.js';
 import { parseZoned } from '../../shared/time.js';
 import type { NewAlert } from './store.js';
 
@@ -12,7 +12,7 @@ const MAX_WAIT_MS = 6 * 60 * MIN;
 /** API-created meetings older than this are deleted at start. */
 const KEEP_PAST_MS = 30 * 24 * 60 * MIN;
 /** Shown in `failed` when the village's internet link is not up (messages are Vietnamese first). */
-export const UPLINK_NAME = 'đường truyền Internet';
+export const INTERNET_NAME = 'đường truyền Internet';
 
 export interface Meeting {
   /** `cfg-<n>` for meetings from the config file, a number for ones created through the API. */
@@ -30,7 +30,7 @@ export interface Readiness {
   ready: boolean;
   /** Display names of what is not ready: devices, and the internet link. */
   failed: string[];
-  uplink: UplinkState['state'];
+  internet: InternetState['state'];
 }
 
 /** What meeting readiness needs from the alert engine. */
@@ -38,7 +38,7 @@ export interface MeetingAlertSink {
   fire(a: NewAlert): void;
   resolve(key: string, note: string): void;
   /** Last state reported for the village's internet link, undefined if none yet. */
-  uplinkState(village: string): UplinkState['state'] | undefined;
+  internetState(village: string): InternetState['state'] | undefined;
 }
 
 interface Row {
@@ -71,16 +71,7 @@ export class MeetingSchedule {
   constructor(
     private readonly ctx: HubContext,
     private readonly sink: MeetingAlertSink,
-  ) {
-    ctx.state.exec(`CREATE TABLE IF NOT EXISTS meetings (
-      id         INTEGER PRIMARY KEY AUTOINCREMENT,
-      village    TEXT NOT NULL,
-      start_at   INTEGER NOT NULL,
-      title      TEXT NOT NULL,
-      device     TEXT,
-      created_at INTEGER NOT NULL
-    )`);
-  }
+  ) {}
 
   /** `openKeys`: meeting-not-ready alerts still open from before a restart. */
   start(openKeys: Iterable<string> = []): void {
@@ -175,11 +166,11 @@ export class MeetingSchedule {
       // A meeting-room checker may report its own verdict as `ready`; a device that is merely online is not enough then.
       else if (d.state !== 'online' || d.telemetry?.fields.ready === false || d.telemetry?.fields.ready === 0) failed.push(d.name);
     }
-    const uplink = this.sink.uplinkState(m.village) ?? 'unknown';
+    const internet = this.sink.internetState(m.village) ?? 'unknown';
     // Nothing probes the link when no targets are configured: an unknown link cannot be held against the meeting.
-    const uplinkReady = uplink === 'up' || (uplink === 'unknown' && config.uplink.targets.length === 0);
-    if (!uplinkReady) failed.push(UPLINK_NAME);
-    return { ready: failed.length === 0, failed, uplink };
+    const internetReady = internet === 'up' || (internet === 'unknown' && config.internet.targets.length === 0);
+    if (!internetReady) failed.push(INTERNET_NAME);
+    return { ready: failed.length === 0, failed, internet };
   }
 
   /** Readiness while a meeting is being checked (from `checkFromMin` before until it is over); null otherwise. */
@@ -187,7 +178,7 @@ export class MeetingSchedule {
     return this.phase(m, this.ctx.clock.now()) === 'checking' ? this.readiness(m) : null;
   }
 
-  /** Re-checks every meeting; called on a timer at each meeting's boundaries and when a device or the uplink changes. */
+  /** Re-checks every meeting; called on a timer at each meeting's boundaries and when a device or the internet changes. */
   evaluate(): void {
     const now = this.ctx.clock.now();
     const { alertAtMin } = this.ctx.config.alerts.meetingReadiness;
@@ -217,7 +208,7 @@ export class MeetingSchedule {
             title: m.title,
             startAt: m.startAt,
             failed: r.failed.join(', '),
-            uplink: r.uplink,
+            internet: r.internet,
             meeting: m.id,
             device: m.device,
           },

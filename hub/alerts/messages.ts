@@ -21,7 +21,7 @@ export interface RenderInput {
   /** When the change happened (the bus event's ts). */
   ts: number;
   village: { id: string; name: string; timezone: string };
-  /** Display name of the alert's device; null for village-wide alerts (uplink, meeting). */
+  /** Display name of the alert's device; null for village-wide alerts (internet, meeting). */
   deviceName: string | null;
   /** Display name of the device named by detail.cause, when it is one of ours. */
   causeName: string | null;
@@ -76,9 +76,9 @@ interface Phrases {
   stable: string;
   thresholdNormal: string;
   threshold: string;
-  uplinkOf: (village: string) => string;
-  uplinkDown: string;
-  uplinkBack: string;
+  internetOf: (village: string) => string;
+  internetDown: string;
+  internetBack: string;
   lasted: (d: string) => string;
   meetingSet: string;
   notReady: (title: string, time: string) => string;
@@ -122,9 +122,9 @@ const vi: Phrases = {
   stable: 'đã ổn định trở lại',
   thresholdNormal: 'đã trở lại bình thường',
   threshold: 'ngưỡng',
-  uplinkOf: (v) => `Đường truyền Internet của ${/^(thôn|làng|bản|xóm|ấp|buôn|khu|tổ)\s/iu.test(v) ? v : `thôn ${v}`}`,
-  uplinkDown: 'bị mất',
-  uplinkBack: 'đã có lại',
+  internetOf: (v) => `Đường truyền Internet của ${/^(thôn|làng|bản|xóm|ấp|buôn|khu|tổ)\s/iu.test(v) ? v : `thôn ${v}`}`,
+  internetDown: 'bị mất',
+  internetBack: 'đã có lại',
   lasted: (d) => `mất ${d}`,
   meetingSet: 'Bộ họp trực tuyến',
   notReady: (title, t) => `chưa sẵn sàng cho cuộc họp "${title}" lúc ${t}`,
@@ -167,9 +167,9 @@ const en: Phrases = {
   stable: 'is stable again',
   thresholdNormal: 'is back to normal',
   threshold: 'threshold',
-  uplinkOf: (v) => `The Internet link of ${v}`,
-  uplinkDown: 'went down',
-  uplinkBack: 'is back',
+  internetOf: (v) => `The Internet link of ${v}`,
+  internetDown: 'went down',
+  internetBack: 'is back',
   lasted: (d) => `down for ${d}`,
   meetingSet: 'The video meeting set',
   notReady: (title, t) => `is not ready for the meeting "${title}" at ${t}`,
@@ -274,11 +274,11 @@ export function renderMessage(input: RenderInput, opts: RenderOptions): Message 
       resolved = `${subject} ${t.thresholdNormal} ${t.at(time(endedAt))} (${label})`;
       break;
     }
-    case 'uplink-down': {
-      const link = t.uplinkOf(clip(village.name, 60));
-      short = `${link} ${t.uplinkDown}`;
+    case 'internet-down': {
+      const link = t.internetOf(clip(village.name, 60));
+      short = `${link} ${t.internetDown}`;
       fired = withCause(`${short} ${t.at(time(started))}`);
-      resolved = `${link} ${t.uplinkBack} ${t.at(time(endedAt))} (${lasted})`;
+      resolved = `${link} ${t.internetBack} ${t.at(time(endedAt))} (${lasted})`;
       break;
     }
     case 'meeting-not-ready': {

@@ -59,27 +59,6 @@ export interface Row {
 }
 
 
-export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  idem_key TEXT NOT NULL,
-  alert_id INTEGER NOT NULL,
-  change TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
-  delivered_at INTEGER,
-  payload TEXT NOT NULL
-);
--- One message per (alert, change, channel): a repeated bus event does not notify twice.
-CREATE UNIQUE INDEX IF NOT EXISTS outbox_once ON outbox (alert_id, change, channel_id);
-CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (channel_id, status, id);
-CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, created_at);
-`;
-
 export function prepare(db: HubContext['state']) {
   const s = <T extends unknown[] = unknown[]>(sql: string): Statement<T> => db.prepare<T>(sql);
   return {

@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.js';
 import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
 import { createNotifier } from './notifiers/index.js';
 import { NotifyError, type Notifier } from './notifiers/types.js';
-import { prepare, SCHEMA, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus, type Row } from './outbox-store.js';
+import { prepare, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus, type Row } from './outbox-store.js';
 
 export { outboxStatuses, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus } from './outbox-store.js';
 
@@ -42,7 +42,7 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
  */
 export class Notifications {
   private readonly log: Logger;
-  private readonly sql: ReturnType<typeof prepare>;
+  private prepared: ReturnType<typeof prepare> | null = null;
   private readonly channels = new Map<string, Channel>();
   private abort = new AbortController();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -50,9 +50,12 @@ export class Notifications {
 
   constructor(private readonly ctx: HubContext) {
     this.log = ctx.log.child({ module: 'notify' });
-    // db.ts: each repository creates its own tables when constructed (list/stats work before start).
-    ctx.state.exec(SCHEMA);
-    this.sql = prepare(ctx.state);
+  }
+
+  /** Statements are prepared on first use: the state database opens when the hub starts. */
+  private get sql(): ReturnType<typeof prepare> {
+    this.prepared ??= prepare(this.ctx.state);
+    return this.prepared;
   }
 
   start(): void {
@@ -64,7 +67,7 @@ export class Notifications {
     for (const id of new Set(named)) if (!this.channels.has(id)) this.log.warn({ channel: id }, 'notify: a route names a channel that is not configured; ignored');
     bus.on(OWNER, 'alert', (e) => this.enqueue(e.change, e.alert, e.ts));
     // The village is back online: what waited for it goes now, not at its backoff time.
-    bus.on(OWNER, 'uplink', (u) => {
+    bus.on(OWNER, 'internet', (u) => {
       if (u.state === 'up') this.retryNow();
     });
     this.sweep();
@@ -130,7 +133,7 @@ export class Notifications {
     return [...new Set(ids)].filter((id) => this.ctx.config.notify.channels.some((c) => c.id === id));
   }
 
-  /** All pending rows become due now (uplink back). */
+  /** All pending rows become due now (internet back). */
   retryNow(): void {
     const now = this.ctx.clock.now();
     this.sql.dueNow.run(now, now);

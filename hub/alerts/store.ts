@@ -78,37 +78,7 @@ function toAlert(r: Row): Alert {
  * One open (firing or acknowledged) alert per key, enforced by a partial unique index.
  */
 export class AlertStore {
-  constructor(private readonly db: StateDb) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS alerts (
-        id           INTEGER PRIMARY KEY AUTOINCREMENT,
-        key          TEXT NOT NULL,
-        village      TEXT NOT NULL,
-        device       TEXT,
-        condition    TEXT NOT NULL,
-        severity     TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
-        status       TEXT NOT NULL CHECK (status IN ('firing', 'acknowledged', 'resolved')),
-        started_at   INTEGER NOT NULL,
-        acked_at     INTEGER,
-        acked_by     TEXT,
-        ack_note     TEXT,
-        resolved_at  INTEGER,
-        escalated_at INTEGER,
-        detail       TEXT NOT NULL DEFAULT '{}'
-      );
-      CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_key ON alerts (key) WHERE status != 'resolved';
-      CREATE INDEX IF NOT EXISTS alerts_village ON alerts (village, id);
-      CREATE TABLE IF NOT EXISTS alert_history (
-        id       INTEGER PRIMARY KEY AUTOINCREMENT,
-        alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
-        ts       INTEGER NOT NULL,
-        action   TEXT NOT NULL CHECK (action IN ('fired', 'acknowledged', 'escalated', 'resolved', 'note')),
-        who      TEXT,
-        note     TEXT
-      );
-      CREATE INDEX IF NOT EXISTS alert_history_alert ON alert_history (alert_id, id);
-    `);
-  }
+  constructor(private readonly db: StateDb) {}
 
   get(id: number): Alert | undefined {
     const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;

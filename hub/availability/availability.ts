@@ -88,7 +88,7 @@ export class Availability {
     if (this.tick) clock.clearInterval(this.tick);
     if (this.heartbeat) clock.clearInterval(this.heartbeat);
     this.tick = this.heartbeat = null;
-    if (this.ctx.state.open) this.repo.heartbeat(clock.now());
+    if (this.ctx.state.isOpen) this.repo.heartbeat(clock.now());
     this.tracks.clear();
     this.children.clear();
   }

@@ -1,14 +1,14 @@
 import type { z } from 'zod';
-import type { uplinkTargetSchema } from '../config/alerts.js';
+import type { internetTargetSchema } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { UplinkState } from '../core/domain.js';
+import type { InternetState } from '../core/domain.js';
 import { httpProbe, icmpProbe, tcpProbe } from '../../devices/probes.js';
 
-export type UplinkTarget = z.infer<typeof uplinkTargetSchema>;
+export type InternetTarget = z.infer<typeof internetTargetSchema>;
 /** Probes one internet target within timeoutMs; resolves with the round trip in ms or throws a readable error. */
-export type UplinkProbe = (target: UplinkTarget, timeoutMs: number, signal: AbortSignal) => Promise<number>;
+export type InternetProbe = (target: InternetTarget, timeoutMs: number, signal: AbortSignal) => Promise<number>;
 
-export function describeTarget(t: UplinkTarget): string {
+export function describeTarget(t: InternetTarget): string {
   return t.type === 'http' ? t.url : t.type === 'tcp' ? `${t.host}:${t.port}` : `ping ${t.host}`;
 }
 
@@ -17,11 +17,11 @@ export function describeTarget(t: UplinkTarget): string {
  * down after `failuresToDown` rounds in which none did. A WAN outage is its own state and its own
  * alert, shown apart from device outages; notifications queued meanwhile go out when it is back.
  */
-export class UplinkMonitor {
+export class InternetMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private failures = 0;
-  private current: UplinkState['state'] = 'unknown';
+  private current: InternetState['state'] = 'unknown';
   private since: number;
   private reason: string | undefined;
   private rttMs: number | null = null;
@@ -29,15 +29,15 @@ export class UplinkMonitor {
 
   constructor(
     private readonly ctx: HubContext,
-    private readonly probe: UplinkProbe,
+    private readonly probe: InternetProbe,
   ) {
     this.since = ctx.clock.now();
   }
 
   start(): void {
     const { config, clock } = this.ctx;
-    if (config.uplink.targets.length === 0) return;
-    this.timer = clock.setInterval(() => void this.round(), config.uplink.intervalS * 1000);
+    if (config.internet.targets.length === 0) return;
+    this.timer = clock.setInterval(() => void this.round(), config.internet.intervalS * 1000);
     void this.round();
   }
 
@@ -48,7 +48,7 @@ export class UplinkMonitor {
   }
 
   /** The same link serves every village of this hub. */
-  states(): UplinkState[] {
+  states(): InternetState[] {
     return this.ctx.config.villages.map((v) => ({
       village: v.id,
       state: this.current,
@@ -57,8 +57,8 @@ export class UplinkMonitor {
     }));
   }
 
-  view(): { state: UplinkState['state']; since: number; reason: string | null; rttMs: number | null; probed: boolean } {
-    return { state: this.current, since: this.since, reason: this.reason ?? null, rttMs: this.rttMs, probed: this.ctx.config.uplink.targets.length > 0 };
+  view(): { state: InternetState['state']; since: number; reason: string | null; rttMs: number | null; probed: boolean } {
+    return { state: this.current, since: this.since, reason: this.reason ?? null, rttMs: this.rttMs, probed: this.ctx.config.internet.targets.length > 0 };
   }
 
   /** One probing round: every target in parallel, each with its own timeout. */
@@ -68,7 +68,7 @@ export class UplinkMonitor {
     const { config, counters } = this.ctx;
     try {
       const results = await Promise.allSettled(
-        config.uplink.targets.map((t) => this.probe(t, config.uplink.timeoutS * 1000, this.abort.signal)),
+        config.internet.targets.map((t) => this.probe(t, config.internet.timeoutS * 1000, this.abort.signal)),
       );
       const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       if (ok.length > 0) {
@@ -77,11 +77,11 @@ export class UplinkMonitor {
         this.set('up');
       } else {
         this.failures++;
-        counters.inc('uplink.failed_rounds');
+        counters.inc('internet.failed_rounds');
         const why = results
-          .map((r, i) => `${describeTarget(config.uplink.targets[i] as UplinkTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
+          .map((r, i) => `${describeTarget(config.internet.targets[i] as InternetTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
           .join('; ');
-        if (this.failures >= config.uplink.failuresToDown) this.set('down', why);
+        if (this.failures >= config.internet.failuresToDown) this.set('down', why);
       }
     } finally {
       this.running = false;
@@ -94,9 +94,9 @@ export class UplinkMonitor {
     this.current = state;
     this.since = now;
     this.reason = reason;
-    this.ctx.log.info({ uplink: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
+    this.ctx.log.info({ internet: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
     for (const v of this.ctx.config.villages) {
-      this.ctx.bus.emit('uplink', { village: v.id, state, ts: now, ...(reason ? { reason } : {}) });
+      this.ctx.bus.emit('internet', { village: v.id, state, ts: now, ...(reason ? { reason } : {}) });
     }
   }
 }
@@ -107,7 +107,7 @@ function errorText(e: unknown): string {
 }
 
 /** Probes with the same ICMP/TCP/HTTP checks the meeting-set driver uses. */
-export const defaultUplinkProbe: UplinkProbe = async (t, timeoutMs, signal) => {
+export const defaultInternetProbe: InternetProbe = async (t, timeoutMs, signal) => {
   const r =
     t.type === 'icmp'
       ? await icmpProbe(t.host, timeoutMs, signal)

@@ -23,14 +23,7 @@ interface Row {
 export class MaintenanceCalendar {
   private windows: MaintenanceWindow[] = [];
 
-  constructor(private readonly ctx: Pick<HubContext, 'config' | 'state'>) {
-    ctx.state.exec(`CREATE TABLE IF NOT EXISTS maintenance (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      spec TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      created_by TEXT
-    )`);
-  }
+  constructor(private readonly ctx: Pick<HubContext, 'config' | 'state'>) {}
 
   load(): void {
     const fromConfig = this.ctx.config.maintenance.map((m, i) => ({ ...m, id: `cfg-${i}`, source: 'config' as const }));

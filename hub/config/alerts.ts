@@ -58,24 +58,24 @@ export const alertsSchema = z.strictObject({
     .strictObject({
       /** Checks start this long before a meeting… */
       checkFromMin: z.number().positive().default(60),
-      /** …and if the set or the uplink is not ready this long before, an alert goes out. */
+      /** …and if the set or the internet is not ready this long before, an alert goes out. */
       alertAtMin: z.number().positive().default(30),
     })
     .default({ checkFromMin: 60, alertAtMin: 30 }),
 });
 
-export const uplinkTargetSchema = z.discriminatedUnion('type', [
+export const internetTargetSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
   z.strictObject({ type: z.literal('http'), url: z.url({ protocol: /^https?$/ }) }),
   z.strictObject({ type: z.literal('icmp'), host: z.string().min(1) }),
 ]);
 
-export const uplinkSchema = z.strictObject({
-  /** Internet targets probed from the village; the uplink is down when every target fails. Empty = not probed. */
-  targets: z.array(uplinkTargetSchema).default([]),
+export const internetSchema = z.strictObject({
+  /** Internet targets probed from the village; the internet is down when every target fails. Empty = not probed. */
+  targets: z.array(internetTargetSchema).default([]),
   intervalS: z.number().positive().default(10),
   timeoutS: z.number().positive().default(3),
-  /** Consecutive failed rounds before the uplink is declared down. */
+  /** Consecutive failed rounds before the internet is declared down. */
   failuresToDown: z.number().int().min(1).default(3),
 });
 

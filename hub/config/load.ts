@@ -87,8 +87,32 @@ function omit(o: Record<string, unknown>, ...keys: string[]): Record<string, unk
   return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 }
 
-/** Parses YAML text + environment into a validated Config, or throws ConfigError listing every problem. */
-export function parseConfig(text: string, source: string, env: Env = {}): Config {
+/**
+ * Settings renamed since earlier versions: the old key still works, with a warning saying what to write.
+ * `uplink` was the village Internet-link probe; the word now means the MQTT bridge to a commune broker.
+ */
+const renamedKeys: Array<[old: string, now: string]> = [['uplink', 'internet']];
+
+export function migrateDeprecated(raw: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
+  let out = raw;
+  for (const [old, now] of renamedKeys) {
+    if (!(old in out)) continue;
+    if (now in out) {
+      warnings.push(`"${old}" is an old name of "${now}" and both are set: "${old}" is ignored; remove it`);
+      out = omit(out, old);
+    } else {
+      warnings.push(`"${old}" is deprecated: rename it to "${now}" (it still works for now)`);
+      out = { ...omit(out, old), [now]: out[old] };
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses YAML text + environment into a validated Config, or throws ConfigError listing every problem.
+ * Deprecated settings that still work are reported in `warnings`.
+ */
+export function parseConfig(text: string, source: string, env: Env = {}, warnings: string[] = []): Config {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -100,7 +124,7 @@ export function parseConfig(text: string, source: string, env: Env = {}): Config
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source, ['(root): expected a mapping of settings (key: value)']);
   }
-  const { merged, problems } = applyEnv(raw as Record<string, unknown>, env);
+  const { merged, problems } = applyEnv(migrateDeprecated(raw as Record<string, unknown>, warnings), env);
   const result = configSchema.safeParse(merged);
   if (!result.success) problems.push(...formatIssues(result.error));
   problems.push(...referenceProblems(merged));
@@ -132,7 +156,7 @@ export function pollProblems(config: Config): string[] {
 }
 
 /** Resolves the config path (argument, then LANGSO_CONFIG) and loads it. */
-export async function loadConfig(file: string | undefined, env: Env): Promise<{ config: Config; file: string }> {
+export async function loadConfig(file: string | undefined, env: Env): Promise<{ config: Config; file: string; warnings: string[] }> {
   const chosen = file ?? env.LANGSO_CONFIG;
   if (!chosen) throw new ConfigError('(none)', ['no configuration file: pass --config FILE or set LANGSO_CONFIG']);
   const abs = path.resolve(chosen);
@@ -143,5 +167,6 @@ export async function loadConfig(file: string | undefined, env: Env): Promise<{ 
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(abs, [code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`]);
   }
-  return { config: parseConfig(text, abs, env), file: abs };
+  const warnings: string[] = [];
+  return { config: parseConfig(text, abs, env, warnings), file: abs, warnings };
 }

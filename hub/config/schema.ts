@@ -6,7 +6,7 @@ export const slug = z
   .regex(/^[a-z0-9-]{1,64}$/, 'expected a lowercase slug: a-z, 0-9 and "-", 1 to 64 characters');
 
 import { deviceKinds, type DeviceKind } from './kinds.js';
-import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, uplinkSchema } from './alerts.js';
+import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 
 export { deviceKinds, type DeviceKind };
 
@@ -129,7 +129,7 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema.default(alertsSchema.parse({})),
   notify: notifySchema.default(notifySchema.parse({})),
   /** Internet (WAN) probe per village; the same targets serve every village of this hub. */
-  uplink: uplinkSchema.default(uplinkSchema.parse({})),
+  internet: internetSchema.default(internetSchema.parse({})),
   maintenance: z.array(maintenanceSchema).default([]),
   meetings: z.array(meetingSchema).default([]),
 });

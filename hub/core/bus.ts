@@ -1,5 +1,5 @@
 import type { Logger } from './log.js';
-import type { Alert, AlertChange, DeviceEvent, DeviceRef, IngestError, Reading, StatusReport, Transition, UplinkState } from './domain.js';
+import type { Alert, AlertChange, DeviceEvent, DeviceRef, IngestError, Reading, StatusReport, Transition, InternetState } from './domain.js';
 
 /** Every event that crosses module boundaries inside the hub (DESIGN.md §1). */
 export interface BusEvents {
@@ -15,7 +15,7 @@ export interface BusEvents {
   /** A device started or stopped flapping (too many transitions in the window). */
   flapping: DeviceRef & { ts: number; flapping: boolean; changes: number };
   /** The village's internet link changed state. */
-  uplink: UplinkState;
+  internet: InternetState;
   /** An alert fired, was acknowledged, escalated or resolved. */
   alert: { change: AlertChange; alert: Alert; ts: number };
 }

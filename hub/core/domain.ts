@@ -58,7 +58,7 @@ export function deviceKey(ref: DeviceRef): string {
 }
 
 /** What an alert is about (DESIGN.md §6). */
-export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'uplink-down', 'meeting-not-ready'] as const;
+export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready'] as const;
 export type AlertCondition = (typeof alertConditions)[number];
 export const severities = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof severities)[number];
@@ -69,7 +69,7 @@ export interface Alert {
   /** Identity of the open alert: one open alert per key (`offline:dong-cam/cam-1`, `threshold:ap-crowded:dong-cam/ap-1`). */
   key: string;
   village: string;
-  /** null for village-wide alerts (uplink, meeting). */
+  /** null for village-wide alerts (internet, meeting). */
   device: string | null;
   condition: AlertCondition;
   severity: Severity;
@@ -88,7 +88,7 @@ export interface Alert {
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
 /** The internet link of a village (WAN), probed by the hub. */
-export interface UplinkState {
+export interface InternetState {
   village: string;
   state: 'up' | 'down' | 'unknown';
   ts: number;

@@ -14,19 +14,7 @@ export interface SavedDeviceState {
  * saw and for how long it was away (that gap is `unknown`, never device downtime: DESIGN.md §4).
  */
 export class DeviceStateRepo {
-  constructor(private readonly db: StateDb) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS device_state (
-        village TEXT NOT NULL,
-        device  TEXT NOT NULL,
-        state   TEXT NOT NULL,
-        since   INTEGER,
-        reason  TEXT,
-        PRIMARY KEY (village, device)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS hub_heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), ts INTEGER NOT NULL);
-    `);
-  }
+  constructor(private readonly db: StateDb) {}
 
   all(): SavedDeviceState[] {
     return this.db.prepare('SELECT village, device, state, since, reason FROM device_state').all() as SavedDeviceState[];

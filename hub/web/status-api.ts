@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { outboxStatuses, type Notifications } from '../alerts/outbox.js';
-import type { UplinkMonitor } from '../availability/internet.js';
+import type { InternetMonitor } from '../availability/internet.js';
 import { sendError, zodIssues } from './api.js';
 
 const notificationsQuery = z.strictObject({
@@ -9,10 +9,10 @@ const notificationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** GET /api/uplink: the village's internet link as the hub last probed it. */
-export function uplinkRouter(uplink: UplinkMonitor): Router {
+/** GET /api/internet: the village's internet link as the hub last probed it. */
+export function internetRouter(internet: InternetMonitor): Router {
   return Router().get('/', (_req: Request, res: Response) => {
-    res.json(uplink.view());
+    res.json(internet.view());
   });
 }
 

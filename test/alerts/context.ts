@@ -28,7 +28,7 @@ devices:
 
 /**
  * An engine over a context with only what it uses (config, log, bus, clock, devices, state), driven by
- * bus events the way availability, ingest and the uplink probe emit them.
+ * bus events the way availability, ingest and the internet probe emit them.
  */
 export function setup(extraYaml = '', state: StateDb = openStateDb(':memory:')) {
   const config = parseConfig(baseYaml + extraYaml, 'test');

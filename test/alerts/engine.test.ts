@@ -217,14 +217,14 @@ alerts:
     });
   });
 
-  it('uplink down fires a village alert, up resolves it', () => {
+  it('internet down fires a village alert, up resolves it', () => {
     const { bus, events, changes } = setup();
-    bus.emit('uplink', { village: 'dong-cam', state: 'down', ts: Date.now(), reason: 'all targets failed' });
-    bus.emit('uplink', { village: 'dong-cam', state: 'down', ts: Date.now() });
-    expect(events[0]?.alert).toMatchObject({ device: null, condition: 'uplink-down', severity: 'critical', detail: { name: 'Đông Căm', reason: 'all targets failed' } });
-    bus.emit('uplink', { village: 'dong-cam', state: 'unknown', ts: Date.now() });
-    bus.emit('uplink', { village: 'dong-cam', state: 'up', ts: Date.now() });
-    expect(changes()).toEqual(['fired uplink-down:dong-cam', 'resolved uplink-down:dong-cam']);
+    bus.emit('internet', { village: 'dong-cam', state: 'down', ts: Date.now(), reason: 'all targets failed' });
+    bus.emit('internet', { village: 'dong-cam', state: 'down', ts: Date.now() });
+    expect(events[0]?.alert).toMatchObject({ device: null, condition: 'internet-down', severity: 'critical', detail: { name: 'Đông Căm', reason: 'all targets failed' } });
+    bus.emit('internet', { village: 'dong-cam', state: 'unknown', ts: Date.now() });
+    bus.emit('internet', { village: 'dong-cam', state: 'up', ts: Date.now() });
+    expect(changes()).toEqual(['fired internet-down:dong-cam', 'resolved internet-down:dong-cam']);
   });
 
   describe('lifecycle', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UPLINK_NAME, meetingKey } from '../../hub/alerts/meetings.js';
+import { INTERNET_NAME, meetingKey } from '../../hub/alerts/meetings.js';
 import { openStateDb } from '../../hub/state/db.js';
 import { setup } from './context.js';
 
@@ -13,7 +13,7 @@ meetings:
   - { village: dong-cam, startAt: '2026-11-25T09:00', title: Họp trực tuyến với huyện }
 `;
 const withTargets = `
-uplink:
+internet:
   targets: [{ type: tcp, host: 1.1.1.1, port: 53 }]
 `;
 
@@ -38,7 +38,7 @@ describe('meeting readiness', () => {
   it('not ready 30 minutes before → one meeting-not-ready alert, exactly then; resolved once ready', () => {
     const { engine, transition, events, changes } = setup(meetingYaml);
     vi.advanceTimersByTime(START - 30 * MIN - NOW - 1);
-    expect(engine.meetings.readinessNow(engine.meetings.list()[0]!)).toEqual({ ready: false, failed: ['Bộ họp trực tuyến'], uplink: 'unknown' });
+    expect(engine.meetings.readinessNow(engine.meetings.list()[0]!)).toEqual({ ready: false, failed: ['Bộ họp trực tuyến'], internet: 'unknown' });
     expect(events).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(changes()).toEqual([`fired ${meetingKey({ village: 'dong-cam', startAt: START, device: null })}`]);
@@ -48,7 +48,7 @@ describe('meeting readiness', () => {
       condition: 'meeting-not-ready',
       severity: 'critical',
       startedAt: START - 30 * MIN,
-      // No uplink targets configured: an unknown link is not held against the meeting.
+      // No internet targets configured: an unknown link is not held against the meeting.
       detail: { title: 'Họp trực tuyến với huyện', startAt: START, failed: 'Bộ họp trực tuyến', name: 'Đông Căm' },
     });
     vi.advanceTimersByTime(10 * MIN);
@@ -86,18 +86,18 @@ describe('meeting readiness', () => {
     expect(engine.meetings.list()).toEqual([]);
   });
 
-  it('checks the uplink when targets are configured: unknown or down is not ready, up is', () => {
+  it('checks the internet when targets are configured: unknown or down is not ready, up is', () => {
     const { bus, transition, events, engine } = setup(meetingYaml + withTargets);
     transition('mr', 'online');
     vi.advanceTimersByTime(START - 30 * MIN - NOW);
-    expect(events[0]?.alert.detail).toMatchObject({ failed: UPLINK_NAME, uplink: 'unknown' });
-    bus.emit('uplink', { village: 'dong-cam', state: 'down', ts: Date.now() });
-    expect(engine.meetings.readinessNow(engine.meetings.list()[0]!)).toEqual({ ready: false, failed: [UPLINK_NAME], uplink: 'down' });
-    bus.emit('uplink', { village: 'dong-cam', state: 'up', ts: Date.now() });
+    expect(events[0]?.alert.detail).toMatchObject({ failed: INTERNET_NAME, internet: 'unknown' });
+    bus.emit('internet', { village: 'dong-cam', state: 'down', ts: Date.now() });
+    expect(engine.meetings.readinessNow(engine.meetings.list()[0]!)).toEqual({ ready: false, failed: [INTERNET_NAME], internet: 'down' });
+    bus.emit('internet', { village: 'dong-cam', state: 'up', ts: Date.now() });
     expect(events.map((e) => `${e.change} ${e.alert.condition}`)).toEqual([
       'fired meeting-not-ready',
-      'fired uplink-down',
-      'resolved uplink-down',
+      'fired internet-down',
+      'resolved internet-down',
       'resolved meeting-not-ready',
     ]);
   });
@@ -112,7 +112,7 @@ meetings:
     transition('mr', 'online');
     reading('mr', { ready: false });
     vi.advanceTimersByTime(START - 30 * MIN - NOW);
-    // Gia Phú has no meeting-room device: only its (unprobed) uplink counts, so it is ready.
+    // Gia Phú has no meeting-room device: only its (unprobed) internet counts, so it is ready.
     expect(events).toEqual([]);
     // Same time, every meeting-room device: a different set, hence its own alert.
     const m = engine.meetings.add({ village: 'dong-cam', startAt: START, title: 'Họp thêm' });

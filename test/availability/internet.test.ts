@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultUplinkProbe, UplinkMonitor } from '../../hub/availability/internet.js';
-import type { UplinkState } from '../../hub/core/domain.js';
+import { defaultInternetProbe, InternetMonitor } from '../../hub/availability/internet.js';
+import type { InternetState } from '../../hub/core/domain.js';
 import { waitFor } from '../helpers/hub.js';
 import { setup } from './harness.js';
 
 /** The WAN probe against a real TCP listener on loopback standing in for an internet host. */
-describe('uplink (WAN) monitor', () => {
+describe('internet (WAN) monitor', () => {
   let server: Server | null = null;
-  let monitor: UplinkMonitor | null = null;
+  let monitor: InternetMonitor | null = null;
   let h: ReturnType<typeof setup> | null = null;
   afterEach(() => {
     monitor?.stop();
@@ -26,11 +26,11 @@ describe('uplink (WAN) monitor', () => {
     const port = await listen();
     h = setup(`
 villages: [{ id: dong-cam, name: Đông Căm }, { id: lang-moi, name: Làng Mới }]
-uplink: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS: 0.1, timeoutS: 0.5, failuresToDown: 3 }
+internet: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS: 0.1, timeoutS: 0.5, failuresToDown: 3 }
 `);
-    const events: UplinkState[] = [];
-    h!.bus.on('test', 'uplink', (e) => events.push(e));
-    monitor = new UplinkMonitor(h!.ctx, defaultUplinkProbe);
+    const events: InternetState[] = [];
+    h!.bus.on('test', 'internet', (e) => events.push(e));
+    monitor = new InternetMonitor(h!.ctx, defaultInternetProbe);
     monitor.start();
     await waitFor(() => events.length === 2, 3_000, 'up for both villages');
     expect(events.map((e) => [e.village, e.state])).toEqual([['dong-cam', 'up'], ['lang-moi', 'up']]);
@@ -43,7 +43,7 @@ uplink: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS: 0
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(200);
     expect(events[2]).toMatchObject({ village: 'dong-cam', state: 'down' });
     expect(events[2]?.reason).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}: .*refused`));
-    expect(h!.ctx.counters.get('uplink.failed_rounds')).toBeGreaterThanOrEqual(3);
+    expect(h!.ctx.counters.get('internet.failed_rounds')).toBeGreaterThanOrEqual(3);
 
     await listen(port);
     await waitFor(() => events.length === 6, 3_000, 'up again');
@@ -52,7 +52,7 @@ uplink: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS: 0
 
   it('without targets it does not probe and stays unknown', () => {
     h = setup('villages: [{ id: dong-cam, name: Đông Căm }]\n');
-    monitor = new UplinkMonitor(h!.ctx, defaultUplinkProbe);
+    monitor = new InternetMonitor(h!.ctx, defaultInternetProbe);
     monitor.start();
     expect(monitor.view()).toMatchObject({ state: 'unknown', probed: false });
   });

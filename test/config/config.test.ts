@@ -35,6 +35,20 @@ describe('config', () => {
     expect(timeoutFor(c.devices[2]!)).toBe(15);
   });
 
+  it('reads the old "uplink" key as "internet", with a warning saying what to write', () => {
+    const warnings: string[] = [];
+    const c = parseConfig(`${good}uplink: { targets: [{ type: tcp, host: 1.1.1.1, port: 443 }] }\n`, 'test.yaml', {}, warnings);
+    expect(c.internet.targets).toEqual([{ type: 'tcp', host: '1.1.1.1', port: 443 }]);
+    expect(warnings).toEqual(['"uplink" is deprecated: rename it to "internet" (it still works for now)']);
+    const both: string[] = [];
+    const c2 = parseConfig(`${good}uplink: { intervalS: 99 }\ninternet: { intervalS: 5 }\n`, 'test.yaml', {}, both);
+    expect(c2.internet.intervalS).toBe(5);
+    expect(both[0]).toMatch(/both are set: "uplink" is ignored/);
+    const none: string[] = [];
+    parseConfig(good, 'test.yaml', {}, none);
+    expect(none).toEqual([]);
+  });
+
   it('lists every problem with its path, not just the first', () => {
     const bad = `
 villages:

@@ -8,14 +8,14 @@ import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertsResponse, UplinkView } from '../../shared/events.js';
+import type { AlertsResponse, InternetView } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
 
-/** A TCP listener standing in for "the internet": the hub's uplink probe connects to it. */
+/** A TCP listener standing in for "the internet": the hub's internet probe connects to it. */
 async function listen(port = 0): Promise<net.Server> {
   const server = net.createServer((s) => s.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -26,7 +26,7 @@ async function listen(port = 0): Promise<net.Server> {
 }
 const close = (s: net.Server) => new Promise<void>((resolve) => s.close(() => resolve()));
 
-describe('dashboard alerts and uplink in Chromium', () => {
+describe('dashboard alerts and internet in Chromium', () => {
   let outDir: string;
   let t: TestHub;
   let browser: Browser;
@@ -53,14 +53,14 @@ describe('dashboard alerts and uplink in Chromium', () => {
         // No parent: its offline alert fires at once, without the dependency grace.
         devices: [{ id: 'cam-1', village: 'dong-cam', name: 'Camera cổng thôn', kind: 'onvif-camera' }],
         store: { kind: 'sqlite', writer: { flushMs: 50 } },
-        uplink: { targets: [{ type: 'tcp', host: '127.0.0.1', port: internetPort }], intervalS: 0.2, failuresToDown: 1, timeoutS: 0.5 },
+        internet: { targets: [{ type: 'tcp', host: '127.0.0.1', port: internetPort }], intervalS: 0.2, failuresToDown: 1, timeoutS: 0.5 },
       },
       { dashboardDir: outDir },
     );
     cam = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-1', reconnectPeriod: 0 });
     await status({ state: 'online' });
     await cam.publishAsync('langso/dong-cam/cam-1/telemetry', JSON.stringify({ rttMs: 12, streamOk: true }), { qos: 1 });
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/uplink`)).json()) as UplinkView).state === 'up', 5_000, 'uplink up');
+    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
@@ -80,7 +80,7 @@ describe('dashboard alerts and uplink in Chromium', () => {
 
   it('starts with no open alert and the internet shown as working, apart from the device counts', async () => {
     await page.getByTestId('alerts-none').waitFor();
-    await page.getByTestId('uplink').getByText('Internet: đang hoạt động').waitFor();
+    await page.getByTestId('internet').getByText('Internet: đang hoạt động').waitFor();
     await expect(page.getByTestId('summary').textContent()).resolves.not.toContain('Internet');
     await expect(page.getByTestId('alerts-count').getAttribute('data-count')).resolves.toBe('0');
   });
@@ -159,18 +159,18 @@ describe('dashboard alerts and uplink in Chromium', () => {
     expect((await alertsApi('status=resolved')).alerts[0]?.id).toBe(alertId);
   });
 
-  it('shows the uplink banner when the internet goes down, and hides it when it is back', async () => {
-    const banner = page.getByTestId('uplink-banner');
+  it('shows the internet banner when the internet goes down, and hides it when it is back', async () => {
+    const banner = page.getByTestId('internet-banner');
     await expect(banner.isHidden()).resolves.toBe(true);
     await close(internet);
     await banner.getByText('Đường truyền Internet của thôn đang mất — cảnh báo sẽ được gửi khi có mạng trở lại').waitFor({ timeout: 10_000 });
     expect(await banner.getAttribute('role')).toBe('alert');
-    await page.getByTestId('uplink').getByText(/Internet: mất kết nối từ \d{2}:\d{2}/).waitFor({ timeout: 5_000 });
+    await page.getByTestId('internet').getByText(/Internet: mất kết nối từ \d{2}:\d{2}/).waitFor({ timeout: 5_000 });
     // The outage is an alert of its own, not a device outage.
     await page.locator('.alert-text', { hasText: /^Đường truyền Internet của thôn Đông Căm bị mất lúc \d{2}:\d{2}/ }).waitFor({ timeout: 5_000 });
 
     internet = await listen(internetPort);
-    await page.getByTestId('uplink').getByText('Internet: đang hoạt động').waitFor({ timeout: 10_000 });
+    await page.getByTestId('internet').getByText('Internet: đang hoạt động').waitFor({ timeout: 10_000 });
     await expect(banner.isHidden()).resolves.toBe(true);
   });
 });

@@ -71,7 +71,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
         villages: [testVillage],
         devices: devices.map((d) => ({ ...d, timeoutS: 600 })),
         store: { kind: 'sqlite', writer: { flushMs: 50 } },
-        uplink: { targets: [{ type: 'tcp', host: '127.0.0.1', port: deadPort }], intervalS: 0.2, failuresToDown: 1, timeoutS: 0.5 },
+        internet: { targets: [{ type: 'tcp', host: '127.0.0.1', port: deadPort }], intervalS: 0.2, failuresToDown: 1, timeoutS: 0.5 },
       },
       { dashboardDir: outDir },
     );
@@ -115,11 +115,11 @@ describe('dashboard layout at phone and desktop sizes', () => {
       });
       afterAll(() => context?.close());
 
-      it('overview: offline and unreachable devices in words, the uplink down apart from the counts', async () => {
+      it('overview: offline and unreachable devices in words, the internet down apart from the counts', async () => {
         await page.goto(`${t.httpUrl}/`);
         await page.getByTestId('device-dong-cam-ap-1').getByText('Không truy cập được — do Bộ chuyển mạch nhà văn hóa mất kết nối').waitFor();
-        await page.getByTestId('uplink-banner').getByText('Đường truyền Internet của thôn đang mất').waitFor();
-        await page.getByTestId('uplink').getByText(/mất kết nối từ \d{2}:\d{2}/).waitFor();
+        await page.getByTestId('internet-banner').getByText('Đường truyền Internet của thôn đang mất').waitFor();
+        await page.getByTestId('internet').getByText(/mất kết nối từ \d{2}:\d{2}/).waitFor();
         await page.getByTestId('device-alert-dong-cam-cam-2').waitFor();
         // The unreachable AP links to the alert of the switch that took it down.
         const root = page.getByTestId('active-alerts').getByText(/^Bộ chuyển mạch nhà văn hóa \(Đông Căm\) mất kết nối lúc \d{2}:\d{2}, kéo theo 1 thiết bị khác — nguyên nhân: không nhận được tín hiệu từ thiết bị$/);
@@ -189,7 +189,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
         await page.goto(`${t.httpUrl}/#/alerts`);
         await page.getByRole('button', { name: /Ngôn ngữ/ }).click();
         await page.locator('.alert-text', { hasText: /^Camera chợ \(Đông Căm\) went offline at \d{2}:\d{2} — cause: the device dropped its connection suddenly/ }).waitFor();
-        await page.getByTestId('uplink').getByText(/Internet: down since \d{2}:\d{2}/).waitFor();
+        await page.getByTestId('internet').getByText(/Internet: down since \d{2}:\d{2}/).waitFor();
         await expectNoSideScroll(page);
         await shot('alerts-en');
         await page.getByRole('button', { name: /Language/ }).click();

@@ -13,10 +13,10 @@ import './alerts.css';
 
 export type AlertsView = { tab: 'open' | 'history'; id: number | null };
 
-/** Messages waiting in the outbox (the uplink is down, or a channel fails): say so, with the oldest time. */
+/** Messages waiting in the outbox (the internet is down, or a channel fails): say so, with the oldest time. */
 function Outbox({ snap }: { snap: LiveSnapshot }) {
   const [stats, setStats] = useState<NotificationsResponse['stats'] | null>(null);
-  const trigger = `${snap.uplink?.state}|${snap.alerts.length}|${snap.epoch}`;
+  const trigger = `${snap.internet?.state}|${snap.alerts.length}|${snap.epoch}`;
   useEffect(() => {
     const abort = new AbortController();
     // A moment later: the outbox queues a message right after the alert event.

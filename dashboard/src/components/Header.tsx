@@ -1,7 +1,7 @@
-import type { AlertView, AvailabilityState, DeviceView, UplinkView } from '../../../shared/events';
+import type { AlertView, AvailabilityState, DeviceView, InternetView } from '../../../shared/events';
 import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
-import { Uplink } from './Uplink';
+import { Internet } from './Internet';
 
 /** Online and offline always show; the rarer states only when some device is in them. */
 const ALWAYS: AvailabilityState[] = ['online', 'offline'];
@@ -13,8 +13,8 @@ interface Props {
   loaded: boolean;
   alerts: AlertView[];
   alertsLoaded: boolean;
-  uplink: UplinkView | null;
-  /** The village whose clock the uplink time is shown in. */
+  internet: InternetView | null;
+  /** The village whose clock the internet time is shown in. */
   tz: string;
   page: Page;
 }
@@ -35,7 +35,7 @@ function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
   );
 }
 
-export function Header({ devices, loaded, alerts, alertsLoaded, uplink, tz, page }: Props) {
+export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, page }: Props) {
   const counts = new Map<AvailabilityState, number>();
   for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const lang = getLang();
@@ -69,7 +69,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, uplink, tz, page
         </a>
       </nav>
       <div class="header-status">
-        <Uplink uplink={uplink} tz={tz} />
+        <Internet internet={internet} tz={tz} />
         {loaded && (
           <ul class="summary" aria-label={t('summary.label')} data-testid="summary">
             <li class="summary-total">{t('summary.total', { n: devices.length })}</li>

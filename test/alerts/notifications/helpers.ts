@@ -52,11 +52,11 @@ export function makeCtx(doc: Record<string, unknown>, dbFile: string, clock: Clo
     counters,
     dbFile,
     reopen() {
-      if (state.open) state.close();
+      if (state.isOpen) state.close();
       return makeCtx(doc, dbFile, clock);
     },
     close() {
-      if (state.open) state.close();
+      if (state.isOpen) state.close();
     },
   };
   return self;

@@ -59,7 +59,7 @@ describe('alert messages (vi by default)', () => {
     expect(m.title).toMatch(/^Chưa ai xác nhận: /);
   });
 
-  it('flapping, threshold, uplink and meeting wording', () => {
+  it('flapping, threshold, internet and meeting wording', () => {
     expect(render(makeAlert({ condition: 'flapping', startedAt: T0, detail: { changes: 6 } })).text).toBe(
       'Camera cổng thôn (Đông Căm) chập chờn (mất kết nối rồi có lại 6 lần trong 10 phút) từ 14:02',
     );
@@ -71,9 +71,9 @@ describe('alert messages (vi by default)', () => {
       detail: { metric: 'clients', value: 63, op: '>', threshold: 50, label: 'quá nhiều người dùng Wi-Fi' },
     });
     expect(render(crowded).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): quá nhiều người dùng Wi-Fi lúc 14:02 (clients: 63, ngưỡng > 50)');
-    const uplink = makeAlert({ device: null, condition: 'uplink-down', startedAt: T0, detail: { reason: null } });
-    expect(render(uplink).text).toBe('Đường truyền Internet của thôn Đông Căm bị mất lúc 14:02');
-    expect(render({ ...uplink, resolvedAt: T0 + 95 * MIN }, 'resolved').text).toBe('Đường truyền Internet của thôn Đông Căm đã có lại lúc 15:37 (mất 1 giờ 35 phút)');
+    const internet = makeAlert({ device: null, condition: 'internet-down', startedAt: T0, detail: { reason: null } });
+    expect(render(internet).text).toBe('Đường truyền Internet của thôn Đông Căm bị mất lúc 14:02');
+    expect(render({ ...internet, resolvedAt: T0 + 95 * MIN }, 'resolved').text).toBe('Đường truyền Internet của thôn Đông Căm đã có lại lúc 15:37 (mất 1 giờ 35 phút)');
     const meeting = makeAlert({
       device: null,
       condition: 'meeting-not-ready',

@@ -173,7 +173,7 @@ describe('notifications outbox', () => {
     expect(s.n.list()[0]).toMatchObject({ status: 'expired', lastError: 'webhook: 503 Service Unavailable' });
   });
 
-  it('retries at once when the uplink comes back, instead of waiting out the backoff', async () => {
+  it('retries at once when the internet comes back, instead of waiting out the backoff', async () => {
     const s = await setup({ initialS: 60, maxS: 600 });
     await s.http.close();
     emitAlert(s.t, 'fired', makeAlert({ village: 'gia-phu', device: 'cam-market' }));
@@ -181,8 +181,8 @@ describe('notifications outbox', () => {
     await s.http.reopen();
     await sleep(300);
     expect(s.http.requests).toHaveLength(0); // still backing off (about a minute)
-    s.t.ctx.bus.emit('uplink', { village: 'gia-phu', state: 'up', ts: Date.now() });
-    await waitFor(() => s.http.requests.length === 1, 2_000, 'delivery on uplink up');
+    s.t.ctx.bus.emit('internet', { village: 'gia-phu', state: 'up', ts: Date.now() });
+    await waitFor(() => s.http.requests.length === 1, 2_000, 'delivery on internet up');
     // The receiver has it; the hub marks it delivered once the response is back.
     await waitFor(() => s.n.stats().delivered === 1, 2_000, 'marked delivered');
     expect(s.http.requests).toHaveLength(1);

@@ -1,0 +1,91 @@
+/**
+ * Every table of the hub's relational state (DESIGN.md §5), in one place, applied when the state database
+ * opens (StateDb.open, at start — never in a constructor). Each step runs once, in order; the applied
+ * count is kept in SQLite's user_version, so an old database is brought up to date on start.
+ */
+export const migrations: string[] = [
+  // 1: device states and the hub heartbeat
+  `
+  CREATE TABLE IF NOT EXISTS device_state (
+  village TEXT NOT NULL,
+  device  TEXT NOT NULL,
+  state   TEXT NOT NULL,
+  since   INTEGER,
+  reason  TEXT,
+  PRIMARY KEY (village, device)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS hub_heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), ts INTEGER NOT NULL);
+  `,
+  // 2: alerts and their history
+  `
+  CREATE TABLE IF NOT EXISTS alerts (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  key          TEXT NOT NULL,
+  village      TEXT NOT NULL,
+  device       TEXT,
+  condition    TEXT NOT NULL,
+  severity     TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  status       TEXT NOT NULL CHECK (status IN ('firing', 'acknowledged', 'resolved')),
+  started_at   INTEGER NOT NULL,
+  acked_at     INTEGER,
+  acked_by     TEXT,
+  ack_note     TEXT,
+  resolved_at  INTEGER,
+  escalated_at INTEGER,
+  detail       TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_key ON alerts (key) WHERE status != 'resolved';
+  CREATE INDEX IF NOT EXISTS alerts_village ON alerts (village, id);
+  CREATE TABLE IF NOT EXISTS alert_history (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  ts       INTEGER NOT NULL,
+  action   TEXT NOT NULL CHECK (action IN ('fired', 'acknowledged', 'escalated', 'resolved', 'note')),
+  who      TEXT,
+  note     TEXT
+  );
+  CREATE INDEX IF NOT EXISTS alert_history_alert ON alert_history (alert_id, id);
+  `,
+  // 3: maintenance windows and meetings made over the API
+  `
+  CREATE TABLE IF NOT EXISTS maintenance (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      spec TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      created_by TEXT
+    );
+  CREATE TABLE IF NOT EXISTS meetings (
+      id         INTEGER PRIMARY KEY AUTOINCREMENT,
+      village    TEXT NOT NULL,
+      start_at   INTEGER NOT NULL,
+      title      TEXT NOT NULL,
+      device     TEXT,
+      created_at INTEGER NOT NULL
+    );
+  `,
+  // 4: the notification outbox
+  `
+  CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idem_key TEXT NOT NULL,
+  alert_id INTEGER NOT NULL,
+  change TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
+  delivered_at INTEGER,
+  payload TEXT NOT NULL
+  );
+  -- One message per (alert, change, channel): a repeated bus event does not notify twice.
+  CREATE UNIQUE INDEX IF NOT EXISTS outbox_once ON outbox (alert_id, change, channel_id);
+  CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (channel_id, status, id);
+  CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, created_at);
+  `,
+  // 5: the village Internet-link probe was called "uplink"; that word now means the MQTT bridge upstream
+  `
+  UPDATE alerts SET condition = 'internet-down', key = 'internet-down:' || village WHERE condition = 'uplink-down';
+  `,
+];

@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StateDb } from '../../hub/state/db.js';
+import { migrations } from '../../hub/state/schema.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'langso-state-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('state database', () => {
+  it('touches nothing until opened, then creates every table', () => {
+    const file = path.join(dir, 'sub', 'state.db');
+    const db = new StateDb(file);
+    expect(db.isOpen).toBe(false);
+    expect(() => db.prepare('SELECT 1')).toThrow(/before it was opened/);
+    db.open();
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['alerts', 'alert_history', 'device_state', 'hub_heartbeat', 'maintenance', 'meetings', 'outbox']));
+    db.close();
+    expect(db.isOpen).toBe(false);
+  });
+
+  it('brings a database of an earlier version up to date: "uplink-down" alerts become "internet-down"', () => {
+    const file = path.join(dir, 'state.db');
+    // A database as an earlier hub left it: tables made, no version recorded, an open uplink alert.
+    const old = new Database(file);
+    for (const m of migrations.slice(0, 4)) old.exec(m);
+    old.prepare("INSERT INTO alerts (key, village, device, condition, severity, status, started_at) VALUES ('uplink-down:dong-cam', 'dong-cam', NULL, 'uplink-down', 'critical', 'firing', 1)").run();
+    old.close();
+    const db = new StateDb(file);
+    db.open();
+    expect(db.prepare('SELECT key, condition FROM alerts').get()).toEqual({ key: 'internet-down:dong-cam', condition: 'internet-down' });
+    db.close();
+    // Opening again applies nothing twice.
+    const again = new StateDb(file);
+    again.open();
+    expect((again.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n).toBe(1);
+    again.close();
+  });
+});
