@@ -1,25 +1,37 @@
-import type { DeviceKind } from '../hub/config/schema.js';
 import type { DeviceDriver, PollSettings } from './driver.js';
-import { onvifCameraDriver } from './onvif-camera/driver.js';
-import { meetingRoomDriver } from './meeting-room/driver.js';
-import { networkDriver } from './network/driver.js';
-import { pcDriver } from './pc/driver.js';
-import { wifiApDriver } from './wifi-ap/driver.js';
+import type { DeviceKindDescriptor } from './kind.js';
+import { meetingRoom } from './meeting-room/descriptor.js';
+import { generic, networkSwitch, router } from './network/descriptor.js';
+import { nvr } from './nvr/descriptor.js';
+import { onvifCamera } from './onvif-camera/descriptor.js';
+import { pc } from './pc/descriptor.js';
+import { wifiAp } from './wifi-ap/descriptor.js';
 
 /**
- * The one static registry of device drivers (DESIGN.md §2): adding a kind is one folder in devices/,
- * one line here, and its tests.
+ * The one static registry of device kinds (DESIGN.md §2). Adding a kind is one folder in devices/ with
+ * its descriptor, one line here, and its tests: config defaults, alert rules, dashboard labels and the
+ * simulator all come from the descriptor.
  */
-export const drivers: Partial<Record<DeviceKind, DeviceDriver<PollSettings>>> = {
-  'onvif-camera': onvifCameraDriver,
-  'wifi-ap': wifiApDriver,
-  'meeting-room': meetingRoomDriver,
-  pc: pcDriver,
-  router: networkDriver('router'),
-  switch: networkDriver('switch'),
-  generic: networkDriver('generic'),
-};
+export const deviceKindList: readonly DeviceKindDescriptor[] = [
+  onvifCamera,
+  wifiAp,
+  meetingRoom,
+  pc,
+  router,
+  networkSwitch,
+  generic,
+  nvr,
+];
 
-export function driverFor(kind: DeviceKind): DeviceDriver<PollSettings> | undefined {
-  return drivers[kind];
+const byKind = new Map(deviceKindList.map((d) => [d.kind, d]));
+
+/** Every kind's name, as the config's `kind:` accepts it. */
+export const kindNames = deviceKindList.map((d) => d.kind) as [string, ...string[]];
+
+export function descriptorOf(kind: string): DeviceKindDescriptor | undefined {
+  return byKind.get(kind);
+}
+
+export function driverFor(kind: string): DeviceDriver<PollSettings> | undefined {
+  return byKind.get(kind)?.driver;
 }

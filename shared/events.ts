@@ -2,6 +2,9 @@
  * Types shared by the hub's web server and the browser dashboard: REST responses and socket.io events.
  * This file must stay free of Node imports: the dashboard bundles it.
  */
+import type { Text } from './i18n.js';
+import type { Unit } from './units.js';
+
 export type AvailabilityState = 'online' | 'offline' | 'unreachable' | 'maintenance' | 'unknown';
 
 export interface VillageView {
@@ -37,9 +40,28 @@ export interface DeviceView {
   telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
 }
 
+/** How a metric reads (from its kind's descriptor in devices/<kind>/descriptor.ts). */
+export interface MetricView {
+  label: Text;
+  unit: Unit;
+  /** Can be below zero; the rest are charted from 0. */
+  signed?: boolean;
+}
+
+/** A device kind as the dashboard needs it: its name, its metrics' labels and units, the tile's metric. */
+export interface KindView {
+  kind: string;
+  label: Text;
+  metrics: Record<string, MetricView>;
+  mainMetric?: string;
+  /** Devices of this kind have a latest snapshot picture. */
+  snapshot?: boolean;
+}
+
 /** GET /api/devices */
 export interface DevicesResponse {
   villages: VillageView[];
+  kinds: KindView[];
   devices: DeviceView[];
 }
 

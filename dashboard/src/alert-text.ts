@@ -1,7 +1,7 @@
 import type { AlertView, DeviceView, VillageView } from '../../shared/events';
 import { affectedCount } from './alert-list';
 import { deviceName, reasonLabel, villageName, villageTz } from './format';
-import { t } from './i18n';
+import { getLang, t } from './i18n';
 import { formatDuration, formatMetric, metricLabel } from './metrics';
 import { shortTime } from './time';
 
@@ -73,14 +73,15 @@ export function alertText(a: AlertView, ctx: AlertContext): string {
     }
     case 'threshold': {
       const metric = str(a, 'metric');
-      const label = str(a, 'label') ?? t('alert.outOfRange', { metric: metric ? metricLabel(metric) : '?' });
+      const kind = str(a, 'kind');
+      const label = (getLang() === 'en' ? str(a, 'labelEn') : null) ?? str(a, 'label') ?? t('alert.outOfRange', { metric: metric ? metricLabel(kind, metric) : '?' });
       const op = str(a, 'op');
       const value = a.detail.value;
       const threshold = a.detail.threshold;
       // "frozen == 1" says nothing the label does not; a number against a limit does.
       const facts =
         metric && op && op !== '==' && op !== '!=' && typeof value === 'number' && typeof threshold === 'number'
-          ? t('alert.thresholdFacts', { metric: metricLabel(metric), value: formatMetric(metric, value), op, threshold: formatMetric(metric, threshold) })
+          ? t('alert.thresholdFacts', { metric: metricLabel(kind, metric), value: formatMetric(kind, metric, value), op, threshold: formatMetric(kind, metric, threshold) })
           : '';
       return t('alert.threshold', { subject, label, time: time(started) }) + facts;
     }

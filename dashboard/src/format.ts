@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AvailabilityState, DeviceView, VillageView } from '../../shared/events';
 import { hasKey, t } from './i18n';
+import { kindView } from './kinds';
 import { DEFAULT_TZ } from './time';
 
 export const STATES: AvailabilityState[] = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'];
@@ -9,10 +10,7 @@ export function stateLabel(state: AvailabilityState): string {
   return t(`state.${state}`);
 }
 
-export function kindLabel(kind: string): string {
-  const key = `kind.${kind}`;
-  return hasKey(key) ? t(key) : kind;
-}
+export { kindLabel } from './kinds';
 
 /** Known reason codes read as a phrase; anything else (a device's own words) is shown as sent. */
 export function reasonLabel(reason: string): string {
@@ -45,18 +43,11 @@ export function deviceName(devices: DeviceView[], village: string, device: strin
   return devices.find((d) => d.village === village && d.id === device)?.name ?? device;
 }
 
-/** The metric a tile's sparkline shows: a preferred one per kind, else the first numeric field. */
-const preferredMetric: Record<string, string> = {
-  'wifi-ap': 'clients',
-  'onvif-camera': 'rttMs',
-  pc: 'cpuLoad',
-  'meeting-room': 'rttMs',
-};
-
+/** The metric a tile's sparkline shows: the kind's main metric (its descriptor), else the first numeric field. */
 export function mainMetric(d: DeviceView): string | null {
   const fields = d.telemetry?.fields;
   if (!fields) return null;
-  const preferred = preferredMetric[d.kind];
+  const preferred = kindView(d.kind)?.mainMetric;
   if (preferred && typeof fields[preferred] === 'number') return preferred;
   for (const [name, v] of Object.entries(fields)) if (typeof v === 'number') return name;
   return null;

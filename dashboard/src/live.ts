@@ -15,6 +15,7 @@ import type {
 import { applyToOpen, sortedOpen } from './alert-list';
 import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, isAbort } from './api';
 import { t } from './i18n';
+import { setKinds } from './kinds';
 
 /**
  * connecting: before the first socket connection; live: connected; lost: disconnected, retrying;
@@ -194,6 +195,7 @@ export class LiveStore {
     this.pending = [];
     try {
       const res = await fetchDevices(abort.signal);
+      setKinds(res.kinds);
       const map = new Map<string, DeviceView>();
       for (const d of res.devices) map.set(deviceKey(d.village, d.id), d);
       this.devices = map;

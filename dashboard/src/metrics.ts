@@ -1,108 +1,45 @@
-import { hasKey, locale, t } from './i18n';
+import { formatBool as fmtBool, formatDuration as fmtDuration, formatNumber as fmtNumber, formatValue, unitSymbol } from '../../shared/units';
+import { getLang } from './i18n';
+import { metricSpec } from './kinds';
+
+export { kindLabel, metricLabel } from './kinds';
 
 /**
- * How each known metric reads for a volunteer: a label in the interface language and a value with
- * its unit. Metrics the dashboard does not know are shown under their own name, value as sent.
+ * How each metric reads for a volunteer: a value with its unit, in the interface language (the units
+ * come from the kind descriptors, the formatting from shared/units.ts, as in notifications).
  */
-type Unit = 'count' | 'bps' | 'ms' | 'pct' | 'ratioPct' | 'seconds' | 'duration' | 'bool' | 'plain';
-
-const units: Record<string, Unit> = {
-  clients: 'count',
-  rxBps: 'bps',
-  txBps: 'bps',
-  rttMs: 'ms',
-  pollMs: 'ms',
-  imageLuma: 'plain',
-  streamOk: 'bool',
-  snapshotOk: 'bool',
-  frozen: 'bool',
-  dark: 'bool',
-  codecOk: 'bool',
-  displayOk: 'bool',
-  cameraOk: 'bool',
-  ready: 'bool',
-  clockDriftS: 'seconds',
-  snapshotAgeS: 'seconds',
-  // The PC agent sends its load as the busy share of all cores, 0–1.
-  cpuLoad: 'ratioPct',
-  memUsedPct: 'pct',
-  diskFreePct: 'pct',
-  uptimeS: 'duration',
-};
-
-/** `diskFreePct_data`: the PC agent's extra disks, named by their label. */
-function split(name: string): { base: string; suffix: string | null } {
-  const m = /^(diskFreePct)_(.+)$/.exec(name);
-  return m ? { base: m[1]!, suffix: m[2]! } : { base: name, suffix: null };
-}
-
-const unitOf = (name: string): Unit | undefined => units[split(name).base];
-
-export function metricLabel(name: string): string {
-  const { base, suffix } = split(name);
-  const key = `metric.${base}`;
-  if (!hasKey(key)) return name;
-  return suffix ? `${t(key)} (${suffix})` : t(key);
-}
-
-function num(v: number, digits: number): string {
-  return v.toLocaleString(locale(), { maximumFractionDigits: digits });
-}
-
-/** A plain number: whole numbers as they are, a fraction to 2 significant places or so. */
 export function formatNumber(v: number): string {
-  const abs = Math.abs(v);
-  return num(v, abs >= 100 || Number.isInteger(v) ? 0 : abs >= 10 ? 1 : 2);
+  return fmtNumber(v, getLang());
 }
 
 export function formatBool(v: boolean): string {
-  return v ? t('detail.yes') : t('detail.no');
-}
-
-/** Bits per second as kbit/s or Mbit/s (a village link is counted in those, not bytes). */
-export function formatBps(v: number): string {
-  const abs = Math.abs(v);
-  if (abs >= 1e6) return `${num(v / 1e6, abs >= 1e8 ? 0 : 1)} Mbit/s`;
-  if (abs >= 1e3) return `${num(v / 1e3, abs >= 1e5 ? 0 : 1)} kbit/s`;
-  return `${num(v, 0)} bit/s`;
+  return fmtBool(v, getLang());
 }
 
 /** 3 d 4 h, 5 h 12 min, 7 min: the two largest units. */
 export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h > 0 ? t('duration.dh', { d, h }) : t('duration.d', { d });
-  if (h > 0) return m > 0 ? t('duration.hm', { h, m }) : t('duration.h', { h });
-  if (m > 0) return t('duration.m', { m });
-  return t('duration.s', { s });
+  return fmtDuration(seconds, getLang());
 }
 
-export function formatMetric(name: string, v: number | boolean): string {
-  if (typeof v === 'boolean') return formatBool(v);
-  switch (unitOf(name)) {
-    case 'bps':
-      return formatBps(v);
-    case 'pct':
-      return `${num(v, Math.abs(v) >= 10 ? 0 : 1)} %`;
-    case 'ratioPct':
-      return `${num(v * 100, 0)} %`;
-    case 'duration':
-      return formatDuration(v);
-    case 'bool':
-      return formatBool(v !== 0);
-    case 'ms':
-    case 'seconds':
-    case 'count':
-    case 'plain':
-    default:
-      return formatNumber(v);
-  }
+export function formatMetric(kind: string | null, name: string, v: number | boolean): string {
+  const spec = metricSpec(kind, name);
+  if (!spec) return typeof v === 'boolean' ? formatBool(v) : formatNumber(v);
+  return formatValue(spec.unit, v, getLang());
+}
+
+/** True for yes/no metrics (stored as 0/1). */
+export function isBoolMetric(kind: string | null, name: string): boolean {
+  return metricSpec(kind, name)?.unit === 'bool';
+}
+
+/** The unit for an axis title ("bit/s", "%", "ms"), or null. */
+export function metricUnit(kind: string | null, name: string): string | null {
+  const spec = metricSpec(kind, name);
+  return spec ? unitSymbol(spec.unit, getLang()) : null;
 }
 
 /** Axis ticks of a chart: the same units, booleans (stored as 0/1) as Yes/No. */
-export function formatTick(name: string, v: number): string {
-  if (unitOf(name) === 'bool') return v === 1 ? formatBool(true) : v === 0 ? formatBool(false) : '';
-  return formatMetric(name, v);
+export function formatTick(kind: string | null, name: string, v: number): string {
+  if (isBoolMetric(kind, name)) return v === 1 ? formatBool(true) : v === 0 ? formatBool(false) : '';
+  return formatMetric(kind, name, v);
 }

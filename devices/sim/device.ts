@@ -4,9 +4,11 @@ import type { Topics } from '../../hub/broker/topics.js';
 import { systemClock, type Clock } from '../../hub/core/clock.js';
 import type { DeviceConfig, DeviceKind, VillageConfig, simSchema } from '../../hub/config/schema.js';
 import type { Logger } from '../../hub/core/log.js';
-import { models, rng, round, type Model, type Rng } from './models.js';
+import { descriptorOf } from '../index.js';
+import type { DeviceKindDescriptor } from '../kind.js';
+import { rng, round, type Model, type Rng } from './random.js';
 
-export { seededRandom } from './models.js';
+export { seededRandom } from './random.js';
 
 /**
  * One simulated device (or the agent/poller speaking for it) publishing over MQTT exactly as the
@@ -55,20 +57,6 @@ export interface DeviceStats {
   recoveries: number;
 }
 
-/**
- * Readable reasons for explicit offline reports, as an agent or poller would word them. Each means the
- * device is really down, so children of a router or switch are cut off too (see FleetSimulator).
- */
-const reasons: Record<DeviceKind, readonly string[]> = {
-  'onvif-camera': ['không có tín hiệu video', 'mất điện', 'đứt cáp mạng'],
-  'wifi-ap': ['mất điện', 'đứt cáp mạng', 'thiết bị quá nhiệt'],
-  'meeting-room': ['màn hình không có tín hiệu', 'mất điện', 'đứt cáp mạng'],
-  pc: ['mất điện', 'máy tính đã tắt'],
-  router: ['mất điện', 'đứt cáp mạng', 'thiết bị quá nhiệt'],
-  switch: ['mất điện', 'đứt cáp mạng'],
-  generic: ['mất điện', 'đứt cáp mạng'],
-};
-
 // setTimeout fires at once for delays above 2^31-1 ms; a huge failureEveryS must mean "rarely", not "now".
 const MAX_DELAY_MS = 2_147_483_647;
 
@@ -92,6 +80,7 @@ export class SimulatedDevice {
   readonly village: string;
   readonly id: string;
   readonly kind: DeviceKind;
+  private readonly descriptor: DeviceKindDescriptor;
   readonly clientId: string;
   private readonly random: () => number;
   private readonly clock: Clock;
@@ -113,13 +102,16 @@ export class SimulatedDevice {
     this.village = opts.village.id;
     this.id = opts.device.id;
     this.kind = opts.device.kind;
+    const descriptor = descriptorOf(this.kind);
+    if (!descriptor) throw new Error(`no descriptor for device kind "${this.kind}"`);
+    this.descriptor = descriptor;
     this.clientId = `sim-${this.village}-${this.id}`;
     this.random = opts.random ?? Math.random;
     this.clock = opts.clock ?? systemClock;
     this.g = rng(this.random);
     this.log = opts.log.child({ device: `${this.village}/${this.id}` });
     this.hourAt = hourFormatter(opts.village.timezone, this.log);
-    this.model = models[this.kind](this.g, opts.device);
+    this.model = this.descriptor.simulation.model(this.g, opts.device);
   }
 
   start(): void {
@@ -152,7 +144,7 @@ export class SimulatedDevice {
     this.clear('nextFailure');
     if (mode === 'power-loss') this.powerCut();
     else if (mode === 'explicit') {
-      this.reason = this.g.pick(reasons[this.kind]);
+      this.reason = this.g.pick(this.descriptor.simulation.offlineReasons);
       if (!this.isolated) this.publishStatus('offline', this.reason);
     }
     const [lo, hi] = this.opts.failureDurationS ?? [20, 120];
@@ -176,7 +168,7 @@ export class SimulatedDevice {
     if (mode === 'power-loss') {
       // Power back: the device boots afresh, uptime restarts and it reconnects with its Last Will set again.
       this.bootAt = this.clock.now();
-      this.model = models[this.kind](this.g, this.opts.device);
+      this.model = this.descriptor.simulation.model(this.g, this.opts.device);
       this.announceBoot = true;
       this.connect();
     } else if (this.client?.connected && !this.isolated) {

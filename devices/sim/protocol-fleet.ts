@@ -5,7 +5,8 @@ import { Scene, startSimulatedCamera, type CameraFault, type SimulatedCamera } f
 import { wifiApConfigSchema } from '../wifi-ap/driver.js';
 import { startSimulatedAp, type SimulatedAp } from '../wifi-ap/simulator.js';
 import type { SimRuntime } from './device.js';
-import { rng, wifiAp, type Model, type Rng } from './models.js';
+import { wifiAp } from '../wifi-ap/sim-model.js';
+import { rng, type Model, type Rng } from './random.js';
 
 /**
  * The demo's polled devices, for real: for every camera and AP of the configuration whose `poll:`

@@ -43,6 +43,13 @@ export function ruleMatches(rule: ThresholdRule, r: Pick<Reading, 'kind' | 'devi
   return true;
 }
 
+/** A rule's label as alert detail: `label` in Vietnamese (or the one text given), `labelEn` when there is one. */
+function labelDetail(label: ThresholdRule['label']): { label: string | null; labelEn?: string } {
+  if (label === undefined) return { label: null };
+  if (typeof label === 'string') return { label };
+  return { label: label.vi, labelEn: label.en };
+}
+
 /** A threshold condition that holds: pending until its hold time has passed, then fired. */
 interface Hold {
   timer: NodeJS.Timeout | null;
@@ -319,7 +326,7 @@ export class AlertEngine implements MeetingAlertSink {
         threshold: rule.value,
         abs: rule.abs,
         forS: rule.forS,
-        label: rule.label ?? null,
+        ...labelDetail(rule.label),
       },
     });
   }

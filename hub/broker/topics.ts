@@ -1,3 +1,4 @@
+import { SLUG_PATTERN } from '../../shared/ids.js';
 /**
  * The MQTT topic contract (DESIGN.md §3). This is the only module that builds or parses topic strings.
  *
@@ -9,7 +10,6 @@
 export const channels = ['status', 'telemetry', 'event'] as const;
 export type Channel = (typeof channels)[number];
 
-const SLUG = /^[a-z0-9-]{1,64}$/;
 export const HUB_DEVICE = '$hub';
 
 export type ParsedTopic =
@@ -49,8 +49,8 @@ export class Topics {
     }
     const [, village, device, channel] = parts as [string, string, string, string];
     if (device === HUB_DEVICE) return { ok: false, reason: 'hub status topic' };
-    if (!SLUG.test(village)) return { ok: false, reason: `village "${village}" is not a lowercase slug [a-z0-9-]{1,64}` };
-    if (!SLUG.test(device)) return { ok: false, reason: `device "${device}" is not a lowercase slug [a-z0-9-]{1,64}` };
+    if (!SLUG_PATTERN.test(village)) return { ok: false, reason: `village "${village}" is not a lowercase slug [a-z0-9-]{1,64}` };
+    if (!SLUG_PATTERN.test(device)) return { ok: false, reason: `device "${device}" is not a lowercase slug [a-z0-9-]{1,64}` };
     if (!(channels as readonly string[]).includes(channel)) {
       return { ok: false, reason: `unknown channel "${channel}": expected status, telemetry or event` };
     }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { deviceKinds } from './kinds.js';
+import { IDENT_HINT, IDENT_PATTERN, METRIC_HINT, METRIC_PATTERN, SLUG_HINT, SLUG_PATTERN } from '../../shared/ids.js';
+import { deviceKindList, deviceKinds } from './kinds.js';
 
 /** Ids of rules and channels. */
-const ident = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id: a-z, 0-9 and "-"');
-const slug = z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a lowercase slug: a-z, 0-9 and "-", 1 to 64 characters');
+const ident = z.string().regex(IDENT_PATTERN, IDENT_HINT);
+const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
+/** A text people read: one string, or one per language ({ vi, en }). */
+const text = z.union([z.string().min(1), z.strictObject({ vi: z.string().min(1), en: z.string().min(1) })]);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day HH:MM (24 h), e.g. 22:30');
 const severity = z.enum(['info', 'warning', 'critical']);
 const isoDateTime = z.iso.datetime({ offset: true, local: true });
@@ -14,7 +17,7 @@ export const thresholdRuleSchema = z.strictObject({
   /** Applies to devices of this kind (and/or the listed devices). */
   kind: z.enum(deviceKinds).optional(),
   devices: z.array(slug).optional(),
-  metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a metric name such as clients'),
+  metric: z.string().regex(METRIC_PATTERN, `expected a metric name such as clients: ${METRIC_HINT}`),
   op: z.enum(['>', '>=', '<', '<=', '==', '!=']),
   value: z.number(),
   /** Compare the absolute value (clock drift can be negative). */
@@ -22,19 +25,15 @@ export const thresholdRuleSchema = z.strictObject({
   /** The condition must hold this long before the alert fires; it resolves when it stops holding. */
   forS: z.number().nonnegative().default(0),
   severity: severity.default('warning'),
-  /** Shown in the message; Vietnamese. */
-  label: z.string().min(1).optional(),
+  /** Shown in the message: one text (Vietnamese), or { vi, en }. */
+  label: text.optional(),
 });
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 
-/** Rules shipped by default; a config that lists `rules` replaces them. */
-export const defaultRules: ThresholdRule[] = [
-  { id: 'ap-crowded', kind: 'wifi-ap', metric: 'clients', op: '>', value: 50, abs: false, forS: 600, severity: 'warning', label: 'quá nhiều người dùng Wi-Fi' },
-  { id: 'camera-dark', kind: 'onvif-camera', metric: 'imageLuma', op: '<', value: 10, abs: false, forS: 120, severity: 'warning', label: 'hình ảnh camera tối đen (bị che hoặc hỏng)' },
-  { id: 'camera-frozen', kind: 'onvif-camera', metric: 'frozen', op: '==', value: 1, abs: false, forS: 60, severity: 'warning', label: 'hình ảnh camera bị đứng' },
-  { id: 'camera-clock', kind: 'onvif-camera', metric: 'clockDriftS', op: '>', value: 120, abs: true, forS: 0, severity: 'info', label: 'đồng hồ camera bị lệch' },
-  { id: 'pc-disk-low', kind: 'pc', metric: 'diskFreePct', op: '<', value: 10, abs: false, forS: 300, severity: 'warning', label: 'ổ đĩa máy tính sắp đầy' },
-];
+/** Rules shipped by default: every kind's descriptor rules; a config that lists `rules` replaces them. */
+export const defaultRules: ThresholdRule[] = deviceKindList.flatMap((k) =>
+  k.rules.map((r) => ({ id: r.id, kind: k.kind, metric: r.metric, op: r.op, value: r.value, abs: r.abs ?? false, forS: r.forS, severity: r.severity, label: r.label })),
+);
 
 export const flappingSchema = z.strictObject({
   /** More than this many state changes within windowS → flapping: one alert, no more notifications. */

@@ -1,31 +1,13 @@
 import { z } from 'zod';
+import { SLUG_HINT, SLUG_PATTERN } from '../../shared/ids.js';
 
 /** Ids of villages and devices: they become MQTT topic levels, so lowercase slugs only. */
-export const slug = z
-  .string()
-  .regex(/^[a-z0-9-]{1,64}$/, 'expected a lowercase slug: a-z, 0-9 and "-", 1 to 64 characters');
+export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 
-import { deviceKinds, type DeviceKind } from './kinds.js';
+import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 
-export { deviceKinds, type DeviceKind };
-
-/**
- * Heartbeat timeout per kind, in seconds: a device that sends no valid message for this long is offline.
- * A camera, access point or the network gear they hang off must be seen offline within 10 s of dying
- * (median under 7 s): agents report at least every 3 s and pollers check every 3 s, so 7 s of silence
- * is a dead device, not a late message. A polled device's timeout is raised to fit its poll schedule
- * (registry.ts). The meeting set and the PC matter less minute to minute.
- */
-export const defaultTimeoutS: Record<DeviceKind, number> = {
-  'onvif-camera': 7,
-  'wifi-ap': 7,
-  'meeting-room': 60,
-  pc: 90,
-  router: 7,
-  switch: 7,
-  generic: 60,
-};
+export { defaultTimeoutS, deviceKinds, type DeviceKind };
 
 const port = z.number().int().min(0).max(65535);
 
@@ -240,5 +222,5 @@ export type WriterConfig = z.infer<typeof writerSchema>;
 export type SimConfig = z.infer<typeof simSchema>;
 
 export function timeoutFor(device: Pick<DeviceConfig, 'kind' | 'timeoutS'>): number {
-  return device.timeoutS ?? defaultTimeoutS[device.kind];
+  return device.timeoutS ?? defaultTimeoutS(device.kind);
 }

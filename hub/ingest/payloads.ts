@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRIC_HINT, METRIC_PATTERN } from '../../shared/ids.js';
 
 /**
  * Payload schemas of the MQTT contract (DESIGN.md §3). Everything a device sends is parsed here
@@ -21,7 +22,6 @@ export const statusPayloadSchema = z.strictObject({
 });
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
 
-const METRIC = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const MAX_METRICS = 64;
 
 export const telemetryPayloadSchema = z
@@ -39,9 +39,9 @@ export const telemetryPayloadSchema = z
         } else ts = parsed.data;
         continue;
       }
-      if (!METRIC.test(key)) {
+      if (!METRIC_PATTERN.test(key)) {
         bad++;
-        ctx.addIssue({ code: 'custom', path: [key], message: 'metric names must start with a letter and use A-Z, a-z, 0-9, _ (max 64)' });
+        ctx.addIssue({ code: 'custom', path: [key], message: METRIC_HINT });
         continue;
       }
       if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {

@@ -12,16 +12,15 @@ import {
   errorText,
   influxDurationMs,
   KIND,
-  METRIC_NAME,
   num,
   permanent,
   quoteIdent,
   quoteString,
   RAW_RP,
   ROLLUP_RP,
-  SLUG,
   type RawResult,
 } from './influxql.js';
+import { METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
 export { continuousQueries } from './influxql.js';
 
@@ -136,7 +135,7 @@ export class InfluxMetricStore implements MetricStore {
     const rows: IPoint[] = [];
     let skipped = 0;
     for (const p of points) {
-      if (!SLUG.test(p.village) || !SLUG.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
+      if (!SLUG_PATTERN.test(p.village) || !SLUG_PATTERN.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
         skipped++;
         continue;
       }
@@ -146,7 +145,7 @@ export class InfluxMetricStore implements MetricStore {
         const fields: Record<string, number> = {};
         let n = 0;
         for (const [k, v] of Object.entries(p.fields)) {
-          if (METRIC_NAME.test(k) && typeof v === 'number' && Number.isFinite(v)) {
+          if (METRIC_PATTERN.test(k) && typeof v === 'number' && Number.isFinite(v)) {
             fields[k] = v;
             n++;
           }
@@ -198,7 +197,7 @@ export class InfluxMetricStore implements MetricStore {
   }
 
   async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
-    if (!METRIC_NAME.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
+    if (!METRIC_PATTERN.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
     const limit = Math.max(1, Math.floor(q.points));
     if (!(q.to > q.from)) return [];
     const db = quoteIdent(this.config.database);

@@ -1,12 +1,12 @@
 import type { SeriesPoint } from './types.js';
+import { METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
 /** InfluxQL for InfluxDB 1.x: quoting, durations, the rollup continuous queries, raw results. */
 
 export const RAW_RP = 'raw';
 export const ROLLUP_RP = 'rollup';
-export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-export const SLUG = /^[a-z0-9-]{1,64}$/;
-export const KIND = /^[a-z0-9-]{1,32}$/;
+/** Kinds are slugs too (devices/index.ts); tags are checked before they go into line protocol. */
+export const KIND = SLUG_PATTERN;
 
 /** InfluxQL identifier: always double-quoted, `"` and `\` escaped. */
 export function quoteIdent(name: string): string {
@@ -87,7 +87,7 @@ export function num(v: unknown): number {
 
 
 export function checkSlug(value: string, what: string): string {
-  if (!SLUG.test(value)) throw new Error(`invalid ${what} id "${value}": expected a lowercase slug`);
+  if (!SLUG_PATTERN.test(value)) throw new Error(`invalid ${what} id "${value}": expected a lowercase slug`);
   return value;
 }
 

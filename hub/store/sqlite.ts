@@ -11,8 +11,8 @@ import type {
   SeriesPoint,
   SeriesQuery,
 } from './types.js';
+import { METRIC_PATTERN } from '../../shared/ids.js';
 
-const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS telemetry (
@@ -135,7 +135,7 @@ export class SqliteMetricStore implements MetricStore {
         const ts = Math.round(p.ts);
         if (p.measurement === 'telemetry') {
           for (const [metric, value] of Object.entries(p.fields)) {
-            if (!METRIC_NAME.test(metric) || typeof value !== 'number' || !Number.isFinite(value)) {
+            if (!METRIC_PATTERN.test(metric) || typeof value !== 'number' || !Number.isFinite(value)) {
               skipped++;
               continue;
             }
@@ -152,7 +152,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
-    if (!METRIC_NAME.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
+    if (!METRIC_PATTERN.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
     const limit = Math.max(1, Math.floor(q.points));
     const from = Math.floor(q.from);
     const to = Math.ceil(q.to);

@@ -2,9 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { HubContext } from '../context.js';
 import { DeviceRegistry } from '../registry/registry.js';
+import { kindViews } from '../registry/kinds.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { slug } from '../config/schema.js';
 import type { ApiError, DevicesResponse, HealthResponse, SeriesResponse } from '../../shared/events.js';
+import { METRIC_HINT, METRIC_PATTERN } from '../../shared/ids.js';
 
 const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */
@@ -18,7 +20,7 @@ const instant = z.union([
 
 export const seriesQuerySchema = z
   .strictObject({
-    metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a metric name such as clients or rttMs'),
+    metric: z.string().regex(METRIC_PATTERN, `expected a metric name such as clients or rttMs: ${METRIC_HINT}`),
     from: z
       .string()
       .optional()
@@ -57,6 +59,7 @@ export function zodIssues(err: z.ZodError): NonNullable<ApiError['issues']> {
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
 export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
   const router = Router();
+  const kinds = kindViews();
 
   router.get('/health', async (_req: Request, res: Response) => {
     const storeOk = await ctx.store.ping().catch(() => false);
@@ -77,6 +80,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
   router.get('/devices', (_req: Request, res: Response) => {
     const body: DevicesResponse = {
       villages: ctx.devices.villageList(),
+      kinds,
       devices: ctx.devices.all().map((e) => DeviceRegistry.view(e)),
     };
     res.json(body);

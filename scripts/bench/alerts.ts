@@ -32,7 +32,7 @@ const GRACE_RUNS = Math.min(RUNS, 10);
 const BEAT_MS = 2_000;
 const VILLAGE = 'bench';
 const HB_KIND = 'wifi-ap';
-const HB_TIMEOUT_MS = defaultTimeoutS[HB_KIND] * 1000;
+const HB_TIMEOUT_MS = defaultTimeoutS(HB_KIND) * 1000;
 /** Heartbeat deaths are spread over this long, so their alerts do not all land at once. */
 const HB_SPREAD_MS = 10_000;
 

@@ -31,7 +31,7 @@ describe('config', () => {
     expect(c.store.writer).toEqual({ batchSize: 5000, flushMs: 1000, maxQueued: 100000 });
     expect(c.dataDir).toBe('./data');
     expect(c.villages[0]?.timezone).toBe('Asia/Ho_Chi_Minh');
-    expect(timeoutFor(c.devices[1]!)).toBe(defaultTimeoutS['onvif-camera']);
+    expect(timeoutFor(c.devices[1]!)).toBe(defaultTimeoutS('onvif-camera'));
     expect(timeoutFor(c.devices[2]!)).toBe(15);
   });
 

@@ -76,7 +76,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
       { dashboardDir: outDir },
     );
     for (const d of devices) await publish(d.id, 'status', { state: 'online' });
-    await publish('ap-1', 'telemetry', { clients: 14, rxBps: 2_450_000, txBps: 310_000, uptimeS: 93_780 });
+    await publish('ap-1', 'telemetry', { clients: 14, rxBps: 310_000, txBps: 2_450_000, uptimeS: 93_780 });
     await publish('cam-1', 'telemetry', { rttMs: 12.4, streamOk: true, snapshotOk: true, snapshotAgeS: 3, imageLuma: 96.5, frozen: false, clockDriftS: 2 });
     await publish('pc-1', 'telemetry', { cpuLoad: 0.23, memUsedPct: 61.5, diskFreePct: 42.1, uptimeS: 7_500 });
     await publish('cam-2', 'status', { state: 'offline', reason: 'lwt' });
@@ -157,7 +157,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
         const table = page.locator('table.latest');
         await table.locator('tr[data-metric="imageLuma"]', { hasText: 'Độ sáng hình' }).waitFor();
         await table.locator('tr[data-metric="streamOk"]', { hasText: 'Có' }).waitFor();
-        await table.locator('tr[data-metric="clockDriftS"]', { hasText: 'Lệch đồng hồ (giây)' }).waitFor();
+        await table.locator('tr[data-metric="clockDriftS"]', { hasText: 'Lệch đồng hồ' }).getByText('2 giây').waitFor();
         await expectNoSideScroll(page);
         await shot('camera');
       });
@@ -168,8 +168,9 @@ describe('dashboard layout at phone and desktop sizes', () => {
         await note.getByText(/^Không truy cập được — do/).waitFor();
         expect(await note.getByRole('link', { name: 'Bộ chuyển mạch nhà văn hóa' }).getAttribute('href')).toBe('#/d/dong-cam/sw-1');
         const table = page.locator('table.latest');
-        await table.locator('tr[data-metric="rxBps"]', { hasText: 'Tải xuống' }).getByText('2,5 Mbit/s').waitFor();
-        await table.locator('tr[data-metric="txBps"]', { hasText: 'Tải lên' }).getByText('310 kbit/s').waitFor();
+        // Bytes per second from the AP read as bits, from the users' side: what the AP sends is their download.
+        await table.locator('tr[data-metric="txBps"]', { hasText: 'Người dùng tải xuống' }).getByText('19,6 Mbit/s').waitFor();
+        await table.locator('tr[data-metric="rxBps"]', { hasText: 'Người dùng tải lên' }).getByText('2,5 Mbit/s').waitFor();
         await table.locator('tr[data-metric="uptimeS"]', { hasText: 'Thời gian chạy' }).getByText('1 ngày 2 giờ').waitFor();
         await expectNoSideScroll(page);
         await shot('ap');

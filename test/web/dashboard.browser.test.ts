@@ -130,7 +130,7 @@ describe('dashboard in Chromium', () => {
     const table = page.locator('table.latest');
     // Metrics read in Vietnamese with their units; the raw name stays as the row's tooltip.
     await table.getByRole('rowheader', { name: 'Người dùng Wi-Fi' }).waitFor();
-    await table.locator('tr[data-metric="rxBps"]', { hasText: 'Tải xuống' }).getByText('1,2 kbit/s').waitFor();
+    await table.locator('tr[data-metric="rxBps"]', { hasText: 'Người dùng tải lên' }).getByText('9,6 kbit/s').waitFor();
     expect(await table.getByRole('rowheader', { name: 'Người dùng Wi-Fi' }).getAttribute('title')).toBe('clients');
     // Live: a new reading shows up in the table.
     await telemetry(clients[0]!, 'ap-1', { clients: 11 });

@@ -5,6 +5,7 @@ import { statusNote } from '../device-status';
 import { chartableFields, kindLabel, mainMetric, relativeTime, stateLabel, useNow, villageName, villageTz } from '../format';
 import { t, tParts } from '../i18n';
 import type { LiveSnapshot } from '../live';
+import { kindView } from '../kinds';
 import { metricLabel } from '../metrics';
 import { dateTime } from '../time';
 import { CameraSnapshot } from './CameraSnapshot';
@@ -98,7 +99,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
         </p>
       )}
 
-      {d.kind === 'onvif-camera' && (
+      {kindView(d.kind)?.snapshot && (
         <CameraSnapshot
           village={village}
           device={device}
@@ -112,7 +113,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
       {chosen ? (
         <section class="panel" aria-labelledby="chart-title">
           <h3 id="chart-title" class="visually-hidden">
-            {t('detail.chartLabel', { metric: metricLabel(chosen), range: t(`detail.range.${range}`) })}
+            {t('detail.chartLabel', { metric: metricLabel(d.kind, chosen), range: t(`detail.range.${range}`) })}
           </h3>
           <div class="controls">
             <label class="field">
@@ -120,7 +121,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
               <select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)} data-testid="metric-select">
                 {fields.map((f) => (
                   <option key={f} value={f}>
-                    {metricLabel(f)}
+                    {metricLabel(d.kind, f)}
                   </option>
                 ))}
               </select>
@@ -133,13 +134,13 @@ export function DeviceDetail({ snap, village, device }: Props) {
               ))}
             </div>
           </div>
-          <SeriesChart village={village} device={device} metric={chosen} range={range} epoch={snap.epoch} tz={tz} />
+          <SeriesChart village={village} device={device} kind={d.kind} metric={chosen} range={range} epoch={snap.epoch} tz={tz} />
         </section>
       ) : (
         <p class="empty">{t('device.noData')}</p>
       )}
 
-      {telemetry && <LatestValues telemetry={telemetry} tz={tz} />}
+      {telemetry && <LatestValues kind={d.kind} telemetry={telemetry} tz={tz} />}
     </div>
   );
 }

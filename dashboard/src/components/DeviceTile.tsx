@@ -52,7 +52,7 @@ export function DeviceTile({ device: d, now, epoch, note, alert }: Props) {
         {metric ? (
           <div class="tile-metric">
             <span class="metric-value">
-              <span class="metric-name">{metricLabel(metric)}</span> {value !== undefined ? formatMetric(metric, value) : '–'}
+              <span class="metric-name">{metricLabel(d.kind, metric)}</span> {value !== undefined ? formatMetric(d.kind, metric, value) : '–'}
             </span>
             <Sparkline village={d.village} device={d.id} metric={metric} epoch={epoch} />
           </div>

@@ -4,7 +4,7 @@ import { formatMetric, metricLabel } from '../metrics';
 import { dateTime } from '../time';
 
 /** The last value of every metric, with labels and units a volunteer reads without a manual. */
-export function LatestValues({ telemetry, tz }: { telemetry: NonNullable<DeviceView['telemetry']>; tz: string }) {
+export function LatestValues({ kind, telemetry, tz }: { kind: string; telemetry: NonNullable<DeviceView['telemetry']>; tz: string }) {
   return (
     <section class="panel" aria-labelledby="latest-title">
       <h3 id="latest-title">{t('detail.latest')}</h3>
@@ -21,9 +21,9 @@ export function LatestValues({ telemetry, tz }: { telemetry: NonNullable<DeviceV
             <tr key={k} data-metric={k}>
               {/* The raw name stays available to commune IT as a tooltip. */}
               <th scope="row" title={k}>
-                {metricLabel(k)}
+                {metricLabel(kind, k)}
               </th>
-              <td>{formatMetric(k, v)}</td>
+              <td>{formatMetric(kind, k, v)}</td>
             </tr>
           ))}
         </tbody>

@@ -13,6 +13,8 @@ interface Props {
   village: string;
   device: string;
   metric: string;
+  /** The device's kind: its descriptor says the metric's unit. */
+  kind: string;
   range: RangeKey;
   /** Changes after every list reload (reconnect): refetch what the socket may have missed. */
   epoch: number;
@@ -28,7 +30,7 @@ interface Live {
   loaded: boolean;
 }
 
-export function SeriesChart({ village, device, metric, range, epoch, tz }: Props) {
+export function SeriesChart({ village, device, kind, metric, range, epoch, tz }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const live = useRef<Live | null>(null);
   const store = useStore();
@@ -49,8 +51,8 @@ export function SeriesChart({ village, device, metric, range, epoch, tz }: Props
         labels: { mean: t('detail.mean'), band: t('detail.band') },
         span: { from: now - span, to: now },
         tz,
-        format: (v) => formatMetric(metric, v),
-        tick: (v) => formatTick(metric, v),
+        format: (v) => formatMetric(kind, metric, v),
+        tick: (v) => formatTick(kind, metric, v),
       }),
     );
     const state: Live = { chart, data, loaded: false };
@@ -87,7 +89,7 @@ export function SeriesChart({ village, device, metric, range, epoch, tz }: Props
       chart.destroy();
       live.current = null;
     };
-  }, [store, village, device, metric, range, lang, tz]);
+  }, [store, village, device, kind, metric, range, lang, tz]);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -121,7 +123,7 @@ export function SeriesChart({ village, device, metric, range, epoch, tz }: Props
   const rangeLabel = t(`detail.range.${range}`);
   return (
     <div class="series">
-      <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric: metricLabel(metric), range: rangeLabel })}>
+      <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric: metricLabel(kind, metric), range: rangeLabel })}>
         <canvas ref={canvas} />
       </div>
       <p class="series-status" role="status">

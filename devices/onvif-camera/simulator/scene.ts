@@ -1,5 +1,5 @@
 import jpeg from 'jpeg-js';
-import { seededRandom } from '../../sim/models.js';
+import { seededRandom } from '../../sim/random.js';
 
 /**
  * A small changing picture: a gradient, a block that moves with the frame number, and a few noisy
