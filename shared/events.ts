@@ -3,6 +3,7 @@
  * This file must stay free of Node imports: the dashboard bundles it.
  */
 import type { Text } from './i18n.js';
+import type { ReasonParams } from './reasons.js';
 import type { Unit } from './units.js';
 
 export type AvailabilityState = 'online' | 'offline' | 'unreachable' | 'maintenance' | 'unknown';
@@ -28,10 +29,15 @@ export interface DeviceView {
   /** When the current state began (ms), null before anything is known. */
   since: number | null;
   /**
-   * Why it is not online: text from the device, or a code the hub set — `timeout` (no message for
-   * timeoutS), `lwt` (connection lost: MQTT Last Will), `parent` (see `cause`), `maintenance`.
+   * Why it is not online, as raw text: the device's own words, a poller's technical error ("ONVIF: 401
+   * Unauthorized"), or a code the hub set — `timeout` (no message for timeoutS), `lwt` (connection lost:
+   * MQTT Last Will), `parent` (see `cause`), `maintenance` (or the window's note).
    */
   reason?: string;
+  /** The same reason as a code people read translated (shared/reasons.ts `reasonText`), when known. */
+  reasonCode?: string;
+  /** Parameters of `reasonCode` ("port": 554, "iface": "wlan0", "s": 2). */
+  reasonParams?: ReasonParams;
   /** For `unreachable`: the id of the offline device that took this one down (same village). */
   cause?: string;
   /** Last valid message of any kind (ms), null if never. */
@@ -99,6 +105,8 @@ export interface StateChange {
   from: AvailabilityState;
   ts: number;
   reason?: string;
+  reasonCode?: string;
+  reasonParams?: ReasonParams;
   cause?: string;
 }
 
@@ -121,6 +129,9 @@ export interface ReadingPush {
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
+/** An alert's facts: flat values, plus `reasonParams`, the one nested object (string/number values). */
+export type AlertDetail = Record<string, string | number | boolean | null | ReasonParams>;
+
 /** An alert as the REST API and the `alert` socket event carry it (times in ms since 1970). */
 export interface AlertView {
   id: number;
@@ -139,8 +150,11 @@ export interface AlertView {
   ackNote: string | null;
   resolvedAt: number | null;
   escalatedAt: number | null;
-  /** Facts for the message: device name, reason, affected count, metric and value, meeting title… */
-  detail: Record<string, string | number | boolean | null>;
+  /**
+   * Facts for the message: device name, reason, affected count, metric and value, meeting title… The
+   * reason travels as `reason` (raw text) plus `reasonCode` and `reasonParams` (an object) when known.
+   */
+  detail: AlertDetail;
 }
 
 /** GET /api/alerts (newest first). */

@@ -110,6 +110,8 @@ export class WebServer {
         from: t.from,
         ts: t.ts,
         ...(t.reason ? { reason: t.reason } : {}),
+        ...(t.reasonCode ? { reasonCode: t.reasonCode } : {}),
+        ...(t.reasonParams ? { reasonParams: t.reasonParams } : {}),
         ...(t.cause ? { cause: t.cause } : {}),
       });
     });

@@ -33,6 +33,7 @@ export const en: Record<MessageKey, string> = {
   'reason.timeout': 'no signal from the device',
   'reason.heartbeat': 'no message for too long',
   'reason.parent': 'the device it depends on is offline',
+  'reason.technical': 'Technical details',
 
   'time.justNow': 'just now',
   'time.secondsAgo': '{n} s ago',

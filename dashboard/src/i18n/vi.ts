@@ -31,6 +31,7 @@ export const vi = {
   'reason.timeout': 'không nhận được tín hiệu từ thiết bị',
   'reason.heartbeat': 'quá lâu không nhận được tin',
   'reason.parent': 'thiết bị cha mất kết nối',
+  'reason.technical': 'Chi tiết kỹ thuật',
 
   'time.justNow': 'vừa xong',
   'time.secondsAgo': '{n} giây trước',
