@@ -19,14 +19,22 @@ export const deviceStates = ['online', 'offline'] as const;
 export const MAX_REASON_PARAMS = 16;
 
 /** Parameters of a reason code: a flat object of short strings and numbers ("port": 554, "iface": "wlan0"). */
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
 export const reasonParamsSchema = z
   .record(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'expected a parameter name of letters, digits and "_" (at most 32), starting with a letter'),
+    z.string(),
     z.union([z.string().max(200, 'expected at most 200 characters'), z.number().finite()], {
       error: 'expected a string (at most 200 characters) or a finite number',
     }),
   )
-  .refine((p) => Object.keys(p).length <= MAX_REASON_PARAMS, `expected at most ${MAX_REASON_PARAMS} parameters`);
+  .superRefine((p, ctx) => {
+    // Checked here rather than by a key schema, so the error names the key and says what was expected.
+    for (const key of Object.keys(p)) {
+      if (!PARAM_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'expected a parameter name of letters, digits and "_" (at most 32), starting with a letter' });
+    }
+    if (Object.keys(p).length > MAX_REASON_PARAMS) ctx.addIssue({ code: 'custom', path: [], message: `expected at most ${MAX_REASON_PARAMS} parameters` });
+  });
 
 export const statusPayloadSchema = z.strictObject({
   state: z.enum(deviceStates),
