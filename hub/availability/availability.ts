@@ -264,7 +264,10 @@ export class Availability {
     const reconfirmed = !wasConfirmed && t.confirmed;
     if (same && !reconfirmed) {
       // Still offline, for another reason (a poller's error changed): the reason shown follows.
-      if (hasReason(next) && next.state === 'offline' && !sameReason(next, entry)) setReason(entry, next);
+      if (hasReason(next) && next.state === 'offline' && !sameReason(next, entry)) {
+        setReason(entry, next);
+        bus.emit('reason', { village: entry.village, device: entry.id, state: entry.state, since: entry.since, ...reasonFields(entry) });
+      }
       return;
     }
     const from = reconfirmed && same ? 'unknown' : entry.state;

@@ -115,6 +115,21 @@ export class WebServer {
         ...(t.cause ? { cause: t.cause } : {}),
       });
     });
+    // A new reason for the same state: pushed as a state change from and to that state, dated when the
+    // state began (the dashboard keeps its `since`).
+    ctx.bus.on(OWNER, 'reason', (r) => {
+      if (r.since === null) return;
+      io.to([ALL_ROOM, `v:${r.village}`]).emit('device:state', {
+        village: r.village,
+        device: r.device,
+        state: r.state,
+        from: r.state,
+        ts: r.since,
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}),
+        ...(r.reasonParams ? { reasonParams: r.reasonParams } : {}),
+      });
+    });
     ctx.bus.on(OWNER, 'reading', (r) => {
       const key = deviceKey(r);
       const prev = this.pending.get(key);

@@ -89,9 +89,16 @@ describe('availability: status, Last Will, heartbeat timeout', () => {
     report('RTSP: connection refused', 'rtsp-refused', { port: 554 });
     expect(devices.get(cam)).toMatchObject({ state: 'offline', reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
     expect(transitions.at(-1)).toMatchObject({ to: 'offline', reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
-    // Still offline, now for another reason: no transition, but the reason shown follows.
+    // Still offline, now for another reason: no transition, but the reason shown follows (and is pushed).
+    const reasons: unknown[] = [];
+    bus.on('test', 'reason', (r) => reasons.push(r));
     report('ONVIF: 401 Unauthorized (wrong user name or password)', 'onvif-unauthorized');
     expect(transitions).toHaveLength(1);
+    expect(reasons).toEqual([
+      { ...cam, state: 'offline', since: transitions[0]?.ts, reason: 'ONVIF: 401 Unauthorized (wrong user name or password)', reasonCode: 'onvif-unauthorized' },
+    ]);
+    report('ONVIF: 401 Unauthorized (wrong user name or password)', 'onvif-unauthorized');
+    expect(reasons).toHaveLength(1);
     expect(devices.get(cam)).toMatchObject({ reasonCode: 'onvif-unauthorized', reason: 'ONVIF: 401 Unauthorized (wrong user name or password)' });
     expect(devices.get(cam)?.reasonParams).toBeUndefined();
     // Back online: no reason left.
