@@ -92,10 +92,51 @@ export interface SeriesResponse {
   points: Array<{ ts: number; mean: number; min: number; max: number }>;
 }
 
+/**
+ * What is wrong with one field of a request, as a code the dashboard translates (the English `message`
+ * is for people calling the API by hand). Parameters: `max`/`min` (lengths, sizes), `options` (choices).
+ */
+export const apiIssueCodes = [
+  'required',
+  'too-long',
+  'too-short',
+  'too-big',
+  'too-small',
+  'invalid-number',
+  'invalid-choice',
+  'invalid-id',
+  'invalid-time',
+  'invalid-date-time',
+  'invalid-value',
+  'unknown-field',
+  'to-before-from',
+  'range-too-long',
+  'one-off-or-recurring',
+  'needs-schedule',
+  'pick-days',
+  'unknown-village',
+  'unknown-device',
+  'not-in-future',
+] as const;
+export type ApiIssueCode = (typeof apiIssueCodes)[number];
+
+export interface ApiIssue {
+  /** The field (`to`, `checks.1.name`), or `(query)` / `(body)` for the request as a whole. */
+  path: string;
+  code: ApiIssueCode;
+  message: string;
+  params?: Record<string, string | number>;
+}
+
+/** Why a request failed as a whole, beside the English `error` (absent: see the HTTP status). */
+export const apiErrorCodes = ['invalid', 'not-found', 'from-config', 'already-resolved', 'busy', 'store-unavailable', 'bad-json', 'too-large', 'internal'] as const;
+export type ApiErrorCode = (typeof apiErrorCodes)[number];
+
 export interface ApiError {
   error: string;
-  /** One entry per bad field: path and what was expected. */
-  issues?: Array<{ path: string; message: string }>;
+  code?: ApiErrorCode;
+  /** One entry per bad field: path, code and what was expected. */
+  issues?: ApiIssue[];
 }
 
 export interface StateChange {

@@ -71,8 +71,8 @@ export class WebServer {
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       ctx.counters.inc('http.bad_requests');
-      if (err.type === 'entity.parse.failed') return sendError(res, 400, `request body is not valid JSON: ${err.message}`);
-      if (err.type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 64 KiB)');
+      if (err.type === 'entity.parse.failed') return sendError(res, 400, `request body is not valid JSON: ${err.message}`, undefined, 'bad-json');
+      if (err.type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 64 KiB)', undefined, 'too-large');
       ctx.log.error({ err: err.message }, 'http request failed');
       sendError(res, err.status && err.status < 500 ? err.status : 500, err.status && err.status < 500 ? err.message : 'internal error');
     });
