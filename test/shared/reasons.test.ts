@@ -84,6 +84,13 @@ describe('reason phrasebook (shared/reasons.ts)', () => {
     expect(reasonCodes.filter((c) => !found.has(c))).toEqual([]);
   });
 
+  it('docs/devices.md lists every code', async () => {
+    const doc = await readFile(path.join(root, 'docs/devices.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Reasons'), doc.indexOf('\n## ', doc.indexOf('## Reasons') + 1));
+    const listed = [...section.matchAll(/^\| `([a-z][a-z0-9-]*)` \|/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual([...reasonCodes].sort());
+  });
+
   it.each(reasonCodes.map((c) => [c]))('%s reads naturally in both languages, parameters filled in', (code) => {
     const params = sample[code];
     const vi = reasonText(code, params, 'vi');
