@@ -155,7 +155,10 @@ export interface StateChange {
 export interface InternetView {
   state: 'up' | 'down' | 'unknown';
   since: number;
+  /** The probes' raw text; `reasonCode`/`reasonParams` say it in words (shared/reasons.ts). */
   reason: string | null;
+  reasonCode?: string;
+  reasonParams?: ReasonParams;
   rttMs: number | null;
   /** False when no internet targets are configured (nothing is probed). */
   probed: boolean;

@@ -51,6 +51,8 @@ export const reasonCodes = [
   'snmp-error',
   'interface-down',
   'interface-missing',
+  // the village's Internet link (hub/availability/internet.ts)
+  'internet-unreachable',
   // meeting sets, recorders, PCs
   'part-down',
   'disk-unreadable',
@@ -190,6 +192,13 @@ const phrases: Record<ReasonCode, Phrase> = {
   'interface-missing': (p) => {
     const iface = str(p, 'iface') ?? '?';
     return { vi: `không tìm thấy cổng mạng "${iface}" trên thiết bị`, en: `no network interface "${iface}" on the device` };
+  },
+  'internet-unreachable': (p) => {
+    const n = str(p, 'tried');
+    return {
+      vi: `không vào được Internet: ${n ? `${n} địa chỉ đã thử đều` : 'không địa chỉ nào'} không trả lời`,
+      en: `no Internet: ${n ? `none of the ${n} addresses tried` : 'no address'} answered`,
+    };
   },
   'part-down': (p, lang) => {
     const part = partName(str(p, 'part') ?? '?', lang);

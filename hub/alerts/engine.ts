@@ -344,7 +344,8 @@ export class AlertEngine implements MeetingAlertSink {
     const key = alertKeys.internet(u.village);
     if (u.state === 'down') {
       const name = this.ctx.config.villages.find((v) => v.id === u.village)?.name ?? u.village;
-      this.fire({ key, village: u.village, device: null, condition: 'internet-down', severity: 'critical', detail: { name, reason: u.reason ?? null, since: u.ts } });
+      const coded = u.reasonCode ? { reasonCode: u.reasonCode, ...(u.reasonParams ? { reasonParams: u.reasonParams } : {}) } : {};
+      this.fire({ key, village: u.village, device: null, condition: 'internet-down', severity: 'critical', detail: { name, reason: u.reason ?? null, ...coded, since: u.ts } });
     } else if (u.state === 'up') {
       this.resolve(key, 'up');
     }

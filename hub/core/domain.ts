@@ -97,10 +97,9 @@ export interface Alert {
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
-/** The internet link of a village (WAN), probed by the hub. */
-export interface InternetState {
+/** The internet link of a village (WAN), probed by the hub; `reason` is the probes' raw text. */
+export interface InternetState extends ReasonFields {
   village: string;
   state: 'up' | 'down' | 'unknown';
   ts: number;
-  reason?: string;
 }

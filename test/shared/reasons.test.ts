@@ -34,9 +34,10 @@ async function codesInSource(): Promise<Map<string, string[]>> {
     /export const REASON_[A-Z_]+ = '([a-z][a-z0-9-]*)'/g,
     // ingest: a Last Will's "lwt" sent as the reason is the code.
     /\? '(lwt)' :/g,
+    /reasonCode: '([a-z][a-z0-9-]*)'/g,
   ];
   const found = new Map<string, string[]>();
-  const files = [...(await sourceFiles('devices')), 'hub/availability/availability.ts', 'hub/ingest/ingest.ts'];
+  const files = [...(await sourceFiles('devices')), 'hub/availability/availability.ts', 'hub/availability/internet.ts', 'hub/ingest/ingest.ts'];
   for (const file of files) {
     // The simulators stand in for devices and speak their own words; the hub's pollers are what count here.
     if (/(^|\/)(sim|simulator)(\/|\.ts$)/.test(file)) continue;
@@ -69,6 +70,7 @@ const sample: Record<string, ReasonParams> = {
   'interface-down': { iface: 'wlan0' },
   'interface-missing': { iface: 'wlan9' },
   'part-down': { part: 'display', partCode: 'refused', port: 5000 },
+  'internet-unreachable': { tried: 2 },
   'disk-unreadable': { path: 'D:\\' },
   maintenance: { note: 'thay nguồn' },
 };

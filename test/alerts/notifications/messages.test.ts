@@ -41,6 +41,9 @@ describe('alert messages (vi by default)', () => {
     expect(render(makeAlert({ startedAt: T0, detail: refused })).text).toContain('nguyên nhân: cổng 554 không mở (thiết bị từ chối kết nối)');
     const slow = { reason: 'timeout after 2.5 s', reasonCode: 'timeout', reasonParams: { s: 2.5 } };
     expect(render(makeAlert({ startedAt: T0, detail: slow })).text).toContain('nguyên nhân: không trả lời sau 2,5 giây');
+    // The Internet link: in words, not the probes' "1.1.1.1:443: connection refused".
+    const internet = makeAlert({ device: null, condition: 'internet-down', startedAt: T0, detail: { reason: '1.1.1.1:443: connection refused', reasonCode: 'internet-unreachable', reasonParams: { tried: 2 } } });
+    expect(render(internet).text).toBe('Đường truyền Internet của thôn Đông Căm bị mất lúc 14:02 — nguyên nhân: không vào được Internet: 2 địa chỉ đã thử đều không trả lời');
     // A code this hub does not know: the raw text, as before codes.
     expect(render(makeAlert({ startedAt: T0, detail: { reason: 'quạt hỏng', reasonCode: 'fan-failed' } })).text).toContain('nguyên nhân: quạt hỏng');
   });
