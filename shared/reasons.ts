@@ -1,4 +1,4 @@
-import type { Lang, Text } from './i18n.js';
+import { localeOf, type Lang, type Text } from './i18n.js';
 
 /**
  * Why a device is not online, as people read it. A reason travels as a code plus parameters (set by the
@@ -74,12 +74,10 @@ export const REASON_CODE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
 type Phrase = Text | ((p: ReasonParams, lang: Lang) => Text);
 
-const locales: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB' };
-
 /** 4,5 in Vietnamese, 4.5 in English; a parameter that is not a number is shown as sent. */
 function num(v: string | number | undefined, lang: Lang): string {
   if (typeof v !== 'number') return v === undefined ? '?' : String(v);
-  return new Intl.NumberFormat(locales[lang], { maximumFractionDigits: 1 }).format(v);
+  return new Intl.NumberFormat(localeOf[lang], { maximumFractionDigits: 1 }).format(v);
 }
 
 const str = (p: ReasonParams, k: string): string | undefined => (p[k] === undefined || p[k] === '' ? undefined : String(p[k]));
