@@ -2,6 +2,33 @@ import type { z } from 'zod';
 import type { Clock } from '../hub/core/clock.js';
 import type { DeviceConfig, DeviceKind, VillageConfig } from '../hub/config/schema.js';
 import type { Logger } from '../hub/core/log.js';
+import type { Reason, ReasonCode, ReasonParams } from '../shared/reasons.js';
+
+/**
+ * A check's failure with its reason code (shared/reasons.ts): the code and parameters are what people
+ * read, translated; the message is the raw technical text, kept for commune IT ("ONVIF: 401
+ * Unauthorized", "RTSP: connection refused").
+ */
+export class CheckError extends Error {
+  constructor(
+    readonly code: ReasonCode,
+    message: string,
+    readonly params: ReasonParams = {},
+  ) {
+    super(message);
+    this.name = 'CheckError';
+  }
+
+  get reason(): Reason {
+    return { code: this.code, ...(Object.keys(this.params).length > 0 ? { params: this.params } : {}), detail: this.message };
+  }
+}
+
+/** The reason of anything a check threw: a CheckError's own, else `check-failed` with the error's text. */
+export function reasonOf(err: unknown): Reason {
+  if (err instanceof CheckError) return err.reason;
+  return { code: 'check-failed', detail: err instanceof Error ? err.message : String(err) };
+}
 
 /** What one check learned about a device: telemetry fields, plus descriptive facts (model, firmware…). */
 export interface CheckResult {
@@ -12,12 +39,13 @@ export interface CheckResult {
    * The device answered but is not doing its job (stream dead, a required meeting-set component down):
    * the fields are still published, and the device is reported offline with this reason.
    */
-  down?: string;
+  down?: Reason;
 }
 
 /**
- * One check of a device. It returns a reading or throws an Error whose message a person can act on
- * ("ONVIF: 401 Unauthorized", "RTSP: connection refused"). It must honour `signal`: the runner aborts
+ * One check of a device. It returns a reading or throws a CheckError: a reason code people read in their
+ * language, and a message commune IT can act on ("ONVIF: 401 Unauthorized", "RTSP: connection refused";
+ * any other Error reads as `check-failed` with its message). It must honour `signal`: the runner aborts
  * it at the timeout. Interval, jitter, retries and latency are the runner's job, not the check's.
  */
 export type Check = (signal: AbortSignal) => Promise<CheckResult>;

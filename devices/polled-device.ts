@@ -2,6 +2,7 @@ import type { Topics } from '../hub/broker/topics.js';
 import { systemClock, type Clock } from '../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../hub/config/schema.js';
 import type { Logger } from '../hub/core/log.js';
+import type { Reason } from '../shared/reasons.js';
 import type { DeviceDriver, DriverInstance, PollSettings } from './driver.js';
 import { DevicePublisher } from './publisher.js';
 import { PollRunner, type RunResult, type RunnerStats } from './runner.js';
@@ -26,7 +27,8 @@ export interface PolledDeviceOptions<S extends PollSettings> {
 /**
  * One device checked by a driver on a schedule, its results published over MQTT like any device
  * would: `online` + telemetry (with `pollMs`, the check's latency) when the check passes, `offline`
- * with the check's error as the reason when it fails after its retries.
+ * with the check's reason (code, parameters, and the error's text as `reason`) when it fails after its
+ * retries.
  */
 export class PolledDevice<S extends PollSettings = PollSettings> {
   private publisher: DevicePublisher | null = null;
@@ -102,13 +104,16 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
         }
       }
     } else {
-      this.offline(p, r.error);
+      this.offline(p, r.reason);
       this.opts.log.debug({ device: this.opts.device.id, error: r.error }, 'check failed');
     }
   }
 
-  private offline(p: DevicePublisher, reason: string): void {
+  private offline(p: DevicePublisher, reason: Reason): void {
     const cur = p.currentStatus;
-    if (cur?.state !== 'offline' || cur.reason !== reason) p.status('offline', reason);
+    // Same words and same code: nothing new to say (the retained status already says it).
+    if (cur?.state !== 'offline' || cur.reason !== reason.detail || cur.code !== reason.code || JSON.stringify(cur.params ?? {}) !== JSON.stringify(reason.params ?? {})) {
+      p.status('offline', reason);
+    }
   }
 }

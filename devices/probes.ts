@@ -1,8 +1,22 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import type { ReasonCode, ReasonParams } from '../shared/reasons.js';
 
-/** One probe's outcome: passed with a latency, or failed with a reason a person can act on. */
-export type ProbeResult = { ok: true; ms: number } | { ok: false; why: string };
+/**
+ * One probe's outcome: passed with a latency, or failed with a reason code (what people read, translated)
+ * and `why`, the technical text a person can act on.
+ */
+export type ProbeResult = { ok: true; ms: number } | ProbeFailure;
+export interface ProbeFailure {
+  ok: false;
+  code: ReasonCode;
+  params?: ReasonParams;
+  why: string;
+}
+
+function fail(code: ReasonCode, why: string, params?: ReasonParams): ProbeFailure {
+  return params ? { ok: false, code, params, why } : { ok: false, code, why };
+}
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -10,11 +24,16 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
+const secondsParam = (ms: number): number => Number((ms / 1000).toFixed(1));
+
 /** Why a probe was cut: the probe's own deadline, or the runner's timeout / a stop (its reason). */
-function cutReason(signal: AbortSignal, deadlineMs: number): string {
+function cutReason(signal: AbortSignal, deadlineMs: number): ProbeFailure {
   const r: unknown = signal.reason;
-  if (r instanceof Error && r.name === 'DeadlineError') return `no answer within ${seconds(deadlineMs)}`;
-  return r instanceof Error ? r.message : 'aborted';
+  if (r instanceof Error && r.name === 'DeadlineError') return fail('timeout', `no answer within ${seconds(deadlineMs)}`, { s: secondsParam(deadlineMs) });
+  // The runner aborts with its own typed timeout (devices/runner.ts): keep its code and seconds.
+  const typed = r as { code?: unknown; params?: unknown } | null;
+  if (r instanceof Error && typed?.code === 'timeout') return fail('timeout', r.message, (typed.params as ReasonParams | undefined) ?? {});
+  return fail('check-failed', r instanceof Error ? r.message : 'aborted');
 }
 
 /** An AbortSignal that fires at `ms` (named so the reason can be told apart) or when `parent` does. */
@@ -58,45 +77,53 @@ export function icmpProbe(host: string, deadlineMs: number, signal: AbortSignal,
     const child = spawn(command, ['-n', '-c', '1', '-W', String(waitS), host], { stdio: ['ignore', 'pipe', 'pipe'] });
     const onAbort = () => {
       child.kill('SIGKILL');
-      finish({ ok: false, why: cutReason(d.signal, deadlineMs) });
+      finish(cutReason(d.signal, deadlineMs));
     };
     if (d.signal.aborted) return onAbort();
     d.signal.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      finish({ ok: false, why: e.code === 'ENOENT' ? 'ping is not installed (Debian: iputils-ping)' : `cannot run ping: ${e.message}` });
+      finish(fail('ping-failed', e.code === 'ENOENT' ? 'ping is not installed (Debian: iputils-ping)' : `cannot run ping: ${e.message}`));
     });
     child.on('close', (code) => {
       if (code === 0) {
         const ms = parsePingTime(out);
-        finish(ms === null ? { ok: false, why: 'unreadable ping output' } : { ok: true, ms: round1(ms) });
+        finish(ms === null ? fail('ping-failed', 'unreadable ping output') : { ok: true, ms: round1(ms) });
       } else if (code === 1) {
         // A router may have answered for the host: "From 10.0.0.1 icmp_seq=1 Destination Host Unreachable".
         const icmpError = /Destination (Host|Net|Port|Protocol) Unreachable/i.exec(out);
-        finish({ ok: false, why: icmpError ? `unreachable (${icmpError[0].toLowerCase()})` : 'no reply' });
+        finish(icmpError ? fail('unreachable', `unreachable (${icmpError[0].toLowerCase()})`) : fail('timeout', 'no reply', { s: waitS }));
       } else if (/Name or service not known|Temporary failure in name resolution|No address associated/i.test(err)) {
-        finish({ ok: false, why: `unreachable (cannot resolve ${host})` });
+        finish(fail('dns', `unreachable (cannot resolve ${host})`, { host }));
       } else {
-        finish({ ok: false, why: 'unreachable' });
+        finish(fail('unreachable', 'unreachable'));
       }
     });
   });
 }
 
-const TCP_ERRORS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'unreachable',
-  ENETUNREACH: 'unreachable',
-  EHOSTDOWN: 'unreachable',
-  ETIMEDOUT: 'no answer',
+const TCP_ERRORS: Record<string, [ReasonCode, string]> = {
+  ECONNREFUSED: ['refused', 'connection refused'],
+  ECONNRESET: ['connection-closed', 'connection reset'],
+  EHOSTUNREACH: ['unreachable', 'unreachable'],
+  ENETUNREACH: ['unreachable', 'unreachable'],
+  EHOSTDOWN: ['unreachable', 'unreachable'],
+  ETIMEDOUT: ['timeout', 'no answer'],
 };
 
-function networkWhy(e: NodeJS.ErrnoException | undefined, host: string): string {
+/** A socket error as a reason; `port` goes with a refusal ("port 5060 is not open"). */
+function networkFailure(e: NodeJS.ErrnoException | undefined, host: string, port: number): ProbeFailure {
   const code = e?.code ?? '';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `unreachable (cannot resolve ${host})`;
-  return TCP_ERRORS[code] ?? e?.message ?? 'connection failed';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return fail('dns', `unreachable (cannot resolve ${host})`, { host });
+  const known = TCP_ERRORS[code];
+  if (!known) return fail('network-error', e?.message ?? 'connection failed');
+  return known[0] === 'refused' ? fail('refused', known[1], { port }) : fail(known[0], known[1]);
+}
+
+/** The port an http(s) URL connects to. */
+function urlPort(u: URL): number {
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
 
 /** A TCP connect (the codec's SIP/H.323 port, a display's control port…), closed at once. */
@@ -114,11 +141,11 @@ export function tcpProbe(host: string, port: number, deadlineMs: number, signal:
       socket.destroy();
       resolve(r);
     };
-    const onAbort = () => finish({ ok: false, why: cutReason(d.signal, deadlineMs) });
+    const onAbort = () => finish(cutReason(d.signal, deadlineMs));
     if (d.signal.aborted) return onAbort();
     d.signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish({ ok: true, ms: round1(performance.now() - t0) }));
-    socket.once('error', (e: NodeJS.ErrnoException) => finish({ ok: false, why: networkWhy(e, host) }));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(networkFailure(e, host, port)));
   });
 }
 
@@ -139,19 +166,21 @@ export async function httpProbe(
     const statusOk = opts.expectStatus !== undefined ? res.status === opts.expectStatus : res.status >= 200 && res.status < 300;
     if (!statusOk) {
       await res.body?.cancel().catch(() => undefined);
-      return { ok: false, why: `HTTP ${res.status}${opts.expectStatus !== undefined ? ` (expected ${opts.expectStatus})` : ''}` };
+      const why = `HTTP ${res.status}${opts.expectStatus !== undefined ? ` (expected ${opts.expectStatus})` : ''}`;
+      return fail('http-status', why, opts.expectStatus !== undefined ? { status: res.status, expected: opts.expectStatus } : { status: res.status });
     }
     if (opts.keyword !== undefined) {
       const body = await res.text();
-      if (!body.includes(opts.keyword)) return { ok: false, why: `"${opts.keyword}" not on the page` };
+      if (!body.includes(opts.keyword)) return fail('keyword-missing', `"${opts.keyword}" not on the page`, { keyword: opts.keyword });
     } else {
       await res.body?.cancel().catch(() => undefined);
     }
     return { ok: true, ms: round1(performance.now() - t0) };
   } catch (err) {
-    if (d.signal.aborted) return { ok: false, why: cutReason(d.signal, deadlineMs) };
+    if (d.signal.aborted) return cutReason(d.signal, deadlineMs);
     const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-    return { ok: false, why: networkWhy(cause ?? (err as NodeJS.ErrnoException), new URL(url).hostname) };
+    const u = new URL(url);
+    return networkFailure(cause ?? (err as NodeJS.ErrnoException), u.hostname, urlPort(u));
   } finally {
     d.clear();
   }

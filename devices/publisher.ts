@@ -1,5 +1,26 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Topics } from '../hub/broker/topics.js';
+import type { Reason, ReasonParams } from '../shared/reasons.js';
+
+/** A status message as the topic contract has it (docs/mqtt.md): `reason` is the raw text, `code` what people read. */
+export interface StatusMessage {
+  state: 'online' | 'offline';
+  code?: string;
+  params?: ReasonParams;
+  reason?: string;
+}
+
+/** The status payload for a state and why: free words, or a typed reason (its detail is the raw text). */
+export function statusMessage(state: 'online' | 'offline', why?: string | Reason): StatusMessage {
+  if (why === undefined) return { state };
+  if (typeof why === 'string') return { state, reason: why };
+  return {
+    state,
+    code: why.code,
+    ...(why.params && Object.keys(why.params).length > 0 ? { params: why.params } : {}),
+    ...(why.detail ? { reason: why.detail } : {}),
+  };
+}
 
 export interface PublisherOptions {
   url: string;
@@ -18,7 +39,7 @@ export interface PublisherOptions {
  */
 export class DevicePublisher {
   private client: MqttClient | null = null;
-  private lastStatus: { state: 'online' | 'offline'; reason?: string } | null = null;
+  private lastStatus: StatusMessage | null = null;
 
   constructor(private readonly opts: PublisherOptions) {}
 
@@ -34,7 +55,7 @@ export class DevicePublisher {
       connectTimeout: 10_000,
       ...(this.opts.username ? { username: this.opts.username } : {}),
       ...(this.opts.password ? { password: this.opts.password } : {}),
-      will: { topic: topics.status(village, device), payload: Buffer.from('{"state":"offline","reason":"lwt"}'), qos: 1, retain: true },
+      will: { topic: topics.status(village, device), payload: Buffer.from('{"state":"offline","code":"lwt","reason":"lwt"}'), qos: 1, retain: true },
     });
     this.client = client;
     client.on('connect', () => {
@@ -57,13 +78,13 @@ export class DevicePublisher {
     });
   }
 
-  status(state: 'online' | 'offline', reason?: string): void {
-    const next = reason ? { state, reason } : { state };
+  status(state: 'online' | 'offline', why?: string | Reason): void {
+    const next = statusMessage(state, why || undefined);
     this.lastStatus = next;
     this.sendStatus(next);
   }
 
-  get currentStatus(): { state: 'online' | 'offline'; reason?: string } | null {
+  get currentStatus(): StatusMessage | null {
     return this.lastStatus;
   }
 
@@ -75,13 +96,13 @@ export class DevicePublisher {
     this.client?.publish(this.opts.topics.event(this.opts.village, this.opts.device), JSON.stringify(e), { qos: 1 });
   }
 
-  /** Ends cleanly with DISCONNECT (no Last Will); `offline` first publishes that reason. */
-  async end(final?: { reason: string }): Promise<void> {
+  /** Ends cleanly with DISCONNECT (no Last Will); `final` first publishes that offline reason. */
+  async end(final?: { reason: string | Reason }): Promise<void> {
     const client = this.client;
     this.client = null;
     if (!client) return;
     if (final && client.connected) {
-      await client.publishAsync(this.opts.topics.status(this.opts.village, this.opts.device), JSON.stringify({ state: 'offline', reason: final.reason }), {
+      await client.publishAsync(this.opts.topics.status(this.opts.village, this.opts.device), JSON.stringify(statusMessage('offline', final.reason)), {
         qos: 1,
         retain: true,
       }).catch(() => undefined);
@@ -89,7 +110,7 @@ export class DevicePublisher {
     await client.endAsync().catch(() => undefined);
   }
 
-  private sendStatus(s: { state: 'online' | 'offline'; reason?: string }): void {
+  private sendStatus(s: StatusMessage): void {
     this.client?.publish(this.opts.topics.status(this.opts.village, this.opts.device), JSON.stringify(s), { qos: 1, retain: true });
   }
 }

@@ -1,9 +1,11 @@
 import { systemClock, type Clock } from '../hub/core/clock.js';
-import type { Check, CheckResult, PollSettings } from './driver.js';
+import type { Reason } from '../shared/reasons.js';
+import { CheckError, reasonOf, type Check, type CheckResult, type PollSettings } from './driver.js';
 
 export type RunResult =
   | ({ ok: true; latencyMs: number; attempts: number; lagMs: number } & CheckResult)
-  | { ok: false; error: string; latencyMs: number; attempts: number; lagMs: number };
+  /** `error` is the technical text; `reason` its code and parameters, with that text as its detail. */
+  | { ok: false; error: string; reason: Reason; latencyMs: number; attempts: number; lagMs: number };
 
 export interface RunnerStats {
   runs: number;
@@ -81,7 +83,7 @@ export class PollRunner {
     const { retries, timeoutS } = this.opts.settings;
     const started = this.clock.now();
     const lagMs = Math.max(0, started - dueAt);
-    let lastError = 'no attempt made';
+    let last: Reason = { code: 'check-failed', detail: 'no attempt made' };
     let attempts = 0;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0 && this.halted) break;
@@ -91,11 +93,12 @@ export class PollRunner {
         const result = await this.attempt(timeoutS * 1000);
         return { ok: true, ...result, latencyMs: Math.round(performance.now() - t0), attempts, lagMs };
       } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
+        last = reasonOf(err);
       }
     }
     const suffix = retries > 0 ? ` (after ${attempts} attempts)` : '';
-    return { ok: false, error: `${lastError}${suffix}`, latencyMs: Math.round(this.clock.now() - started), attempts, lagMs };
+    const error = `${last.detail ?? last.code}${suffix}`;
+    return { ok: false, error, reason: { ...last, detail: error }, latencyMs: Math.round(this.clock.now() - started), attempts, lagMs };
   }
 
   private attempt(timeoutMs: number): Promise<CheckResult> {
@@ -103,7 +106,7 @@ export class PollRunner {
     this.inflight = ac;
     return new Promise<CheckResult>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        const err = new Error(`timeout after ${timeoutMs / 1000} s`);
+        const err = new CheckError('timeout', `timeout after ${timeoutMs / 1000} s`, { s: timeoutMs / 1000 });
         ac.abort(err);
         reject(err);
       }, timeoutMs);

@@ -3,6 +3,7 @@
  * This file must stay free of Node imports: the dashboard bundles it.
  */
 import type { Text } from './i18n.js';
+import type { ReasonParams } from './reasons.js';
 import type { Unit } from './units.js';
 
 export type AvailabilityState = 'online' | 'offline' | 'unreachable' | 'maintenance' | 'unknown';
@@ -28,10 +29,15 @@ export interface DeviceView {
   /** When the current state began (ms), null before anything is known. */
   since: number | null;
   /**
-   * Why it is not online: text from the device, or a code the hub set — `timeout` (no message for
-   * timeoutS), `lwt` (connection lost: MQTT Last Will), `parent` (see `cause`), `maintenance`.
+   * Why it is not online, as raw text: the device's own words, a poller's technical error ("ONVIF: 401
+   * Unauthorized"), or a code the hub set — `timeout` (no message for timeoutS), `lwt` (connection lost:
+   * MQTT Last Will), `parent` (see `cause`), `maintenance` (or the window's note).
    */
   reason?: string;
+  /** The same reason as a code people read translated (shared/reasons.ts `reasonText`), when known. */
+  reasonCode?: string;
+  /** Parameters of `reasonCode` ("port": 554, "iface": "wlan0", "s": 2). */
+  reasonParams?: ReasonParams;
   /** For `unreachable`: the id of the offline device that took this one down (same village). */
   cause?: string;
   /** Last valid message of any kind (ms), null if never. */
@@ -86,10 +92,51 @@ export interface SeriesResponse {
   points: Array<{ ts: number; mean: number; min: number; max: number }>;
 }
 
+/**
+ * What is wrong with one field of a request, as a code the dashboard translates (the English `message`
+ * is for people calling the API by hand). Parameters: `max`/`min` (lengths, sizes), `options` (choices).
+ */
+export const apiIssueCodes = [
+  'required',
+  'too-long',
+  'too-short',
+  'too-big',
+  'too-small',
+  'invalid-number',
+  'invalid-choice',
+  'invalid-id',
+  'invalid-time',
+  'invalid-date-time',
+  'invalid-value',
+  'unknown-field',
+  'to-before-from',
+  'range-too-long',
+  'one-off-or-recurring',
+  'needs-schedule',
+  'pick-days',
+  'unknown-village',
+  'unknown-device',
+  'not-in-future',
+] as const;
+export type ApiIssueCode = (typeof apiIssueCodes)[number];
+
+export interface ApiIssue {
+  /** The field (`to`, `checks.1.name`), or `(query)` / `(body)` for the request as a whole. */
+  path: string;
+  code: ApiIssueCode;
+  message: string;
+  params?: Record<string, string | number>;
+}
+
+/** Why a request failed as a whole, beside the English `error` (absent: see the HTTP status). */
+export const apiErrorCodes = ['invalid', 'not-found', 'from-config', 'already-resolved', 'busy', 'store-unavailable', 'bad-json', 'too-large', 'internal'] as const;
+export type ApiErrorCode = (typeof apiErrorCodes)[number];
+
 export interface ApiError {
   error: string;
-  /** One entry per bad field: path and what was expected. */
-  issues?: Array<{ path: string; message: string }>;
+  code?: ApiErrorCode;
+  /** One entry per bad field: path, code and what was expected. */
+  issues?: ApiIssue[];
 }
 
 export interface StateChange {
@@ -99,6 +146,8 @@ export interface StateChange {
   from: AvailabilityState;
   ts: number;
   reason?: string;
+  reasonCode?: string;
+  reasonParams?: ReasonParams;
   cause?: string;
 }
 
@@ -106,7 +155,10 @@ export interface StateChange {
 export interface InternetView {
   state: 'up' | 'down' | 'unknown';
   since: number;
+  /** The probes' raw text; `reasonCode`/`reasonParams` say it in words (shared/reasons.ts). */
   reason: string | null;
+  reasonCode?: string;
+  reasonParams?: ReasonParams;
   rttMs: number | null;
   /** False when no internet targets are configured (nothing is probed). */
   probed: boolean;
@@ -120,6 +172,9 @@ export interface ReadingPush {
 }
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
+
+/** An alert's facts: flat values, plus `reasonParams`, the one nested object (string/number values). */
+export type AlertDetail = Record<string, string | number | boolean | null | ReasonParams>;
 
 /** An alert as the REST API and the `alert` socket event carry it (times in ms since 1970). */
 export interface AlertView {
@@ -139,8 +194,11 @@ export interface AlertView {
   ackNote: string | null;
   resolvedAt: number | null;
   escalatedAt: number | null;
-  /** Facts for the message: device name, reason, affected count, metric and value, meeting title… */
-  detail: Record<string, string | number | boolean | null>;
+  /**
+   * Facts for the message: device name, reason, affected count, metric and value, meeting title… The
+   * reason travels as `reason` (raw text) plus `reasonCode` and `reasonParams` (an object) when known.
+   */
+  detail: AlertDetail;
 }
 
 /** GET /api/alerts (newest first). */

@@ -1,4 +1,5 @@
 /** Time-zone helpers on Intl only (villages keep their own zone, Asia/Ho_Chi_Minh by default). */
+import type { Lang, Text } from './i18n.js';
 
 export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -60,6 +61,26 @@ export function zoneOffsetMs(ts: number, tz: string): number {
   const p = zonedParts(ts, tz);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ts / 1000) * 1000;
+}
+
+/** "UTC+7", "UTC+5:30", "UTC−3": the offset of `tz` at `ts`, as people read it. */
+export function utcOffsetText(ts: number, tz: string): string {
+  const min = Math.round(zoneOffsetMs(ts, tz) / 60_000);
+  if (min === 0) return 'UTC';
+  const abs = Math.abs(min);
+  return `UTC${min < 0 ? '−' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
+}
+
+/** Zones people call by their country's name; any other is "the village's time" with its offset. */
+const zoneNames: Record<string, Text> = {
+  'Asia/Ho_Chi_Minh': { vi: 'giờ Việt Nam', en: 'Vietnam time' },
+  'Asia/Saigon': { vi: 'giờ Việt Nam', en: 'Vietnam time' },
+};
+
+/** A village's zone in words with its offset ("giờ Việt Nam (UTC+7)"), never its IANA id. */
+export function zoneLabel(tz: string, lang: Lang, ts = Date.now()): string {
+  const name = zoneNames[tz]?.[lang] ?? (lang === 'vi' ? 'giờ của thôn' : "the village's time");
+  return `${name} (${utcOffsetText(ts, tz)})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AlertView, DeviceView, VillageView } from '../../shared/events';
 import { affectedCount } from './alert-list';
+import { reasonText } from '../../shared/reasons';
 import { deviceName, reasonLabel, villageName, villageTz } from './format';
 import { getLang, t } from './i18n';
 import { formatDuration, formatMetric, metricLabel } from './metrics';
@@ -46,11 +47,22 @@ function place(village: string): string {
 
 /** The cause in words: the reason code or device text, or the device that took it down. */
 function causeText(a: AlertView, ctx: AlertContext): string | null {
+  const code = str(a, 'reasonCode');
+  const params = a.detail.reasonParams;
+  const coded = code && code !== 'parent' ? reasonText(code, typeof params === 'object' && params !== null ? params : undefined, getLang()) : null;
+  if (coded) return coded;
   const reason = str(a, 'reason');
   if (reason && reason !== 'parent') return reasonLabel(reason);
   const cause = str(a, 'cause');
   if (cause) return t('device.unreachableBy', { parent: deviceName(ctx.devices, a.village, cause) });
   return reason ? reasonLabel(reason) : null;
+}
+
+/** The raw technical text behind an alert's translated reason (for commune IT), or null. */
+export function alertReasonDetail(a: AlertView): string | null {
+  const code = str(a, 'reasonCode');
+  const reason = str(a, 'reason');
+  return code && reason && reason !== code ? reason : null;
 }
 
 /** One sentence in plain words: who, what happened, since when (village time), and why when known. */

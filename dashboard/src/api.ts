@@ -13,15 +13,18 @@ import type {
   SeriesResponse,
   InternetView,
 } from '../../shared/events';
+import { failureText, formIssues, issueText } from './api-errors';
 import { t } from './i18n';
 
-/** A failed REST call, with a message fit to show to a volunteer. */
+/** A failed REST call, with a message fit to show to a volunteer (in the interface language). */
 export class ApiFailure extends Error {
   constructor(
     message: string,
     readonly status: number | null,
-    /** Per-field problems from the hub's validation, to show next to the fields. */
+    /** Per-field problems from the hub's validation (codes), to show next to the fields. */
     readonly issues: NonNullable<ApiError['issues']> = [],
+    /** The hub's own (English) text, for commune IT in the browser console; not shown. */
+    readonly serverText: string | null = null,
   ) {
     super(message);
     this.name = 'ApiFailure';
@@ -49,17 +52,20 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
   if (!res.ok) {
     let detail = t('error.http', { status: res.status });
     let issues: NonNullable<ApiError['issues']> = [];
+    let serverText: string | null = null;
     try {
       const parsed = (await res.json()) as Partial<ApiError>;
       if (typeof parsed.error === 'string') {
         issues = Array.isArray(parsed.issues) ? parsed.issues : [];
-        const list = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-        detail = `${parsed.error}${list ? ` (${list})` : ''}`;
+        serverText = `${parsed.error}${issues.length ? ` (${issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`;
+        // Said in the interface language from the codes; the hub's English stays in serverText.
+        const list = issues.map(issueText).join(' ');
+        detail = list ? `${failureText(parsed.code, res.status)}: ${list}` : failureText(parsed.code, res.status);
       }
     } catch {
       // Not JSON (a proxy error page, say): keep the status-based message.
     }
-    throw new ApiFailure(detail, res.status, issues);
+    throw new ApiFailure(detail, res.status, issues, serverText);
   }
   if (res.status === 204) return undefined as T;
   try {
@@ -151,15 +157,19 @@ export function snapshotUrl(village: string, device: string): string {
   return `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/snapshot`;
 }
 
-/** Field errors by field name (the first path segment); problems of the whole form under ''. */
+/**
+ * A form's errors from a failed save, in the interface language: by field for the fields it shows
+ * (`shown`), the rest under '' — the whole failure when the hub named no field.
+ */
+/** Field errors by field name (the first path segment), in the interface language; the rest under ''. */
 export function fieldErrors(err: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!(err instanceof ApiFailure)) return out;
-  for (const i of err.issues) {
-    const field = /^\(.*\)$/.test(i.path) ? '' : (i.path.split('.')[0] ?? '');
-    out[field] = out[field] ? `${out[field]}; ${i.message}` : i.message;
-  }
-  return out;
+  if (!(err instanceof ApiFailure)) return {};
+  return formIssues(err.issues, [...new Set(err.issues.map((i) => i.path.split('.')[0] ?? ''))]);
+}
+
+export function formErrors(err: unknown, shown: readonly string[], labels: Partial<Record<string, string>> = {}): Record<string, string> {
+  if (!(err instanceof ApiFailure) || err.issues.length === 0) return { '': errorText(err) };
+  return formIssues(err.issues, shown, labels);
 }
 
 export function isAbort(err: unknown): boolean {

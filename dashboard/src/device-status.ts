@@ -1,5 +1,5 @@
 import type { DeviceView, MaintenanceWindowView } from '../../shared/events';
-import { deviceName, reasonLabel } from './format';
+import { deviceName, reasonOf } from './format';
 import { t } from './i18n';
 
 /** The maintenance window that covers a device now: its own first, then one for the whole village. */
@@ -11,7 +11,7 @@ export function windowFor(windows: MaintenanceWindowView[], d: DeviceView): Main
 export type StatusNote =
   | { kind: 'cause'; parent: string; parentName: string; text: string }
   | { kind: 'maintenance'; text: string }
-  | { kind: 'reason'; text: string };
+  | { kind: 'reason'; text: string; detail: string | null };
 
 /**
  * Why a device is not online, in words: the device that took it down, the maintenance note, or the
@@ -28,6 +28,7 @@ export function statusNote(d: DeviceView, devices: DeviceView[], windows: Mainte
     const note = d.reason && d.reason !== 'maintenance' ? d.reason : windowFor(windows, d)?.note;
     return note ? { kind: 'maintenance', text: t('device.maintenanceNote', { note }) } : null;
   }
-  if (!d.reason) return null;
-  return { kind: 'reason', text: t('device.reason', { reason: reasonLabel(d.reason) }) };
+  const { words, detail } = reasonOf(d);
+  if (!words) return null;
+  return { kind: 'reason', text: t('device.reason', { reason: words }), detail };
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AvailabilityState, DeviceView, VillageView } from '../../shared/events';
-import { hasKey, t } from './i18n';
+import { reasonView, type ReasonFields } from '../../shared/reasons';
+import { getLang, hasKey, t } from './i18n';
 import { kindView } from './kinds';
 import { DEFAULT_TZ } from './time';
 
@@ -16,6 +17,14 @@ export { kindLabel } from './kinds';
 export function reasonLabel(reason: string): string {
   const key = `reason.${reason}`;
   return hasKey(key) ? t(key) : reason;
+}
+
+/**
+ * A device's or alert's reason in the interface language (its code through shared/reasons.ts), and the
+ * raw technical text behind it when that says more (for commune IT, one tap away).
+ */
+export function reasonOf(r: ReasonFields): { words: string | null; detail: string | null } {
+  return reasonView(r, getLang());
 }
 
 export function relativeTime(ts: number, now: number): string {

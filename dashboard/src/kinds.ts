@@ -1,10 +1,11 @@
 import type { KindView, MetricView } from '../../shared/events';
+import { metricFallbackLabel } from '../../shared/metric-label';
 import { getLang } from './i18n';
 
 /**
  * The device kinds as the hub describes them (GET /api/devices → kinds, from each kind's descriptor):
- * labels and units of every metric. Held here once loaded; a kind or metric the hub did not describe is
- * shown under its own name.
+ * labels and units of every metric. Held here once loaded; a kind the hub did not describe is shown
+ * under its own name, a metric by a label made from its name (shared/metric-label.ts).
  */
 let kinds = new Map<string, KindView>();
 
@@ -35,9 +36,10 @@ export function metricSpec(kind: string | null, name: string): MetricView | unde
   return undefined;
 }
 
+/** The metric's label from its kind; one no descriptor names reads as words too, never a bare field name. */
 export function metricLabel(kind: string | null, name: string): string {
   const spec = metricSpec(kind, name);
-  if (!spec) return name;
+  if (!spec) return metricFallbackLabel(name, getLang());
   const { suffix } = split(name);
   const label = spec.label[getLang()];
   return suffix ? `${label} (${suffix})` : label;

@@ -61,6 +61,10 @@ function applyState(d: DeviceView, c: StateChange): DeviceView {
   const next: DeviceView = { ...d, state: c.state, since: c.ts };
   if (c.reason !== undefined) next.reason = c.reason;
   else delete next.reason;
+  if (c.reasonCode !== undefined) next.reasonCode = c.reasonCode;
+  else delete next.reasonCode;
+  if (c.reasonParams !== undefined) next.reasonParams = c.reasonParams;
+  else delete next.reasonParams;
   // Only a message from the device brings it online, so that is also a sighting.
   if (c.state === 'online') next.lastSeen = Math.max(d.lastSeen ?? 0, c.ts);
   return next;

@@ -1,4 +1,5 @@
-import { locale } from './i18n';
+import { getLang, locale } from './i18n';
+import { zoneLabel } from '../../shared/time';
 
 /** The hub's default zone, also used when a village names a zone this browser does not know. */
 export const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
@@ -30,6 +31,11 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 export function toLocalInput(ts: number, tz: string): string {
   const p = zonedParts(ts, tz);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** The zone in words with its offset, "giờ Việt Nam (UTC+7)": never an IANA id on screen. */
+export function zoneText(tz: string): string {
+  return zoneLabel(tz, getLang());
 }
 
 /** HH:MM in the zone (24 h). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CheckResult, DeviceDriver } from '../driver.js';
-import { httpProbe, icmpProbe, tcpProbe, type ProbeResult } from '../probes.js';
+import { httpProbe, icmpProbe, tcpProbe, type ProbeFailure, type ProbeResult } from '../probes.js';
 
 /**
  * A check's name becomes the telemetry fields `<name>Ok` and `<name>Ms`, and metric names allow only
@@ -66,15 +66,19 @@ export function meetingRoomCheck(s: MeetingRoomSettings) {
   return async (signal: AbortSignal): Promise<CheckResult> => {
     const results = await Promise.all(s.checks.map((c) => probe(c, deadlineMs, signal)));
     const fields: Record<string, number | boolean> = {};
-    const failed: string[] = [];
+    const failed: Array<{ name: string; r: ProbeFailure }> = [];
     s.checks.forEach((c, i) => {
       const r = results[i];
       if (!r) return;
       fields[`${c.name}Ok`] = r.ok;
       if (r.ok) fields[`${c.name}Ms`] = r.ms;
-      else if (c.required) failed.push(`${c.name}: ${r.why}`);
+      else if (c.required) failed.push({ name: c.name, r });
     });
-    return failed.length > 0 ? { fields, down: failed.join('; ') } : { fields };
+    const first = failed[0];
+    if (!first) return { fields };
+    // People read the first part that failed (with its own reason) and how many more; the raw text lists all.
+    const params = { ...first.r.params, part: first.name, partCode: first.r.code, ...(failed.length > 1 ? { more: failed.length - 1 } : {}) };
+    return { fields, down: { code: 'part-down', params, detail: failed.map((f) => `${f.name}: ${f.r.why}`).join('; ') } };
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeviceKind } from '../../hub/config/schema.js';
-import type { CheckResult, DeviceDriver } from '../driver.js';
+import { CheckError, type CheckResult, type DeviceDriver } from '../driver.js';
 import { icmpProbe, tcpProbe } from '../probes.js';
 
 /**
@@ -32,7 +32,7 @@ export function networkDriver(kind: DeviceKind): DeviceDriver<NetworkSettings> {
             ? await icmpProbe(settings.host, deadlineMs, signal)
             : await tcpProbe(settings.host, settings.tcpPort, deadlineMs, signal);
         const what = settings.tcpPort === undefined ? `ping ${settings.host}` : `TCP ${settings.host}:${settings.tcpPort}`;
-        if (!r.ok) throw new Error(`${what}: ${r.why}`);
+        if (!r.ok) throw new CheckError(r.code, `${what}: ${r.why}`, r.params);
         return { fields: { rttMs: r.ms } };
       },
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CheckResult, DeviceDriver } from '../driver.js';
+import { CheckError, type CheckResult, type DeviceDriver } from '../driver.js';
 import { httpProbe, tcpProbe } from '../probes.js';
 
 /**
@@ -29,12 +29,12 @@ export const nvrDriver: DeviceDriver<NvrSettings> = {
         tcpProbe(settings.host, settings.tcpPort, deadlineMs, signal),
         settings.httpUrl === undefined ? null : httpProbe(settings.httpUrl, {}, deadlineMs, signal),
       ]);
-      if (!tcp.ok) throw new Error(`TCP ${settings.host}:${settings.tcpPort}: ${tcp.why}`);
+      if (!tcp.ok) throw new CheckError(tcp.code, `TCP ${settings.host}:${settings.tcpPort}: ${tcp.why}`, tcp.params);
       const fields: CheckResult['fields'] = { rttMs: tcp.ms };
       if (http === null) return { fields };
       fields.webOk = http.ok;
       if (http.ok) return { fields: { ...fields, webMs: http.ms } };
-      return { fields, down: `web ${settings.httpUrl}: ${http.why}` };
+      return { fields, down: { code: 'part-down', params: { ...http.params, part: 'web', partCode: http.code }, detail: `web ${settings.httpUrl}: ${http.why}` } };
     },
   }),
 };

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { CheckResult, DeviceDriver, DriverContext, DriverInstance } from '../driver.js';
+import type { Reason } from '../../shared/reasons.js';
+import { reasonOf, type CheckResult, type DeviceDriver, type DriverContext, type DriverInstance } from '../driver.js';
 import type { ImageStats } from './image.js';
 import { BUSY, ImagePool, type ImagePoolStats } from './image-pool.js';
-import { abortable, OnvifClient, type DeviceInformation } from './onvif.js';
+import { abortable, OnvifClient, timeoutError, type DeviceInformation } from './onvif.js';
 import { probeRtsp } from './rtsp.js';
 
 export const onvifCameraSettingsSchema = z
@@ -107,7 +108,7 @@ export class OnvifCameraCheck implements DriverInstance {
   private lastFullAt: number | null = null;
   private everFull = false;
   /** The last full check's verdict (a dead stream), repeated by the light checks after it. */
-  private down: string | undefined;
+  private down: Reason | undefined;
   private streamOk = true;
   private lastGoodSnapshotAt: number | null = null;
   private lastHash: string | null = null;
@@ -165,7 +166,7 @@ export class OnvifCameraCheck implements DriverInstance {
     // healthy camera's stream as timed out.
     if (full && (s.rtsp || s.snapshot) && budgetMs < s.timeoutS * 1000 * MIN_FULL_BUDGET) full = false;
     if (full) await this.fullPart(fields, signal, Math.max(1, Math.floor(budgetMs)));
-    if (signal.aborted) throw new Error('ONVIF: timeout');
+    if (signal.aborted) throw timeoutError('ONVIF', signal);
     if (this.late) {
       for (const [k, v] of Object.entries(this.late)) if (!(k in fields)) fields[k] = v;
       this.late = null;
@@ -210,7 +211,7 @@ export class OnvifCameraCheck implements DriverInstance {
     if (stream) {
       fields.streamOk = stream.ok;
       this.streamOk = stream.ok;
-      this.down = stream.ok ? undefined : (stream.error ?? 'RTSP: stream down');
+      this.down = stream.ok ? undefined : (stream.reason ?? { code: 'rtsp-no-stream', detail: 'RTSP: stream down' });
     } else {
       this.streamOk = true;
       this.down = undefined;
@@ -234,15 +235,15 @@ export class OnvifCameraCheck implements DriverInstance {
     return out;
   }
 
-  private async probeStream(signal: AbortSignal): Promise<{ ok: boolean; error?: string }> {
+  private async probeStream(signal: AbortSignal): Promise<{ ok: boolean; reason?: Reason }> {
     const uri = this.client.streamUri();
-    if (!uri) return { ok: false, error: 'RTSP: the camera gave no stream URI' };
+    if (!uri) return { ok: false, reason: { code: 'rtsp-no-stream', detail: 'RTSP: the camera gave no stream URI' } };
     const s = this.ctx.settings;
     try {
       await probeRtsp(uri, { signal, ...(s.username ? { username: s.username, password: s.password ?? '' } : {}) });
       return { ok: true };
     } catch (err) {
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, reason: reasonOf(err) };
     }
   }
 

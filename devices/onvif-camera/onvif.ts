@@ -1,7 +1,9 @@
-import http from 'node:http';
-import https from 'node:https';
 import nodeOnvif, { type OnvifDeviceInstance, type OnvifProfileInfo, type OnvifSoapResult } from 'node-onvif';
-import { authorization, parseChallenges, type Challenge } from './digest.js';
+import type { ReasonCode } from '../../shared/reasons.js';
+import { CheckError } from '../driver.js';
+import { httpGetImage, type AuthCache } from './http-image.js';
+
+export { httpGetImage, type AuthCache, type HttpGetOptions } from './http-image.js';
 
 /**
  * A typed wrapper around node-onvif's OnvifDevice: typed results, readable errors ("ONVIF: …"), and
@@ -47,37 +49,58 @@ export interface OnvifClientOptions {
 const NODE_ONVIF_TIMEOUT_MS = 3_000;
 const CLOSED = 'ONVIF: connection closed by the camera';
 
-/** Turns node-onvif's error strings into a message a person can act on. */
-export function onvifError(err: unknown, elapsedMs = 0): Error {
+/**
+ * "<prefix>: timeout" as a reason: the runner's timeout (its seconds) when that is what aborted, else a
+ * plain `timeout`, or `code` for a part of the check with its own deadline (the RTSP probe's).
+ */
+export function timeoutError(prefix: string, signal?: AbortSignal, code: ReasonCode = 'timeout'): CheckError {
+  const r: unknown = signal?.reason;
+  const params = r instanceof CheckError && r.code === 'timeout' && code === 'timeout' ? r.params : {};
+  return new CheckError(code, `${prefix}: timeout`, params);
+}
+
+/** The port in "host:port" (node-onvif's "ECONNREFUSED 192.168.1.64:80"), or undefined. */
+function portOf(address: string | undefined): number | undefined {
+  const m = /:(\d{1,5})$/.exec(address ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Turns node-onvif's error strings into a reason code and a message a person can act on. */
+export function onvifError(err: unknown, elapsedMs = 0): CheckError {
+  if (err instanceof CheckError) return err;
   let msg = err instanceof Error ? err.message : String(err);
-  if (msg.startsWith('ONVIF: ')) return err instanceof Error ? err : new Error(msg);
+  const e = (code: ReasonCode, text: string, params?: Record<string, string | number>) => new CheckError(code, text, params);
+  if (msg.startsWith('ONVIF: ')) return e('onvif-fault', msg);
   // init() wraps errors as "Failed to initialize the device: Error: <cause>".
   msg = msg.replace(/^(Failed to initialize the device:\s*)+(Error:\s*)?/, '');
   let m: RegExpExecArray | null;
-  if ((m = /ECONNREFUSED\s+(\S+)/.exec(msg))) return new Error(`ONVIF: connection refused (${m[1]})`);
-  if (/ECONNREFUSED/.test(msg)) return new Error('ONVIF: connection refused');
-  if ((m = /(EHOSTUNREACH|ENETUNREACH)\s*(\S*)/.exec(msg))) return new Error(`ONVIF: host unreachable${m[2] ? ` (${m[2]})` : ''}`);
-  if ((m = /(?:ENOTFOUND|EAI_AGAIN)\s+(\S+)/.exec(msg))) return new Error(`ONVIF: unknown host ${m[1]}`);
-  if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(msg)) return new Error('ONVIF: timeout');
+  if ((m = /ECONNREFUSED\s+(\S+)/.exec(msg))) {
+    const port = portOf(m[1]);
+    return e('onvif-refused', `ONVIF: connection refused (${m[1]})`, port !== undefined ? { port } : {});
+  }
+  if (/ECONNREFUSED/.test(msg)) return e('onvif-refused', 'ONVIF: connection refused');
+  if ((m = /(EHOSTUNREACH|ENETUNREACH)\s*(\S*)/.exec(msg))) return e('unreachable', `ONVIF: host unreachable${m[2] ? ` (${m[2]})` : ''}`);
+  if ((m = /(?:ENOTFOUND|EAI_AGAIN)\s+(\S+)/.exec(msg))) return e('dns', `ONVIF: unknown host ${m[1]}`, { host: m[1] ?? '' });
+  if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(msg)) return e('timeout', 'ONVIF: timeout');
   if (/socket hang up|ECONNRESET/.test(msg)) {
-    return new Error(elapsedMs >= NODE_ONVIF_TIMEOUT_MS - 100 ? 'ONVIF: timeout' : CLOSED);
+    return elapsedMs >= NODE_ONVIF_TIMEOUT_MS - 100 ? e('timeout', 'ONVIF: timeout', { s: NODE_ONVIF_TIMEOUT_MS / 1000 }) : e('connection-closed', CLOSED);
   }
   if ((m = /^401\b[^-]*(?:-\s*(.*))?$/s.exec(msg))) {
-    return new Error(`ONVIF: 401 Unauthorized (wrong user name or password${m[1] ? `: ${m[1].trim()}` : ''})`);
+    return e('onvif-unauthorized', `ONVIF: 401 Unauthorized (wrong user name or password${m[1] ? `: ${m[1].trim()}` : ''})`);
   }
-  if (/not\s*authori[sz]ed/i.test(msg)) return new Error(`ONVIF: wrong user name or password (${msg})`);
+  if (/not\s*authori[sz]ed/i.test(msg)) return e('onvif-unauthorized', `ONVIF: wrong user name or password (${msg})`);
   if ((m = /^(\d{3}) ([^-]*?)(?: - (.*))?$/s.exec(msg))) {
-    return new Error(m[3] ? `ONVIF: ${m[3].trim()} (HTTP ${m[1]} ${m[2]})` : `ONVIF: HTTP ${m[1]} ${m[2]}`);
+    return e('onvif-fault', m[3] ? `ONVIF: ${m[3].trim()} (HTTP ${m[1]} ${m[2]})` : `ONVIF: HTTP ${m[1]} ${m[2]}`, { status: Number(m[1]) });
   }
-  if ((m = /not support the (\w+)\(\) method/.exec(msg))) return new Error(`ONVIF: the camera does not support ${m[1]}`);
+  if ((m = /not support the (\w+)\(\) method/.exec(msg))) return e('onvif-unsupported', `ONVIF: the camera does not support ${m[1]}`, { method: m[1] ?? '' });
   if (/Non-whitespace|Unexpected close tag|Unclosed root tag|Invalid character/.test(msg)) {
-    return new Error(`ONVIF: the answer is not SOAP XML (${msg.split('\n')[0]})`);
+    return e('onvif-bad-answer', `ONVIF: the answer is not SOAP XML (${msg.split('\n')[0]})`);
   }
   if (err instanceof TypeError || /^TypeError:/.test(msg)) {
-    return new Error(`ONVIF: unexpected answer from the camera (${msg.replace(/^TypeError:\s*/, '')})`);
+    return e('onvif-bad-answer', `ONVIF: unexpected answer from the camera (${msg.replace(/^TypeError:\s*/, '')})`);
   }
   // What is left is a SOAP Fault's reason text.
-  return new Error(`ONVIF: ${msg}`);
+  return e('onvif-fault', `ONVIF: ${msg}`);
 }
 
 /** Settles with `p`, or rejects with "<prefix>: timeout" as soon as `signal` aborts. */
@@ -85,9 +108,9 @@ export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, pre
   if (!signal) return p;
   // The abandoned call still settles later: keep its rejection from being reported as unhandled.
   p.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new Error(`${prefix}: timeout`));
+  if (signal.aborted) return Promise.reject(timeoutError(prefix, signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error(`${prefix}: timeout`));
+    const onAbort = () => reject(timeoutError(prefix, signal));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
@@ -176,9 +199,9 @@ export class OnvifClient {
       device = this.newDevice();
       return device.init();
     }, signal);
-    if (!device) throw new Error('ONVIF: not connected');
+    if (!device) throw new CheckError('onvif-bad-answer', 'ONVIF: not connected');
     const profiles = device.getProfileList().map(toProfile);
-    if (signal?.aborted) throw new Error('ONVIF: timeout');
+    if (signal?.aborted) throw timeoutError('ONVIF', signal);
     this.device = device;
     this.profileList = profiles;
     return { info: parseDeviceInformation(info), profiles };
@@ -226,7 +249,7 @@ export class OnvifClient {
   /** GETs the snapshot JPEG with the camera's credentials (Digest or Basic as challenged). */
   async fetchSnapshot(signal?: AbortSignal, maxBytes?: number): Promise<Buffer> {
     const uri = this.snapshotUri();
-    if (!uri) throw new Error('Snapshot: the camera gave no snapshot URI');
+    if (!uri) throw new CheckError('snapshot-failed', 'Snapshot: the camera gave no snapshot URI');
     const r = await httpGetImage(uri, {
       authCache: this.snapshotAuth,
       ...(this.opts.username ? { username: this.opts.username, password: this.opts.password ?? '' } : {}),
@@ -244,12 +267,12 @@ export class OnvifClient {
       });
     } catch (err) {
       // e.g. 'The "pass" property was invalid: The value must consist of ascii characters.'
-      throw new Error(`ONVIF: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CheckError('check-failed', `ONVIF: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
   private need(): OnvifDeviceInstance {
-    if (!this.device) throw new Error('ONVIF: not connected');
+    if (!this.device) throw new CheckError('check-failed', 'ONVIF: not connected');
     return this.device;
   }
 
@@ -270,106 +293,4 @@ export class OnvifClient {
       }
     }
   }
-}
-
-export interface HttpGetOptions {
-  username?: string;
-  password?: string;
-  signal?: AbortSignal;
-  /** Larger bodies are refused (a camera answering with a video stream must not fill memory). */
-  maxBytes?: number;
-  /** Kept between calls to the same camera so later requests answer its challenge without a 401 first. */
-  authCache?: AuthCache;
-}
-
-export interface AuthCache {
-  challenge: Challenge | null;
-  nc: number;
-}
-
-interface RawResponse {
-  status: number;
-  statusText: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function get(url: URL, headers: Record<string, string>, opts: HttpGetOptions): Promise<RawResponse> {
-  const mod = url.protocol === 'https:' ? https : http;
-  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (err: Error) => {
-      if (!settled) reject(err);
-      settled = true;
-    };
-    const req = mod.get(url, { headers, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes) {
-          fail(new Error(`Snapshot: larger than ${maxBytes} bytes`));
-          res.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
-      });
-      res.on('error', () => fail(new Error('Snapshot: connection closed by the camera')));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError' || opts.signal?.aborted) fail(new Error('Snapshot: timeout'));
-      else if (err.code === 'ECONNREFUSED') fail(new Error(`Snapshot: connection refused (${url.host})`));
-      else if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) fail(new Error('Snapshot: connection closed by the camera'));
-      else fail(new Error(`Snapshot: ${err.code ?? err.message}`));
-    });
-  });
-}
-
-/** GET of an image over HTTP(S) with Digest/Basic on 401; throws "Snapshot: …". */
-export async function httpGetImage(uri: string, opts: HttpGetOptions = {}): Promise<{ body: Buffer; contentType: string }> {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new Error(`Snapshot: invalid URI "${uri}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Snapshot: unsupported URI "${uri}"`);
-  const username = opts.username ?? decodeURIComponent(url.username);
-  const password = opts.password ?? decodeURIComponent(url.password);
-  url.username = '';
-  url.password = '';
-  // One retry when the connection drops at once: a kept-alive socket the camera closed meanwhile.
-  const fetchOnce = (headers: Record<string, string>) =>
-    get(url, headers, opts).catch((err: Error) => {
-      if (err.message !== 'Snapshot: connection closed by the camera' || opts.signal?.aborted) throw err;
-      return get(url, headers, opts);
-    });
-  const reqUri = url.pathname + url.search;
-  const cache = opts.authCache;
-  // With the camera's last challenge, answer it right away (next nonce count): one request, not two.
-  const cached = username && cache?.challenge ? authorization(cache.challenge, { username, password, method: 'GET', uri: reqUri, nc: ++cache.nc }) : null;
-  let res = await fetchOnce(cached ? { Authorization: cached } : {});
-  if (res.status === 401 && username) {
-    const challenge = parseChallenges(res.headers['www-authenticate']);
-    if (cache) {
-      cache.challenge = challenge;
-      cache.nc = 1;
-    }
-    const auth = challenge && authorization(challenge, { username, password, method: 'GET', uri: reqUri });
-    if (auth) res = await fetchOnce({ Authorization: auth });
-    if (res.status === 401 && cache) cache.challenge = null;
-  }
-  if (res.status === 401) throw new Error(username ? 'Snapshot: 401 Unauthorized (wrong user name or password)' : 'Snapshot: 401 Unauthorized (no credentials)');
-  if (res.status !== 200) throw new Error(`Snapshot: HTTP ${res.status} ${res.statusText}`.trimEnd());
-  const contentType = String(res.headers['content-type'] ?? '');
-  // Like node-onvif: no content type is taken as a JPEG (some cameras send none).
-  if (contentType && !/^image\//i.test(contentType)) throw new Error(`Snapshot: not an image (${contentType})`);
-  if (res.body.length === 0) throw new Error('Snapshot: empty image');
-  return { body: res.body, contentType };
 }

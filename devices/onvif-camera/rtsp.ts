@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { CheckError } from '../driver.js';
 import { authorization, parseChallenges } from './digest.js';
 
 /**
@@ -40,7 +41,7 @@ export function parseResponse(buf: Buffer): { response: RtspResponse; rest: Buff
   if (end < 0) return null;
   const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
   const m = /^RTSP\/1\.\d (\d{3}) ?(.*)$/.exec(lines[0] ?? '');
-  if (!m) throw new Error('RTSP: invalid response');
+  if (!m) throw new CheckError('rtsp-bad-answer', 'RTSP: invalid response');
   const headers: Record<string, string[]> = {};
   for (const line of lines.slice(1)) {
     const i = line.indexOf(':');
@@ -49,7 +50,7 @@ export function parseResponse(buf: Buffer): { response: RtspResponse; rest: Buff
     (headers[key] ??= []).push(line.slice(i + 1).trim());
   }
   const length = Number(headers['content-length']?.[0] ?? 0);
-  if (!Number.isFinite(length) || length < 0) throw new Error('RTSP: invalid response');
+  if (!Number.isFinite(length) || length < 0) throw new CheckError('rtsp-bad-answer', 'RTSP: invalid response');
   const total = end + 4 + length;
   if (buf.length < total) return null;
   return {
@@ -61,8 +62,8 @@ export function parseResponse(buf: Buffer): { response: RtspResponse; rest: Buff
 /** One TCP connection carrying requests one at a time. */
 class RtspConnection {
   private buf = Buffer.alloc(0);
-  private waiter: { resolve: (r: RtspResponse) => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
+  private waiter: { resolve: (r: RtspResponse) => void; reject: (e: CheckError) => void } | null = null;
+  private failure: CheckError | null = null;
   private cseq = 0;
 
   private constructor(
@@ -70,15 +71,15 @@ class RtspConnection {
     private readonly maxBytes: number,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(socketError(err)));
-    socket.on('close', () => this.fail(new Error('RTSP: connection closed by the camera')));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(socketError(err, socket.remotePort ?? 0)));
+    socket.on('close', () => this.fail(new CheckError('rtsp-closed', 'RTSP: connection closed by the camera')));
   }
 
   static open(host: string, port: number, maxBytes: number, signal?: AbortSignal): Promise<RtspConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port, ...(signal ? { signal } : {}) });
       socket.setNoDelay(true);
-      const onError = (err: NodeJS.ErrnoException) => reject(signal?.aborted ? new Error('RTSP: timeout') : socketError(err));
+      const onError = (err: NodeJS.ErrnoException) => reject(signal?.aborted ? rtspTimeout() : socketError(err, port));
       socket.once('error', onError);
       socket.once('connect', () => {
         socket.off('error', onError);
@@ -105,7 +106,7 @@ class RtspConnection {
   private onData(chunk: Buffer): void {
     this.buf = Buffer.concat([this.buf, chunk]);
     if (this.buf.length > this.maxBytes) {
-      this.fail(new Error('RTSP: response too large'));
+      this.fail(new CheckError('rtsp-bad-answer', 'RTSP: response too large'));
       this.socket.destroy();
       return;
     }
@@ -113,7 +114,7 @@ class RtspConnection {
     try {
       parsed = parseResponse(this.buf);
     } catch (err) {
-      this.fail(err as Error);
+      this.fail(err instanceof CheckError ? err : new CheckError('rtsp-bad-answer', `RTSP: ${(err as Error).message}`));
       this.socket.destroy();
       return;
     }
@@ -124,7 +125,7 @@ class RtspConnection {
     w?.resolve(parsed.response);
   }
 
-  private fail(err: Error): void {
+  private fail(err: CheckError): void {
     this.failure ??= err;
     const w = this.waiter;
     this.waiter = null;
@@ -132,24 +133,28 @@ class RtspConnection {
   }
 }
 
-function socketError(err: NodeJS.ErrnoException): Error {
-  if (err.name === 'AbortError') return new Error('RTSP: timeout');
+const rtspTimeout = (): CheckError => new CheckError('rtsp-timeout', 'RTSP: timeout');
+
+function socketError(err: NodeJS.ErrnoException, port: number): CheckError {
+  if (err.name === 'AbortError') return rtspTimeout();
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new Error('RTSP: connection refused');
+      return new CheckError('rtsp-refused', 'RTSP: connection refused', { port });
     case 'ECONNRESET':
     case 'EPIPE':
-      return new Error('RTSP: connection closed by the camera');
+      return new CheckError('rtsp-closed', 'RTSP: connection closed by the camera');
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new Error('RTSP: host unreachable');
+      return new CheckError('unreachable', 'RTSP: host unreachable');
     case 'ETIMEDOUT':
-      return new Error('RTSP: timeout');
+      return rtspTimeout();
     case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new Error(`RTSP: unknown host ${err.message.split(' ').pop() ?? ''}`.trimEnd());
+    case 'EAI_AGAIN': {
+      const host = err.message.split(' ').pop() ?? '';
+      return new CheckError('dns', `RTSP: unknown host ${host}`.trimEnd(), { host });
+    }
     default:
-      return new Error(`RTSP: ${err.code ?? err.message}`);
+      return new CheckError('network-error', `RTSP: ${err.code ?? err.message}`);
   }
 }
 
@@ -163,9 +168,9 @@ export async function probeRtsp(url: string, opts: RtspProbeOptions = {}): Promi
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`RTSP: invalid URL "${url}"`);
+    throw new CheckError('rtsp-bad-answer', `RTSP: invalid URL "${url}"`);
   }
-  if (u.protocol !== 'rtsp:') throw new Error(`RTSP: not an rtsp:// URL "${url}"`);
+  if (u.protocol !== 'rtsp:') throw new CheckError('rtsp-bad-answer', `RTSP: not an rtsp:// URL "${url}"`);
   const username = opts.username ?? decodeURIComponent(u.username);
   const password = opts.password ?? decodeURIComponent(u.password);
   u.username = '';
@@ -173,7 +178,7 @@ export async function probeRtsp(url: string, opts: RtspProbeOptions = {}): Promi
   const target = u.toString();
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = u.port ? Number(u.port) : 554;
-  if (opts.signal?.aborted) throw new Error('RTSP: timeout');
+  if (opts.signal?.aborted) throw rtspTimeout();
 
   const conn = await RtspConnection.open(host, port, opts.maxBytes ?? 64 * 1024, opts.signal);
   const onAbort = () => conn.close();
@@ -193,13 +198,16 @@ export async function probeRtsp(url: string, opts: RtspProbeOptions = {}): Promi
       if (a) describe = await conn.request('DESCRIBE', target, { Accept: 'application/sdp', Authorization: a });
     }
     if (describe.status === 401) {
-      throw new Error(username ? 'RTSP: 401 Unauthorized (wrong user name or password)' : 'RTSP: 401 Unauthorized');
+      throw new CheckError('rtsp-unauthorized', username ? 'RTSP: 401 Unauthorized (wrong user name or password)' : 'RTSP: 401 Unauthorized');
     }
-    if (describe.status !== 200) throw new Error(`RTSP: ${describe.status} ${describe.reason}`.trimEnd());
+    const text = `RTSP: ${describe.status} ${describe.reason}`.trimEnd();
+    // 404 / 454 Session Not Found: the path names no stream (a wrong profile, a disabled channel).
+    if (describe.status === 404 || describe.status === 454) throw new CheckError('rtsp-no-stream', text, { status: describe.status });
+    if (describe.status !== 200) throw new CheckError('rtsp-status', text, { status: describe.status });
     const contentType = describe.headers['content-type']?.[0];
     return { ok: true, status: describe.status, rttMs, ...(contentType ? { contentType } : {}) };
   } catch (err) {
-    if (opts.signal?.aborted) throw new Error('RTSP: timeout');
+    if (opts.signal?.aborted) throw rtspTimeout();
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

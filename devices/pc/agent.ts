@@ -5,6 +5,7 @@ import { Topics } from '../../hub/broker/topics.js';
 import { deviceSchema, slug, villageSchema } from '../../hub/config/schema.js';
 import { createLogger, type Logger } from '../../hub/core/log.js';
 import { PolledDevice } from '../polled-device.js';
+import { statusMessage } from '../publisher.js';
 import { pcDriver, type PcSettings } from './driver.js';
 
 export interface PcAgentOptions {
@@ -73,7 +74,7 @@ export async function runPcAgent(o: PcAgentOptions): Promise<PcAgent> {
         })
         .catch(() => null);
       if (!client) return;
-      await client.publishAsync(topics.status(village.id, device.id), JSON.stringify({ state: 'offline', reason }), { qos: 1, retain: true }).catch(() => undefined);
+      await client.publishAsync(topics.status(village.id, device.id), JSON.stringify(statusMessage('offline', { code: 'agent-stopped', detail: reason })), { qos: 1, retain: true }).catch(() => undefined);
       await client.endAsync().catch(() => undefined);
     },
   };

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
-import type { CheckResult, DeviceDriver, DriverInstance } from '../driver.js';
+import { CheckError, type CheckResult, type DeviceDriver, type DriverInstance } from '../driver.js';
 
 /**
  * The village PC's health from Node's own os and fs APIs — no shell-outs, so the same code runs on
@@ -93,9 +93,12 @@ export const FIRST_CPU_SAMPLE_MS = 250;
 
 export class PcCheck implements DriverInstance {
   private prevCpu: CpuSample | null = null;
-  private readonly root = systemRoot();
 
-  constructor(private readonly s: PcSettings) {}
+  constructor(
+    private readonly s: PcSettings,
+    /** The system disk (tests point it elsewhere). */
+    private readonly root = systemRoot(),
+  ) {}
 
   check = async (signal: AbortSignal): Promise<CheckResult> => {
     if (this.prevCpu === null) {
@@ -115,7 +118,7 @@ export class PcCheck implements DriverInstance {
     try {
       fields.diskFreePct = await diskFreePct(this.root);
     } catch (err) {
-      throw new Error(`disk ${this.root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new CheckError('disk-unreadable', `disk ${this.root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { path: this.root });
     }
     const missing: string[] = [];
     for (const m of this.s.mounts ?? []) {

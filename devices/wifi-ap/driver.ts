@@ -140,7 +140,7 @@ class WifiApCheck implements DriverInstance {
   private async evaluate(idx: number, v: Map<string, Varbind>, walked: Varbind[] | null, atMs: number, signal: AbortSignal): Promise<CheckResult> {
     const need = (o: string): Varbind => {
       const vb = v.get(o);
-      if (!vb) throw new SnmpError(`SNMP: no such object ${o}`);
+      if (!vb) throw new SnmpError('snmp-no-object', `SNMP: no such object ${o}`, { oid: o });
       return vb;
     };
     const uptimeCs = toNumber(need(SYS_UPTIME));
@@ -176,7 +176,15 @@ class WifiApCheck implements DriverInstance {
     // sysUpTime going backwards means the AP (or its agent) restarted: no rate across it.
 
     const result: CheckResult = { fields, info: { sysDescr: this.sysDescr ?? '', interface: this.ifLabel } };
-    if (oper !== 1) result.down = oper === 2 ? `interface ${this.ifLabel} down` : `interface ${this.ifLabel} ${OPER_STATUS[oper] ?? `status ${oper}`}`;
+    if (oper !== 1) {
+      const status = OPER_STATUS[oper] ?? `status ${oper}`;
+      result.down = {
+        code: 'interface-down',
+        // "down" goes without saying; other states (dormant, lowerLayerDown…) are named.
+        params: oper === 2 ? { iface: this.ifLabel } : { iface: this.ifLabel, status },
+        detail: `interface ${this.ifLabel} ${status}`,
+      };
+    }
     return result;
   }
 
@@ -185,10 +193,10 @@ class WifiApCheck implements DriverInstance {
     if (mode !== 'sum') {
       const vb = v.get(oid);
       if (vb) return toNumber(vb);
-      if (mode === 'get') throw new SnmpError(`SNMP: no such object ${oid}`);
+      if (mode === 'get') throw new SnmpError('snmp-no-object', `SNMP: no such object ${oid}`, { oid });
       walked = await this.client.walk(oid, signal);
     }
-    if (!walked || walked.length === 0) throw new SnmpError(`SNMP: no such object ${oid}`);
+    if (!walked || walked.length === 0) throw new SnmpError('snmp-no-object', `SNMP: no such object ${oid}`, { oid });
     return walked.reduce((sum, vb) => sum + toNumber(vb), 0);
   }
 
@@ -203,7 +211,7 @@ class WifiApCheck implements DriverInstance {
         if (!seen.includes(name)) seen.push(name);
       }
     }
-    throw new SnmpError(`SNMP: no interface named "${want}" (the AP has: ${seen.join(', ') || 'none'})`);
+    throw new SnmpError('interface-missing', `SNMP: no interface named "${want}" (the AP has: ${seen.join(', ') || 'none'})`, { iface: want });
   }
 }
 

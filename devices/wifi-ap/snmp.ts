@@ -1,4 +1,6 @@
 import snmp, { type Session, type Varbind } from 'net-snmp';
+import type { ReasonCode, ReasonParams } from '../../shared/reasons.js';
+import { CheckError } from '../driver.js';
 
 export type { Varbind } from 'net-snmp';
 
@@ -26,13 +28,16 @@ export interface SnmpTarget {
   retries: number;
 }
 
-/** An SNMP failure with a message a person can act on. */
-export class SnmpError extends Error {
-  constructor(message: string) {
-    super(message);
+/** An SNMP failure: its reason code, and a message a person can act on. */
+export class SnmpError extends CheckError {
+  constructor(code: ReasonCode, message: string, params?: ReasonParams) {
+    super(code, message, params);
     this.name = 'SnmpError';
   }
 }
+
+/** net-snmp's ResponseInvalidCode.EAuthFailure: a v3 Report PDU (unknown user, wrong digest) or a bad digest. */
+const E_AUTH_FAILURE = 5;
 
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL']);
 const UNRESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL']);
@@ -48,7 +53,7 @@ export function toBigInt(vb: Varbind): bigint {
   if (Buffer.isBuffer(v)) return v.length === 0 ? 0n : BigInt(`0x${v.toString('hex')}`);
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
   if (typeof v === 'bigint') return v;
-  throw new SnmpError(`SNMP: ${vb.oid} is not a number`);
+  throw new SnmpError('snmp-bad-value', `SNMP: ${vb.oid} is not a number`);
 }
 
 export function toNumber(vb: Varbind): number {
@@ -59,7 +64,7 @@ export function toNumber(vb: Varbind): number {
   const text = Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '';
   const n = Number(text.trim());
   if (text.trim() !== '' && Number.isFinite(n)) return n;
-  throw new SnmpError(`SNMP: ${vb.oid} is not a number (${text.trim().slice(0, 40) || typeof v})`);
+  throw new SnmpError('snmp-bad-value', `SNMP: ${vb.oid} is not a number (${text.trim().slice(0, 40) || typeof v})`);
 }
 
 export function toText(vb: Varbind): string {
@@ -82,7 +87,7 @@ export class SnmpClient {
     const vbs = await this.getSome(oids, signal);
     return oids.map((oid) => {
       const vb = vbs.get(oid);
-      if (!vb) throw new SnmpError(`SNMP: no such object ${oid}`);
+      if (!vb) throw new SnmpError('snmp-no-object', `SNMP: no such object ${oid}`, { oid });
       return vb;
     });
   }
@@ -205,18 +210,20 @@ export class SnmpClient {
 
   private mapError(err: Error): SnmpError {
     if (err instanceof SnmpError) return err;
-    if (err instanceof snmp.RequestTimedOutError) return new SnmpError(`SNMP: timeout after ${this.target.retries} retries`);
+    // Wrong community or v2c/v3 keys the agent drops silently also end here (TESTING.md §SNMP).
+    if (err instanceof snmp.RequestTimedOutError) return new SnmpError('snmp-timeout', `SNMP: timeout after ${this.target.retries} retries`);
+    if (err instanceof snmp.ResponseInvalidError && err.code === E_AUTH_FAILURE) return new SnmpError('snmp-auth', `SNMP: ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code && UNRESOLVED.has(code)) return new SnmpError(`SNMP: host unreachable (cannot resolve ${this.target.host})`);
-    if (code && UNREACHABLE.has(code)) return new SnmpError('SNMP: host unreachable');
+    if (code && UNRESOLVED.has(code)) return new SnmpError('dns', `SNMP: host unreachable (cannot resolve ${this.target.host})`, { host: this.target.host });
+    if (code && UNREACHABLE.has(code)) return new SnmpError('unreachable', 'SNMP: host unreachable');
     // Varbind errors inside table()/subtree() come back as RequestFailedError "NoSuchObject: <oid>".
     const missing = /^(NoSuchObject|NoSuchInstance|EndOfMibView): (\S+)/.exec(err.message);
-    if (missing) return new SnmpError(`SNMP: no such object ${missing[2]}`);
-    return new SnmpError(`SNMP: ${err.message}`);
+    if (missing?.[2]) return new SnmpError('snmp-no-object', `SNMP: no such object ${missing[2]}`, { oid: missing[2] });
+    return new SnmpError('snmp-error', `SNMP: ${err.message}`);
   }
 }
 
 function abortError(signal: AbortSignal | undefined): Error {
   const r: unknown = signal?.reason;
-  return r instanceof Error ? r : new SnmpError('SNMP: aborted');
+  return r instanceof Error ? r : new SnmpError('check-failed', 'SNMP: aborted');
 }

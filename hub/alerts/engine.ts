@@ -1,6 +1,6 @@
 import type { ThresholdRule } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { Alert, AlertChange, DeviceRef, Reading, Transition, InternetState } from '../core/domain.js';
+import type { Alert, AlertChange, DeviceRef, Reading, ReasonFields, Transition, InternetState } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
 import { MeetingSchedule, type MeetingAlertSink } from './meetings.js';
@@ -185,7 +185,7 @@ export class AlertEngine implements MeetingAlertSink {
         // Behind a parent, wait briefly: if the parent is down too, this becomes unreachable and stays silent.
         else if (entry.parent && this.ctx.config.alerts.dependencyGraceS > 0) {
           this.graceTimers.set(key, this.ctx.clock.setTimeout(() => this.afterGrace(entry, t), this.ctx.config.alerts.dependencyGraceS * 1000));
-        } else this.fireOffline(entry, t.reason, t.ts);
+        } else this.fireOffline(entry, t, t.ts);
         break;
       case 'online':
         this.resolve(alertKeys.offline(t), 'online');
@@ -204,12 +204,20 @@ export class AlertEngine implements MeetingAlertSink {
 
   private afterGrace(entry: DeviceEntry, t: Transition): void {
     this.graceTimers.delete(deviceKey(t));
-    if (entry.state === 'offline' && !this.flapping.has(deviceKey(t))) this.fireOffline(entry, t.reason, t.ts);
+    if (entry.state === 'offline' && !this.flapping.has(deviceKey(t))) this.fireOffline(entry, t, t.ts);
   }
 
-  private fireOffline(entry: DeviceEntry, reason: string | undefined, since: number): void {
+  private fireOffline(entry: DeviceEntry, why: ReasonFields, since: number): void {
     const ref = { village: entry.village, device: entry.id };
-    const detail = { name: entry.name, kind: entry.kind, reason: reason ?? null, since };
+    const detail = {
+      name: entry.name,
+      kind: entry.kind,
+      reason: why.reason ?? null,
+      // What people read, translated (shared/reasons.ts); `reason` stays the raw text.
+      ...(why.reasonCode ? { reasonCode: why.reasonCode } : {}),
+      ...(why.reasonCode && why.reasonParams ? { reasonParams: why.reasonParams } : {}),
+      since,
+    };
     const affected = this.descendants(entry).length;
     if (affected > 0) {
       this.fire({ key: alertKeys.root(ref), ...ref, condition: 'unreachable-root', severity: 'critical', detail: { ...detail, affected } });
@@ -267,7 +275,7 @@ export class AlertEngine implements MeetingAlertSink {
     this.flapping.delete(key);
     this.resolve(alertKeys.flapping(e), 'settled');
     // It settled down, and down it stays: now that is news.
-    if (entry.state === 'offline') this.fireOffline(entry, entry.reason, entry.since ?? this.ctx.clock.now());
+    if (entry.state === 'offline') this.fireOffline(entry, entry, entry.since ?? this.ctx.clock.now());
   }
 
   private onReading(r: Reading): void {
@@ -336,7 +344,8 @@ export class AlertEngine implements MeetingAlertSink {
     const key = alertKeys.internet(u.village);
     if (u.state === 'down') {
       const name = this.ctx.config.villages.find((v) => v.id === u.village)?.name ?? u.village;
-      this.fire({ key, village: u.village, device: null, condition: 'internet-down', severity: 'critical', detail: { name, reason: u.reason ?? null, since: u.ts } });
+      const coded = u.reasonCode ? { reasonCode: u.reasonCode, ...(u.reasonParams ? { reasonParams: u.reasonParams } : {}) } : {};
+      this.fire({ key, village: u.village, device: null, condition: 'internet-down', severity: 'critical', detail: { name, reason: u.reason ?? null, ...coded, since: u.ts } });
     } else if (u.state === 'up') {
       this.resolve(key, 'up');
     }

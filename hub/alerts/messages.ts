@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Alert, AlertChange } from '../core/domain.js';
 import type { DeviceRegistry } from '../registry/registry.js';
+import { reasonText } from '../../shared/reasons.js';
 
 export type Language = 'vi' | 'en';
 
@@ -227,12 +228,15 @@ export function renderMessage(input: RenderInput, opts: RenderOptions): Message 
     const l = localTime(ts, village.timezone);
     return l.day === today ? l.hm : `${l.hm}${t.onDay(l.day)}`;
   };
-  const fmtNum = (v: string | number | boolean | null | undefined): string =>
-    typeof v === 'number' ? new Intl.NumberFormat(t.num, { maximumFractionDigits: 2 }).format(v) : String(v ?? '?');
+  const fmtNum = (v: Alert['detail'][string] | undefined): string =>
+    typeof v === 'number' ? new Intl.NumberFormat(t.num, { maximumFractionDigits: 2 }).format(v) : typeof v === 'object' && v !== null ? '?' : String(v ?? '?');
 
   const subject = input.deviceName !== null ? `${clip(input.deviceName, 80)} (${clip(village.name, 60)})` : clip(village.name, 60);
   const reasonCode = str('reason');
-  const reason = reasonCode ? (t.reasons[reasonCode] ?? reasonCode) : null;
+  // A reason code (from a poller or agent) reads as the phrasebook says; else the code or words sent as `reason`.
+  const params = typeof d.reasonParams === 'object' && d.reasonParams !== null ? d.reasonParams : undefined;
+  const coded = typeof d.reasonCode === 'string' ? reasonText(d.reasonCode, params, input.language) : null;
+  const reason = coded ? clip(coded) : reasonCode ? (t.reasons[reasonCode] ?? reasonCode) : null;
   const cause = reason ?? (input.causeName ? `${input.causeName} ${t.offline}` : str('cause'));
   const withCause = (s: string): string => (cause ? `${s} — ${t.cause}: ${cause}` : s);
   // detail.since: when the device actually went down (it can precede the alert, e.g. after flapping settles).

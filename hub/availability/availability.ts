@@ -1,5 +1,5 @@
 import type { HubContext } from '../context.js';
-import type { AvailabilityState, DeviceRef, StatusReport } from '../core/domain.js';
+import type { AvailabilityState, DeviceRef, ReasonFields, StatusReport } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
 import { DeviceStateRepo } from '../state/device-states.js';
@@ -8,10 +8,33 @@ import { MaintenanceCalendar } from './maintenance.js';
 
 const OWNER = 'availability';
 
-/** Reason codes for transitions the hub decides itself; device-given reasons pass through as text. */
+/**
+ * Reason codes for transitions the hub decides itself (the raw `reason` is the code too, as before codes
+ * had their own field); device-given reasons pass through with their text, code and parameters.
+ */
 export const REASON_TIMEOUT = 'timeout';
 export const REASON_PARENT = 'parent';
 export const REASON_MAINTENANCE = 'maintenance';
+
+const hubReason = (code: string): ReasonFields => ({ reason: code, reasonCode: code });
+
+/** Only the reason fields that are set (entries and events carry no undefined keys). */
+function reasonFields(r: ReasonFields | undefined): ReasonFields {
+  if (!r) return {};
+  return {
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}),
+    ...(r.reasonCode && r.reasonParams && Object.keys(r.reasonParams).length > 0 ? { reasonParams: r.reasonParams } : {}),
+  };
+}
+
+const hasReason = (r: ReasonFields): boolean => Boolean(r.reason || r.reasonCode);
+
+function sameReason(a: ReasonFields, b: ReasonFields): boolean {
+  return a.reason === b.reason && a.reasonCode === b.reasonCode && JSON.stringify(a.reasonParams ?? {}) === JSON.stringify(b.reasonParams ?? {});
+}
+
+type Effective = { state: AvailabilityState; cause?: string } & ReasonFields;
 
 /** How often maintenance windows and flapping settle times are re-evaluated. */
 const TICK_MS = 5_000;
@@ -25,7 +48,7 @@ interface Track {
   timer: NodeJS.Timeout | null;
   /** What the device's own signals say, before dependencies and maintenance. */
   raw: Raw;
-  rawReason?: string;
+  rawReason?: ReasonFields;
   /** Set once a device has sent a status message: from then on status, not telemetry, brings it back online. */
   statusDriven: boolean;
   /** Why it is offline: an explicit status holds until the device says online; a timeout clears on any message. */
@@ -121,7 +144,7 @@ export class Availability {
       if (!t) continue;
       t.entry.state = saved.state;
       t.entry.since = saved.since;
-      if (saved.reason) t.entry.reason = saved.reason;
+      setReason(t.entry, { ...(saved.reason ? { reason: saved.reason } : {}), ...(saved.reasonCode ? { reasonCode: saved.reasonCode } : {}), ...(saved.reasonParams ? { reasonParams: saved.reasonParams } : {}) });
       t.confirmed = false;
       if (lastBeat !== null && lastBeat < clock.now()) {
         // The hub saw nothing between its last heartbeat and now: that time is unknown, not downtime.
@@ -150,11 +173,11 @@ export class Availability {
     if (report.state === 'online') this.setRaw(t, 'online', undefined, report.ts);
     else {
       t.offlineBy = 'status';
-      this.setRaw(t, 'offline', report.reason, report.ts);
+      this.setRaw(t, 'offline', reasonFields(report), report.ts);
     }
   }
 
-  private setRaw(t: Track, raw: Raw, reason?: string, at?: number): void {
+  private setRaw(t: Track, raw: Raw, reason?: ReasonFields, at?: number): void {
     const changed = t.raw !== raw;
     if (raw === 'online') t.offlineBy = null;
     const now = this.ctx.clock.now();
@@ -164,7 +187,7 @@ export class Availability {
       }
     }
     t.raw = raw;
-    if (reason) t.rawReason = reason;
+    if (reason && hasReason(reason)) t.rawReason = reason;
     else if (raw === 'online') delete t.rawReason;
     this.update(t, at);
   }
@@ -187,20 +210,25 @@ export class Availability {
     }
     if (t.raw !== 'offline') {
       t.offlineBy = 'timeout';
-      this.setRaw(t, 'offline', REASON_TIMEOUT, now);
+      this.setRaw(t, 'offline', hubReason(REASON_TIMEOUT), now);
     } else if (!t.confirmed) this.update(t);
     // Stay disarmed until the next message: nothing more can happen to a silent device.
   }
 
   /** The effective state: maintenance, then dependencies, then the device's own signals. */
-  private effective(t: Track, now: number): { state: AvailabilityState; reason?: string; cause?: string } {
+  private effective(t: Track, now: number): Effective {
     const { entry } = t;
     const window = this.maintenance.active(entry.village, entry.id, now);
-    if (window) return { state: 'maintenance', reason: window.note ?? REASON_MAINTENANCE };
+    if (window) {
+      // The window's note stays the raw reason (as before codes); people read "under maintenance: <note>".
+      return window.note
+        ? { state: 'maintenance', reason: window.note, reasonCode: REASON_MAINTENANCE, reasonParams: { note: window.note } }
+        : { state: 'maintenance', ...hubReason(REASON_MAINTENANCE) };
+    }
     if (t.raw === 'online') return { state: 'online' };
     const cause = this.rootCause(entry);
-    if (cause) return { state: 'unreachable', reason: REASON_PARENT, cause };
-    if (t.raw === 'offline') return { state: 'offline', ...(t.rawReason ? { reason: t.rawReason } : {}) };
+    if (cause) return { state: 'unreachable', ...hubReason(REASON_PARENT), cause };
+    if (t.raw === 'offline') return { state: 'offline', ...reasonFields(t.rawReason) };
     return { state: 'unknown' };
   }
 
@@ -235,7 +263,11 @@ export class Availability {
     // idempotently: one already open is not fired again, one missed while the hub was away is).
     const reconfirmed = !wasConfirmed && t.confirmed;
     if (same && !reconfirmed) {
-      if (next.reason && next.reason !== entry.reason && next.state === 'offline') entry.reason = next.reason;
+      // Still offline, for another reason (a poller's error changed): the reason shown follows.
+      if (hasReason(next) && next.state === 'offline' && !sameReason(next, entry)) {
+        setReason(entry, next);
+        bus.emit('reason', { village: entry.village, device: entry.id, state: entry.state, since: entry.since, ...reasonFields(entry) });
+      }
       return;
     }
     const from = reconfirmed && same ? 'unknown' : entry.state;
@@ -246,12 +278,19 @@ export class Availability {
     if (entry.since !== null && ts < entry.since) ts = entry.since;
     entry.state = next.state;
     entry.since = ts;
-    if (next.reason) entry.reason = next.reason;
-    else delete entry.reason;
+    setReason(entry, next);
     t.cause = next.cause;
     if (next.cause) entry.cause = next.cause;
     else delete entry.cause;
-    this.repo.save({ village: entry.village, device: entry.id, state: entry.state, since: ts, reason: entry.reason ?? null });
+    this.repo.save({
+      village: entry.village,
+      device: entry.id,
+      state: entry.state,
+      since: ts,
+      reason: entry.reason ?? null,
+      reasonCode: entry.reasonCode ?? null,
+      reasonParams: entry.reasonParams ?? null,
+    });
     bus.emit('transition', {
       village: entry.village,
       device: entry.id,
@@ -259,7 +298,7 @@ export class Availability {
       ts,
       from,
       to: next.state,
-      ...(next.reason ? { reason: next.reason } : {}),
+      ...reasonFields(next),
       ...(next.cause ? { cause: next.cause } : {}),
       ...(t.flap.flapping ? { flapping: true } : {}),
     });
@@ -278,4 +317,15 @@ export class Availability {
       this.update(t);
     }
   }
+}
+
+/** Replaces the entry's reason fields with `r`'s (absent ones are removed). */
+function setReason(entry: DeviceEntry, r: ReasonFields): void {
+  const f = reasonFields(r);
+  if (f.reason) entry.reason = f.reason;
+  else delete entry.reason;
+  if (f.reasonCode) entry.reasonCode = f.reasonCode;
+  else delete entry.reasonCode;
+  if (f.reasonParams) entry.reasonParams = f.reasonParams;
+  else delete entry.reasonParams;
 }

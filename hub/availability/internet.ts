@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import type { internetTargetSchema } from '../config/alerts.js';
 import type { HubContext } from '../context.js';
-import type { InternetState } from '../core/domain.js';
+import type { InternetState, ReasonFields } from '../core/domain.js';
 import { httpProbe, icmpProbe, tcpProbe } from '../../devices/probes.js';
+import type { InternetView } from '../../shared/events.js';
 
 export type InternetTarget = z.infer<typeof internetTargetSchema>;
 /** Probes one internet target within timeoutMs; resolves with the round trip in ms or throws a readable error. */
@@ -24,6 +25,8 @@ export class InternetMonitor {
   private current: InternetState['state'] = 'unknown';
   private since: number;
   private reason: string | undefined;
+  /** What people read for `reason`: every target failed (how many were tried). */
+  private coded: Pick<ReasonFields, 'reasonCode' | 'reasonParams'> = {};
   private rttMs: number | null = null;
   private readonly abort = new AbortController();
 
@@ -54,11 +57,12 @@ export class InternetMonitor {
       state: this.current,
       ts: this.since,
       ...(this.reason ? { reason: this.reason } : {}),
+      ...this.coded,
     }));
   }
 
-  view(): { state: InternetState['state']; since: number; reason: string | null; rttMs: number | null; probed: boolean } {
-    return { state: this.current, since: this.since, reason: this.reason ?? null, rttMs: this.rttMs, probed: this.ctx.config.internet.targets.length > 0 };
+  view(): InternetView {
+    return { state: this.current, since: this.since, reason: this.reason ?? null, ...this.coded, rttMs: this.rttMs, probed: this.ctx.config.internet.targets.length > 0 };
   }
 
   /** One probing round: every target in parallel, each with its own timeout. */
@@ -81,22 +85,23 @@ export class InternetMonitor {
         const why = results
           .map((r, i) => `${describeTarget(config.internet.targets[i] as InternetTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
           .join('; ');
-        if (this.failures >= config.internet.failuresToDown) this.set('down', why);
+        if (this.failures >= config.internet.failuresToDown) this.set('down', why, { reasonCode: 'internet-unreachable', reasonParams: { tried: results.length } });
       }
     } finally {
       this.running = false;
     }
   }
 
-  private set(state: 'up' | 'down', reason?: string): void {
+  private set(state: 'up' | 'down', reason?: string, coded: Pick<ReasonFields, 'reasonCode' | 'reasonParams'> = {}): void {
     if (state === this.current) return;
     const now = this.ctx.clock.now();
     this.current = state;
     this.since = now;
     this.reason = reason;
+    this.coded = coded;
     this.ctx.log.info({ internet: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
     for (const v of this.ctx.config.villages) {
-      this.ctx.bus.emit('internet', { village: v.id, state, ts: now, ...(reason ? { reason } : {}) });
+      this.ctx.bus.emit('internet', { village: v.id, state, ts: now, ...(reason ? { reason } : {}), ...coded });
     }
   }
 }

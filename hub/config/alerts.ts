@@ -7,7 +7,9 @@ const ident = z.string().regex(IDENT_PATTERN, IDENT_HINT);
 const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 /** A text people read: one string, or one per language ({ vi, en }). */
 const text = z.union([z.string().min(1), z.strictObject({ vi: z.string().min(1), en: z.string().min(1) })]);
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day HH:MM (24 h), e.g. 22:30');
+/** A time of day, HH:MM (24 h); the API names a mismatch `invalid-time`. */
+export const HHMM_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+const hhmm = z.string().regex(HHMM_PATTERN, 'expected a time of day HH:MM (24 h), e.g. 22:30');
 const severity = z.enum(['info', 'warning', 'critical']);
 const isoDateTime = z.iso.datetime({ offset: true, local: true });
 
@@ -152,16 +154,17 @@ export const maintenanceSchema = z.strictObject({
 }).superRefine((m, ctx) => {
   const oneOff = m.from !== undefined || m.to !== undefined;
   const recurring = m.daily !== undefined || m.days !== undefined || m.start !== undefined || m.end !== undefined;
+  // `params.code`: what the REST API reports, for the dashboard to say in words at the field.
   if (oneOff && recurring) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'either a one-off window (from, to) or a recurring one (daily or days, start, end), not both' });
+    ctx.addIssue({ code: 'custom', path: [], message: 'either a one-off window (from, to) or a recurring one (daily or days, start, end), not both', params: { code: 'one-off-or-recurring' } });
   } else if (oneOff) {
-    if (!m.from || !m.to) ctx.addIssue({ code: 'custom', path: [m.from ? 'to' : 'from'], message: 'a one-off window needs both from and to' });
-    else if (Date.parse(m.from) >= Date.parse(m.to)) ctx.addIssue({ code: 'custom', path: ['to'], message: '"to" must be after "from"' });
+    if (!m.from || !m.to) ctx.addIssue({ code: 'custom', path: [m.from ? 'to' : 'from'], message: 'a one-off window needs both from and to', params: { code: 'required' } });
+    else if (Date.parse(m.from) >= Date.parse(m.to)) ctx.addIssue({ code: 'custom', path: ['to'], message: '"to" must be after "from"', params: { code: 'to-before-from' } });
   } else if (recurring) {
-    if (!m.start || !m.end) ctx.addIssue({ code: 'custom', path: [m.start ? 'end' : 'start'], message: 'a recurring window needs start and end (HH:MM)' });
-    if (!m.daily && (!m.days || m.days.length === 0)) ctx.addIssue({ code: 'custom', path: ['days'], message: 'set daily: true or list the days (mon … sun)' });
+    if (!m.start || !m.end) ctx.addIssue({ code: 'custom', path: [m.start ? 'end' : 'start'], message: 'a recurring window needs start and end (HH:MM)', params: { code: 'required' } });
+    if (!m.daily && (!m.days || m.days.length === 0)) ctx.addIssue({ code: 'custom', path: ['days'], message: 'set daily: true or list the days (mon … sun)', params: { code: 'pick-days' } });
   } else {
-    ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs from/to (one-off) or daily/days with start/end (recurring)' });
+    ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs from/to (one-off) or daily/days with start/end (recurring)', params: { code: 'needs-schedule' } });
   }
 });
 export type MaintenanceConfig = z.infer<typeof maintenanceSchema>;

@@ -1,5 +1,5 @@
 import type { Logger } from './log.js';
-import type { Alert, AlertChange, DeviceEvent, DeviceRef, IngestError, Reading, StatusReport, Transition, InternetState } from './domain.js';
+import type { Alert, AlertChange, AvailabilityState, DeviceEvent, DeviceRef, IngestError, Reading, ReasonFields, StatusReport, Transition, InternetState } from './domain.js';
 
 /** Every event that crosses module boundaries inside the hub (DESIGN.md §1). */
 export interface BusEvents {
@@ -9,6 +9,11 @@ export interface BusEvents {
   /** Any valid message from a device: feeds heartbeat timers and last-seen. */
   seen: DeviceRef & { ts: number };
   transition: Transition;
+  /**
+   * A device's reason changed while its state did not (an offline camera now refuses the password where
+   * its stream was refused before). Not a transition: nothing is stored or alerted, only shown.
+   */
+  reason: DeviceRef & ReasonFields & { state: AvailabilityState; since: number | null };
   /** A device not in config published a valid message for the first time. */
   unregistered: DeviceRef & { ts: number; topic: string };
   'ingest-error': IngestError;

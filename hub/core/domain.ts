@@ -1,4 +1,16 @@
 import type { DeviceKind } from '../config/schema.js';
+import type { ReasonParams } from '../../shared/reasons.js';
+import type { AlertDetail } from '../../shared/events.js';
+
+/**
+ * Why a device is not online: `reason` the raw text (a device's words, a poller's technical error, or
+ * a hub code), `reasonCode` + `reasonParams` what people read, translated (shared/reasons.ts).
+ */
+export interface ReasonFields {
+  reason?: string;
+  reasonCode?: string;
+  reasonParams?: ReasonParams;
+}
 
 /** Availability states (DESIGN.md §4). The first cut produces online / offline / unknown. */
 export const availabilityStates = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'] as const;
@@ -20,11 +32,10 @@ export interface Reading extends DeviceRef {
   fields: Record<string, number | boolean>;
 }
 
-/** A validated status message; `lwt` marks a Last Will delivered by the broker. */
-export interface StatusReport extends DeviceRef {
+/** A validated status message; reason code `lwt` marks a Last Will delivered by the broker. */
+export interface StatusReport extends DeviceRef, ReasonFields {
   ts: number;
   state: 'online' | 'offline';
-  reason?: string;
 }
 
 export interface DeviceEvent extends DeviceRef {
@@ -34,12 +45,11 @@ export interface DeviceEvent extends DeviceRef {
   message?: string;
 }
 
-export interface Transition extends DeviceRef {
+export interface Transition extends DeviceRef, ReasonFields {
   kind: DeviceKind;
   ts: number;
   from: AvailabilityState;
   to: AvailabilityState;
-  reason?: string;
   /** For `unreachable`: the offline ancestor that took this device down (the root cause). */
   cause?: string;
   /** True when this transition was decided while the device is flapping (do not notify each one). */
@@ -82,15 +92,14 @@ export interface Alert {
   /** When it was escalated to the next level (not acknowledged in time), if it was. */
   escalatedAt: number | null;
   /** Facts for the message: reason, root cause device, metric and value, meeting title… */
-  detail: Record<string, string | number | boolean | null>;
+  detail: AlertDetail;
 }
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
-/** The internet link of a village (WAN), probed by the hub. */
-export interface InternetState {
+/** The internet link of a village (WAN), probed by the hub; `reason` is the probes' raw text. */
+export interface InternetState extends ReasonFields {
   village: string;
   state: 'up' | 'down' | 'unknown';
   ts: number;
-  reason?: string;
 }

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import type { MqttBroker } from '../broker/broker.js';
 import type { Channel } from '../broker/topics.js';
 import type { HubContext } from '../context.js';
-import type { DeviceRef } from '../core/domain.js';
-import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from './payloads.js';
+import type { DeviceRef, StatusReport } from '../core/domain.js';
+import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema, type StatusPayload } from './payloads.js';
 import type { DeviceEntry } from '../registry/registry.js';
 
 const OWNER = 'ingest';
@@ -91,7 +91,7 @@ export class Ingest {
         const r = parse(statusPayloadSchema, body.value, 'status');
         if (!r.ok) return r;
         // Status before seen: a first message saying "offline" must not pass through "online".
-        bus.emit('status', { ...ref, ts: r.value.ts ?? now, state: r.value.state, ...(r.value.reason ? { reason: r.value.reason } : {}) });
+        bus.emit('status', { ...ref, ts: r.value.ts ?? now, state: r.value.state, ...statusReason(r.value) });
         bus.emit('seen', { ...ref, ts: now });
         return { ok: true };
       }
@@ -146,6 +146,19 @@ export class Ingest {
       `dropped MQTT message: ${outcome.reason}`,
     );
   }
+}
+
+/**
+ * The reason fields of a status report. A Last Will's "lwt" is a code even when sent as the reason
+ * (the contract's LWT payload, from before codes existed).
+ */
+function statusReason(p: StatusPayload): Pick<StatusReport, 'reason' | 'reasonCode' | 'reasonParams'> {
+  const code = p.code ?? (p.reason === 'lwt' ? 'lwt' : undefined);
+  return {
+    ...(p.reason ? { reason: p.reason } : {}),
+    ...(code ? { reasonCode: code } : {}),
+    ...(code && p.params && Object.keys(p.params).length > 0 ? { reasonParams: p.params } : {}),
+  };
 }
 
 function decode(channel: Channel, text: string): { ok: true; value: unknown } | { ok: false; code: string; reason: string } {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { METRIC_HINT, METRIC_PATTERN } from '../../shared/ids.js';
+import { REASON_CODE_PATTERN } from '../../shared/reasons.js';
 
 /**
  * Payload schemas of the MQTT contract (DESIGN.md §3). Everything a device sends is parsed here
@@ -15,10 +16,34 @@ export const tsSchema = z
 
 export const deviceStates = ['online', 'offline'] as const;
 
+export const MAX_REASON_PARAMS = 16;
+
+/** Parameters of a reason code: a flat object of short strings and numbers ("port": 554, "iface": "wlan0"). */
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
+export const reasonParamsSchema = z
+  .record(
+    z.string(),
+    z.union([z.string().max(200, 'expected at most 200 characters'), z.number().finite()], {
+      error: 'expected a string (at most 200 characters) or a finite number',
+    }),
+  )
+  .superRefine((p, ctx) => {
+    // Checked here rather than by a key schema, so the error names the key and says what was expected.
+    for (const key of Object.keys(p)) {
+      if (!PARAM_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'expected a parameter name of letters, digits and "_" (at most 32), starting with a letter' });
+    }
+    if (Object.keys(p).length > MAX_REASON_PARAMS) ctx.addIssue({ code: 'custom', path: [], message: `expected at most ${MAX_REASON_PARAMS} parameters` });
+  });
+
 export const statusPayloadSchema = z.strictObject({
   state: z.enum(deviceStates),
   ts: tsSchema.optional(),
+  /** Why, in the device's or library's own words (shown to commune IT; to people when there is no code). */
   reason: z.string().max(500).optional(),
+  /** Why, as a reason code the dashboard and notifications translate (shared/reasons.ts). */
+  code: z.string().regex(REASON_CODE_PATTERN, 'expected a reason code: lowercase letters, digits and "-" (at most 64), e.g. "onvif-unauthorized"').optional(),
+  params: reasonParamsSchema.optional(),
 });
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
 

@@ -1,13 +1,13 @@
 import { driverFor } from '../../devices/index.js';
 import { timeoutFor, type Config, type DeviceConfig, type DeviceKind } from '../config/schema.js';
-import type { AvailabilityState, DeviceRef } from '../core/domain.js';
+import type { AvailabilityState, DeviceRef, ReasonFields } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceView, VillageView } from '../../shared/events.js';
 
 /** Unregistered publishers are capped so a misbehaving client cannot grow the registry without bound. */
 export const MAX_UNREGISTERED = 1_000;
 
-export interface DeviceEntry {
+export interface DeviceEntry extends ReasonFields {
   readonly village: string;
   readonly id: string;
   readonly name: string;
@@ -17,7 +17,6 @@ export interface DeviceEntry {
   readonly timeoutS: number;
   state: AvailabilityState;
   since: number | null;
-  reason?: string;
   cause?: string;
   lastSeen: number | null;
   telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
@@ -102,6 +101,8 @@ export class DeviceRegistry {
       state: e.state,
       since: e.since,
       ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
+      ...(e.reasonCode && e.reasonParams ? { reasonParams: e.reasonParams } : {}),
       ...(e.cause ? { cause: e.cause } : {}),
       lastSeen: e.lastSeen,
       timeoutS: e.timeoutS,

@@ -88,4 +88,9 @@ export const migrations: string[] = [
   `
   UPDATE alerts SET condition = 'internet-down', key = 'internet-down:' || village WHERE condition = 'uplink-down';
   `,
+  // 6: a device's reason as a code people read translated, with its parameters (JSON), beside the raw text
+  `
+  ALTER TABLE device_state ADD COLUMN reason_code TEXT;
+  ALTER TABLE device_state ADD COLUMN reason_params TEXT;
+  `,
 ];

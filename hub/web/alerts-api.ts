@@ -25,7 +25,7 @@ const listQuery = z.strictObject({
       if (v === undefined) return undefined;
       const n = /^\d{1,15}$/.test(v) ? Number(v) : z.iso.datetime({ offset: true }).safeParse(v).success ? Date.parse(v) : Number.NaN;
       if (Number.isNaN(n)) {
-        ctx.addIssue({ code: 'custom', message: 'expected milliseconds since 1970 or an ISO 8601 date-time (2026-11-25T08:00:00+07:00)' });
+        ctx.addIssue({ code: 'custom', message: 'expected milliseconds since 1970 or an ISO 8601 date-time (2026-11-25T08:00:00+07:00)', params: { code: 'invalid-date-time' } });
         return z.NEVER;
       }
       return n;
@@ -52,7 +52,7 @@ function bodyIssues(err: z.ZodError): ReturnType<typeof zodIssues> {
 function parseId(req: Request, res: Response): number | undefined {
   const id = idText.safeParse(req.params.id);
   if (!id.success) {
-    sendError(res, 400, 'invalid alert id', zodIssues(id.error).map((i) => ({ ...i, path: 'id' })));
+    sendError(res, 400, 'invalid alert id', zodIssues(id.error).map((i) => ({ ...i, path: 'id', code: 'invalid-id' })));
     return undefined;
   }
   return id.data;
@@ -75,7 +75,7 @@ export function alertsRouter(_ctx: HubContext, engine: AlertEngine): Router {
     const id = parseId(req, res);
     if (id === undefined) return;
     const alert = engine.store.get(id);
-    if (!alert) return sendError(res, 404, `no alert with id ${id}`);
+    if (!alert) return sendError(res, 404, `no alert with id ${id}`, undefined, 'not-found');
     const body: AlertDetailResponse = { alert: alertView(alert), history: engine.store.history(id) };
     res.json(body);
   });
@@ -86,8 +86,8 @@ export function alertsRouter(_ctx: HubContext, engine: AlertEngine): Router {
     const b = ackBody.safeParse(req.body ?? {});
     if (!b.success) return sendError(res, 400, 'invalid acknowledgement', bodyIssues(b.error));
     const r = engine.acknowledge(id, b.data.by, b.data.note || undefined);
-    if (r.result === 'missing') return sendError(res, 404, `no alert with id ${id}`);
-    if (r.result === 'resolved') return sendError(res, 409, `alert ${id} is already resolved; there is nothing to acknowledge`);
+    if (r.result === 'missing') return sendError(res, 404, `no alert with id ${id}`, undefined, 'not-found');
+    if (r.result === 'resolved') return sendError(res, 409, `alert ${id} is already resolved; there is nothing to acknowledge`, undefined, 'already-resolved');
     // Acknowledging twice is harmless: the first acknowledgement stands and is returned.
     const body: AlertDetailResponse = { alert: alertView(r.alert), history: engine.store.history(id) };
     res.json(body);
@@ -113,15 +113,15 @@ export function meetingsRouter(ctx: HubContext, engine: AlertEngine): Router {
     const { village, startAt, title, device } = b.data;
     if (!ctx.config.villages.some((v) => v.id === village)) {
       const known = ctx.config.villages.map((v) => v.id).join(', ') || '(none configured)';
-      return sendError(res, 400, 'invalid meeting', [{ path: 'village', message: `unknown village "${village}"; expected one of: ${known}` }]);
+      return sendError(res, 400, 'invalid meeting', [{ path: 'village', code: 'unknown-village', message: `unknown village "${village}"; expected one of: ${known}` }]);
     }
     if (device !== undefined && !ctx.devices.get({ village, device })?.registered) {
-      return sendError(res, 400, 'invalid meeting', [{ path: 'device', message: `no device "${device}" in village "${village}"` }]);
+      return sendError(res, 400, 'invalid meeting', [{ path: 'device', code: 'unknown-device', message: `no device "${device}" in village "${village}"` }]);
     }
     const at = engine.meetings.parseTime(startAt, village);
-    if (Number.isNaN(at)) return sendError(res, 400, 'invalid meeting', [{ path: 'startAt', message: 'not a valid date-time' }]);
+    if (Number.isNaN(at)) return sendError(res, 400, 'invalid meeting', [{ path: 'startAt', code: 'invalid-date-time', message: 'not a valid date-time' }]);
     if (at <= ctx.clock.now()) {
-      return sendError(res, 400, 'invalid meeting', [{ path: 'startAt', message: 'the meeting must start in the future' }]);
+      return sendError(res, 400, 'invalid meeting', [{ path: 'startAt', code: 'not-in-future', message: 'the meeting must start in the future' }]);
     }
     const meeting = engine.meetings.add({ village, startAt: at, title, device });
     res.status(201).json({ meeting: view(meeting) });
@@ -129,10 +129,10 @@ export function meetingsRouter(ctx: HubContext, engine: AlertEngine): Router {
 
   router.delete('/:id', (req: Request, res: Response) => {
     const id = meetingId.safeParse(req.params.id);
-    if (!id.success) return sendError(res, 400, 'invalid meeting id', zodIssues(id.error).map((i) => ({ ...i, path: 'id' })));
+    if (!id.success) return sendError(res, 400, 'invalid meeting id', zodIssues(id.error).map((i) => ({ ...i, path: 'id', code: 'invalid-id' })));
     const r = engine.meetings.remove(id.data);
-    if (r === 'missing') return sendError(res, 404, `no meeting with id ${id.data}`);
-    if (r === 'config') return sendError(res, 409, `meeting ${id.data} is defined in the configuration file; remove it there`);
+    if (r === 'missing') return sendError(res, 404, `no meeting with id ${id.data}`, undefined, 'not-found');
+    if (r === 'config') return sendError(res, 409, `meeting ${id.data} is defined in the configuration file; remove it there`, undefined, 'from-config');
     res.status(204).end();
   });
 

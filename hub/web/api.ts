@@ -5,8 +5,10 @@ import { DeviceRegistry } from '../registry/registry.js';
 import { kindViews } from '../registry/kinds.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { slug } from '../config/schema.js';
-import type { ApiError, DevicesResponse, HealthResponse, SeriesResponse } from '../../shared/events.js';
-import { METRIC_HINT, METRIC_PATTERN } from '../../shared/ids.js';
+import { HHMM_PATTERN } from '../config/alerts.js';
+import type { ApiError, ApiErrorCode, ApiIssue, ApiIssueCode, DevicesResponse, HealthResponse, SeriesResponse } from '../../shared/events.js';
+import { apiIssueCodes } from '../../shared/events.js';
+import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
 const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */
@@ -36,7 +38,7 @@ function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | und
   if (v === undefined) return undefined;
   const r = instant.safeParse(v);
   if (!r.success) {
-    ctx.addIssue({ code: 'custom', message: 'expected milliseconds since 1970 or an ISO 8601 date-time (2026-11-25T08:00:00+07:00)' });
+    ctx.addIssue({ code: 'custom', message: 'expected milliseconds since 1970 or an ISO 8601 date-time (2026-11-25T08:00:00+07:00)', params: { code: 'invalid-date-time' } });
     return z.NEVER;
   }
   return r.data;
@@ -44,16 +46,69 @@ function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | und
 
 const deviceParams = z.strictObject({ village: slug, device: slug });
 
-export function sendError(res: Response, status: number, error: string, issues?: ApiError['issues']): void {
-  const body: ApiError = issues ? { error, issues } : { error };
+/** An issue as routes write it; one without a code is sent as `invalid-value`. */
+export type IssueInput = Omit<ApiIssue, 'code'> & { code?: ApiIssueCode };
+
+/**
+ * A JSON error: the English `error`, a `code` for the failure as a whole (400 → `invalid`), and per field
+ * a code + path the dashboard translates, beside the English message.
+ */
+export function sendError(res: Response, status: number, error: string, issues?: IssueInput[], code?: ApiErrorCode): void {
+  const whole = code ?? (status === 400 ? 'invalid' : undefined);
+  const body: ApiError = { error, ...(whole ? { code: whole } : {}) };
+  if (issues) body.issues = issues.map((i) => ({ ...i, code: i.code ?? 'invalid-value' }));
   res.status(status).json(body);
 }
 
-export function zodIssues(err: z.ZodError): NonNullable<ApiError['issues']> {
-  return err.issues.map((i) => ({
-    path: i.path.map(String).join('.') || '(query)',
-    message: i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message,
-  }));
+function isIssueCode(v: unknown): v is ApiIssueCode {
+  return typeof v === 'string' && (apiIssueCodes as readonly string[]).includes(v);
+}
+
+/** One zod issue as a code the dashboard translates, with what it needs to say it (a maximum, the choices). */
+function issueCode(i: z.core.$ZodIssue): { code: ApiIssueCode; params?: Record<string, string | number> } {
+  switch (i.code) {
+    case 'invalid_type':
+      // zod reports a missing field as "expected X, received undefined".
+      if (/received undefined$/.test(i.message) || i.message.endsWith('expected string, received undefined')) return { code: 'required' };
+      return { code: i.expected === 'number' || i.expected === 'int' ? 'invalid-number' : 'invalid-value' };
+    case 'too_big':
+      if (i.origin === 'string') return { code: 'too-long', params: { max: Number(i.maximum) } };
+      return { code: 'too-big', params: { max: Number(i.maximum) } };
+    case 'too_small':
+      // An empty text or an empty list where one is needed: nothing was given.
+      if ((i.origin === 'string' || i.origin === 'array') && Number(i.minimum) <= 1) return { code: 'required' };
+      if (i.origin === 'string') return { code: 'too-short', params: { min: Number(i.minimum) } };
+      return { code: 'too-small', params: { min: Number(i.minimum) } };
+    case 'invalid_format':
+      if (i.format === 'datetime' || i.format === 'date') return { code: 'invalid-date-time' };
+      if (i.format === 'regex' && i.pattern !== undefined) {
+        if (i.pattern === String(HHMM_PATTERN)) return { code: 'invalid-time' };
+        if (i.pattern === String(SLUG_PATTERN)) return { code: 'invalid-id' };
+      }
+      return { code: 'invalid-value' };
+    case 'invalid_value':
+      return { code: 'invalid-choice', params: { options: i.values.map(String).join(', ') } };
+    case 'unrecognized_keys':
+      return { code: 'unknown-field', params: { fields: i.keys.join(', ') } };
+    case 'custom': {
+      const c = (i.params as { code?: unknown } | undefined)?.code;
+      return { code: isIssueCode(c) ? c : 'invalid-value' };
+    }
+    default:
+      return { code: 'invalid-value' };
+  }
+}
+
+export function zodIssues(err: z.ZodError): ApiIssue[] {
+  return err.issues.map((i) => {
+    const { code, params } = issueCode(i);
+    return {
+      path: i.path.map(String).join('.') || '(query)',
+      code,
+      message: i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message,
+      ...(params ? { params } : {}),
+    };
+  });
 }
 
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
@@ -92,12 +147,12 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
     const query = seriesQuerySchema.safeParse(req.query);
     if (!query.success) return sendError(res, 400, 'invalid series query', zodIssues(query.error));
     const entry = ctx.devices.get(params.data);
-    if (!entry) return sendError(res, 404, `no device "${params.data.device}" in village "${params.data.village}"`);
+    if (!entry) return sendError(res, 404, `no device "${params.data.device}" in village "${params.data.village}"`, undefined, 'not-found');
     const to = query.data.to ?? ctx.clock.now();
     const from = query.data.from ?? to - HOUR;
-    if (from >= to) return sendError(res, 400, 'invalid series query', [{ path: 'from', message: '"from" must be before "to"' }]);
+    if (from >= to) return sendError(res, 400, 'invalid series query', [{ path: 'from', code: 'to-before-from', message: '"from" must be before "to"' }]);
     if (to - from > MAX_RANGE_MS) {
-      return sendError(res, 400, 'invalid series query', [{ path: 'from', message: 'range too long: at most 2 years' }]);
+      return sendError(res, 400, 'invalid series query', [{ path: 'from', code: 'range-too-long', message: 'range too long: at most 2 years', params: { max: '2 years' } }]);
     }
     try {
       const points = await ctx.store.querySeries({ ...params.data, metric: query.data.metric, from, to, points: query.data.points });
@@ -106,10 +161,10 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
     } catch (err) {
       ctx.counters.inc('api.store_errors');
       ctx.log.error({ err: (err as Error).message }, 'series query failed');
-      sendError(res, 503, `metric store unavailable: ${(err as Error).message}`);
+      sendError(res, 503, `metric store unavailable: ${(err as Error).message}`, undefined, 'store-unavailable');
     }
   });
 
-  router.use((req: Request, res: Response) => sendError(res, 404, `no such API endpoint: ${req.method} ${req.baseUrl}${req.path}`));
+  router.use((req: Request, res: Response) => sendError(res, 404, `no such API endpoint: ${req.method} ${req.baseUrl}${req.path}`, undefined, 'not-found'));
   return router;
 }

@@ -30,10 +30,10 @@ export function maintenanceRouter(ctx: HubContext, availability: Availability): 
     if (!parsed.success) return sendError(res, 400, 'invalid maintenance window', zodIssues(parsed.error));
     const { by, ...spec } = parsed.data;
     if (!ctx.config.villages.some((v) => v.id === spec.village)) {
-      return sendError(res, 400, 'invalid maintenance window', [{ path: 'village', message: `unknown village "${spec.village}"` }]);
+      return sendError(res, 400, 'invalid maintenance window', [{ path: 'village', code: 'unknown-village', message: `unknown village "${spec.village}"` }]);
     }
     if (spec.device && !ctx.devices.get({ village: spec.village, device: spec.device })) {
-      return sendError(res, 400, 'invalid maintenance window', [{ path: 'device', message: `no device "${spec.device}" in village "${spec.village}"` }]);
+      return sendError(res, 400, 'invalid maintenance window', [{ path: 'device', code: 'unknown-device', message: `no device "${spec.device}" in village "${spec.village}"` }]);
     }
     const w = availability.maintenance.add(spec, by, ctx.clock.now());
     availability.refresh();
@@ -43,8 +43,8 @@ export function maintenanceRouter(ctx: HubContext, availability: Availability): 
   router.delete('/:id', (req: Request, res: Response) => {
     const id = String(req.params.id);
     const r = availability.maintenance.remove(id);
-    if (r === 'not-found') return sendError(res, 404, `no maintenance window "${id}"`);
-    if (r === 'config') return sendError(res, 409, `window "${id}" comes from the configuration file: remove it there`);
+    if (r === 'not-found') return sendError(res, 404, `no maintenance window "${id}"`, undefined, 'not-found');
+    if (r === 'config') return sendError(res, 409, `window "${id}" comes from the configuration file: remove it there`, undefined, 'from-config');
     availability.refresh();
     res.status(204).end();
   });

@@ -71,8 +71,8 @@ export class WebServer {
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       ctx.counters.inc('http.bad_requests');
-      if (err.type === 'entity.parse.failed') return sendError(res, 400, `request body is not valid JSON: ${err.message}`);
-      if (err.type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 64 KiB)');
+      if (err.type === 'entity.parse.failed') return sendError(res, 400, `request body is not valid JSON: ${err.message}`, undefined, 'bad-json');
+      if (err.type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 64 KiB)', undefined, 'too-large');
       ctx.log.error({ err: err.message }, 'http request failed');
       sendError(res, err.status && err.status < 500 ? err.status : 500, err.status && err.status < 500 ? err.message : 'internal error');
     });
@@ -110,7 +110,24 @@ export class WebServer {
         from: t.from,
         ts: t.ts,
         ...(t.reason ? { reason: t.reason } : {}),
+        ...(t.reasonCode ? { reasonCode: t.reasonCode } : {}),
+        ...(t.reasonParams ? { reasonParams: t.reasonParams } : {}),
         ...(t.cause ? { cause: t.cause } : {}),
+      });
+    });
+    // A new reason for the same state: pushed as a state change from and to that state, dated when the
+    // state began (the dashboard keeps its `since`).
+    ctx.bus.on(OWNER, 'reason', (r) => {
+      if (r.since === null) return;
+      io.to([ALL_ROOM, `v:${r.village}`]).emit('device:state', {
+        village: r.village,
+        device: r.device,
+        state: r.state,
+        from: r.state,
+        ts: r.since,
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}),
+        ...(r.reasonParams ? { reasonParams: r.reasonParams } : {}),
       });
     });
     ctx.bus.on(OWNER, 'reading', (r) => {

@@ -118,17 +118,19 @@ meetings:
 
   it('acknowledges with who and note; twice is the same; a resolved alert is 409', async () => {
     const id = t.engine.store.getOpen('offline:dong-cam/ap-1')!.id;
-    for (const [body, field] of [
-      [{}, 'by'],
-      [{ by: '   ' }, 'by'],
-      [{ by: 'x'.repeat(81) }, 'by'],
-      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note'],
-      [{ by: 'Chị Lan', who: 'x' }, '(body)'],
-      [['Chị Lan'], '(body)'],
+    for (const [body, field, code] of [
+      [{}, 'by', 'required'],
+      [{ by: '   ' }, 'by', 'required'],
+      [{ by: 'x'.repeat(81) }, 'by', 'too-long'],
+      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note', 'too-long'],
+      [{ by: 'Chị Lan', who: 'x' }, '(body)', 'unknown-field'],
+      [['Chị Lan'], '(body)', 'invalid-value'],
     ] as const) {
       const r = await call('POST', `/api/alerts/${id}/ack`, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(paths(r.body)).toEqual([field]);
+      // The code the dashboard translates at the field.
+      expect((r.body as ApiError).issues?.map((i) => i.code), JSON.stringify(body)).toEqual([code]);
     }
     expect((await call('POST', `/api/alerts/${id}/ack`, '{"by": ')).status).toBe(400);
     expect((await call('POST', '/api/alerts/99999/ack', { by: 'Chị Lan' })).status).toBe(404);
@@ -144,7 +146,7 @@ meetings:
     const resolvedId = t.engine.store.list({ status: 'resolved', limit: 1 })[0]!.id;
     const late = await call('POST', `/api/alerts/${resolvedId}/ack`, { by: 'Chị Lan' });
     expect(late.status).toBe(409);
-    expect((late.body as ApiError).error).toMatch(/already resolved/);
+    expect(late.body as ApiError).toMatchObject({ error: expect.stringMatching(/already resolved/), code: 'already-resolved' });
   });
 
   it('creates, lists and deletes meetings; times without offset are village time', async () => {
@@ -172,18 +174,19 @@ meetings:
 
   it('rejects bad meetings naming the field', async () => {
     const good = { village: 'dong-cam', startAt: tomorrowLocal, title: 'Họp' };
-    for (const [body, field] of [
-      [{ ...good, village: 'ha-noi' }, 'village'],
-      [{ ...good, village: 'Ha Noi' }, 'village'],
-      [{ ...good, startAt: '2020-01-01T09:00' }, 'startAt'],
-      [{ ...good, startAt: 'ngày mai' }, 'startAt'],
-      [{ ...good, title: '' }, 'title'],
-      [{ ...good, device: 'cam-9' }, 'device'],
-      [{ village: 'dong-cam', startAt: tomorrowLocal }, 'title'],
+    for (const [body, field, code] of [
+      [{ ...good, village: 'ha-noi' }, 'village', 'unknown-village'],
+      [{ ...good, village: 'Ha Noi' }, 'village', 'invalid-id'],
+      [{ ...good, startAt: '2020-01-01T09:00' }, 'startAt', 'not-in-future'],
+      [{ ...good, startAt: 'ngày mai' }, 'startAt', 'invalid-date-time'],
+      [{ ...good, title: '' }, 'title', 'required'],
+      [{ ...good, device: 'cam-9' }, 'device', 'unknown-device'],
+      [{ village: 'dong-cam', startAt: tomorrowLocal }, 'title', 'required'],
     ] as const) {
       const r = await call('POST', '/api/meetings', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(paths(r.body)).toEqual([field]);
+      expect((r.body as ApiError).issues?.map((i) => i.code), JSON.stringify(body)).toEqual([code]);
     }
     expect((await call('GET', '/api/meetings?village=X')).status).toBe(400);
   });

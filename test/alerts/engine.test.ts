@@ -44,6 +44,13 @@ describe('alert engine', () => {
       expect(engine.store.listOpen()).toEqual([]);
     });
 
+    it('puts the reason code and its parameters in the alert detail beside the raw reason', () => {
+      const { transition, events } = setup();
+      transition('pc', 'online');
+      transition('pc', 'offline', { reason: 'disk /: EIO', reasonCode: 'disk-unreadable', reasonParams: { path: '/' } });
+      expect(events[0]?.alert.detail).toEqual({ name: 'Máy tính', kind: 'pc', reason: 'disk /: EIO', reasonCode: 'disk-unreadable', reasonParams: { path: '/' }, since: T0 });
+    });
+
     it('a parent that takes children down raises one unreachable-root alert, none for the children', () => {
       const { transition, events, engine, changes } = setup();
       for (const d of ['router', 'switch', 'cam-1', 'cam-2']) transition(d, 'online');

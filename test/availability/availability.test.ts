@@ -82,6 +82,38 @@ describe('availability: status, Last Will, heartbeat timeout', () => {
     expect(transitions.map((t) => t.to)).toEqual(['online', 'offline', 'online']);
   });
 
+  it('carries a reason code and its parameters beside the raw reason, and follows a changed reason while offline', () => {
+    const { devices, transitions, bus, cam } = setup();
+    const report = (reason: string, reasonCode: string, reasonParams?: Record<string, string | number>) =>
+      bus.emit('status', { ...cam, ts: Date.now(), state: 'offline', reason, reasonCode, ...(reasonParams ? { reasonParams } : {}) });
+    report('RTSP: connection refused', 'rtsp-refused', { port: 554 });
+    expect(devices.get(cam)).toMatchObject({ state: 'offline', reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
+    expect(transitions.at(-1)).toMatchObject({ to: 'offline', reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
+    // Still offline, now for another reason: no transition, but the reason shown follows (and is pushed).
+    const reasons: unknown[] = [];
+    bus.on('test', 'reason', (r) => reasons.push(r));
+    report('ONVIF: 401 Unauthorized (wrong user name or password)', 'onvif-unauthorized');
+    expect(transitions).toHaveLength(1);
+    expect(reasons).toEqual([
+      { ...cam, state: 'offline', since: transitions[0]?.ts, reason: 'ONVIF: 401 Unauthorized (wrong user name or password)', reasonCode: 'onvif-unauthorized' },
+    ]);
+    report('ONVIF: 401 Unauthorized (wrong user name or password)', 'onvif-unauthorized');
+    expect(reasons).toHaveLength(1);
+    expect(devices.get(cam)).toMatchObject({ reasonCode: 'onvif-unauthorized', reason: 'ONVIF: 401 Unauthorized (wrong user name or password)' });
+    expect(devices.get(cam)?.reasonParams).toBeUndefined();
+    // Back online: no reason left.
+    bus.emit('status', { ...cam, ts: Date.now(), state: 'online' });
+    expect(devices.get(cam)).not.toHaveProperty('reasonCode');
+    expect(devices.get(cam)).not.toHaveProperty('reason');
+  });
+
+  it('the hub\'s own reasons carry their code: timeout', () => {
+    const { devices, seen, cam } = setup();
+    seen();
+    vi.advanceTimersByTime(30_000);
+    expect(devices.get(cam)).toMatchObject({ state: 'offline', reason: 'timeout', reasonCode: 'timeout' });
+  });
+
   it('a first message saying offline does not pass through online', () => {
     const { transitions, status } = setup();
     status('offline', 'lwt');

@@ -43,6 +43,9 @@ internet: { targets: [{ type: tcp, host: 127.0.0.1, port: ${port} }], intervalS:
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(200);
     expect(events[2]).toMatchObject({ village: 'dong-cam', state: 'down' });
     expect(events[2]?.reason).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}: .*refused`));
+    // What people read: a code, with how many addresses were tried.
+    expect(events[2]).toMatchObject({ reasonCode: 'internet-unreachable', reasonParams: { tried: 1 } });
+    expect(monitor.view()).toMatchObject({ state: 'down', reasonCode: 'internet-unreachable', reasonParams: { tried: 1 } });
     expect(h!.ctx.counters.get('internet.failed_rounds')).toBeGreaterThanOrEqual(3);
 
     await listen(port);

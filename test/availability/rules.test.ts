@@ -165,6 +165,7 @@ describe('hub restart', () => {
     const first = setup(topology, openStateDb(file));
     for (const d of all) first.status(d, 'online');
     first.status('ap-1', 'offline', 'mất điện');
+    first.bus.emit('status', { village: 'dong-cam', device: 'cam-2', ts: Date.now(), state: 'offline', reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
     vi.advanceTimersByTime(20_000);
     for (const d of ['router', 'switch', 'cam-1', 'cam-2']) first.seen(d);
     const stoppedAt = Date.now();
@@ -177,6 +178,13 @@ describe('hub restart', () => {
     expect(second.stateOf('cam-1')).toBe('online');
     expect(second.stateOf('ap-1')).toBe('offline');
     expect(second.devices.get({ village: 'dong-cam', device: 'ap-1' })?.reason).toBe('mất điện');
+    // A coded reason comes back with its code and parameters (what people read), not only its raw text.
+    expect(second.devices.get({ village: 'dong-cam', device: 'cam-2' })).toMatchObject({
+      state: 'offline',
+      reason: 'RTSP: connection refused',
+      reasonCode: 'rtsp-refused',
+      reasonParams: { port: 554 },
+    });
     const gap = second.stored.filter((p) => p.measurement === 'availability' && p.state === 'unknown');
     expect(gap).toHaveLength(all.length);
     expect(gap.every((p) => p.ts === stoppedAt)).toBe(true);

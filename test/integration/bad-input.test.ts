@@ -40,6 +40,10 @@ describe('bad MQTT input', () => {
     ['an unknown status word', 'langso/dong-cam/ap-1/status', '{"state":"sleepy"}', 'schema', /^status\.state: /],
     ['an extra status field', 'langso/dong-cam/ap-1/status', '{"state":"online","colour":"red"}', 'schema', /^status: unknown field\(s\) colour/],
     ['a plain word that is not a state', 'langso/dong-cam/ap-1/status', 'up', 'json', /^status: invalid JSON \(or the plain word online\/offline\)/],
+    ['a reason code that is not a slug', 'langso/dong-cam/ap-1/status', '{"state":"offline","code":"Wrong Password"}', 'schema', /^status\.code: expected a reason code: lowercase letters, digits and "-"/],
+    ['a nested reason parameter', 'langso/dong-cam/ap-1/status', '{"state":"offline","code":"refused","params":{"port":{"n":554}}}', 'schema', /^status\.params\.port: expected a string \(at most 200 characters\) or a finite number$/],
+    ['a badly named reason parameter', 'langso/dong-cam/ap-1/status', '{"state":"offline","code":"refused","params":{"the port":554}}', 'schema', /^status\.params\.the port: expected a parameter name of letters/],
+    ['too many reason parameters', 'langso/dong-cam/ap-1/status', JSON.stringify({ state: 'offline', code: 'refused', params: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`p${i}`, i])) }), 'schema', /^status\.params: expected at most 16 parameters$/],
     ['an event without type', 'langso/dong-cam/ap-1/event', '{"message":"x"}', 'schema', /^event\.type: /],
     ['an unknown channel', 'langso/dong-cam/ap-1/config', '{}', 'topic', /unknown channel "config"/],
     ['too many topic levels', 'langso/dong-cam/ap-1/status/x', 'online', 'topic', /got 5 levels/],
@@ -51,6 +55,19 @@ describe('bad MQTT input', () => {
     expect(err.clientId).toBe('flaky-agent');
     expect(err.reason).toMatch(reason);
     expect(t.hub.ctx.counters.get(`ingest.dropped.${code}`)).toBe(before + 1);
+  });
+
+  it('a status with a reason code and parameters reaches the device list beside its raw reason', async () => {
+    const payload = { state: 'offline', code: 'interface-down', params: { iface: 'wlan0' }, reason: 'interface wlan0 down' };
+    await client.publishAsync('langso/dong-cam/ap-1/status', JSON.stringify(payload), { qos: 1 });
+    await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.reasonCode === 'interface-down', 3_000, 'coded reason');
+    const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    expect(body.devices.find((d) => d.id === 'ap-1')).toMatchObject({ state: 'offline', reason: 'interface wlan0 down', reasonCode: 'interface-down', reasonParams: { iface: 'wlan0' } });
+    // Words only (devices that send no code) keep working: shown as sent, with no code.
+    await client.publishAsync('langso/dong-cam/ap-1/status', '{"state":"offline","reason":"mất điện"}', { qos: 1 });
+    await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.reason === 'mất điện', 3_000, 'words only');
+    expect(t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.reasonCode).toBeUndefined();
+    await client.publishAsync('langso/dong-cam/ap-1/status', 'online', { qos: 1 });
   });
 
   it('an oversized payload is dropped and counted', async () => {

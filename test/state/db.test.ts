@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateDb } from '../../hub/state/db.js';
 import { migrations } from '../../hub/state/schema.js';
+import { DeviceStateRepo } from '../../hub/state/device-states.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -43,5 +44,23 @@ describe('state database', () => {
     again.open();
     expect((again.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n).toBe(1);
     again.close();
+  });
+
+  it('keeps the device states of an earlier version and adds their reason code and parameters', () => {
+    const file = path.join(dir, 'state.db');
+    const old = new Database(file);
+    for (const m of migrations.slice(0, 5)) old.exec(m);
+    old.pragma('user_version = 5');
+    old.prepare("INSERT INTO device_state (village, device, state, since, reason) VALUES ('dong-cam', 'cam-1', 'offline', 1, 'lwt')").run();
+    old.close();
+    const db = new StateDb(file);
+    db.open();
+    const repo = new DeviceStateRepo(db);
+    expect(repo.all()).toEqual([{ village: 'dong-cam', device: 'cam-1', state: 'offline', since: 1, reason: 'lwt', reasonCode: null, reasonParams: null }]);
+    repo.save({ village: 'dong-cam', device: 'cam-1', state: 'offline', since: 2, reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } });
+    expect(repo.all()).toEqual([
+      { village: 'dong-cam', device: 'cam-1', state: 'offline', since: 2, reason: 'RTSP: connection refused', reasonCode: 'rtsp-refused', reasonParams: { port: 554 } },
+    ]);
+    db.close();
   });
 });

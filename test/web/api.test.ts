@@ -64,35 +64,38 @@ describe('REST API', () => {
   });
 
   it.each([
-    ['?metric=clients;drop', 'metric', /expected a metric name/],
-    ['?metric=clients&points=0', 'points', /too small|>=1/],
-    ['?metric=clients&points=abc', 'points', /number/],
-    ['?metric=clients&from=yesterday', 'from', /milliseconds since 1970 or an ISO 8601/],
-    ['?metric=clients&from=2000&to=1000', 'from', /"from" must be before "to"/],
-    ['?metric=clients&colour=red', '(query)', /unknown parameter\(s\): colour/],
-    ['', 'metric', /./],
-  ])('series%s → 400 naming %s', async (qs, field, message) => {
+    ['?metric=clients;drop', 'metric', 'invalid-value', /expected a metric name/],
+    ['?metric=clients&points=0', 'points', 'too-small', /too small|>=1/],
+    ['?metric=clients&points=abc', 'points', 'invalid-number', /number/],
+    ['?metric=clients&from=yesterday', 'from', 'invalid-date-time', /milliseconds since 1970 or an ISO 8601/],
+    ['?metric=clients&from=2000&to=1000', 'from', 'to-before-from', /"from" must be before "to"/],
+    ['?metric=clients&from=0&to=99999999999', 'from', 'range-too-long', /range too long/],
+    ['?metric=clients&colour=red', '(query)', 'unknown-field', /unknown parameter\(s\): colour/],
+    ['', 'metric', 'required', /./],
+  ])('series%s → 400 naming %s with code %s', async (qs, field, code, message) => {
     const { status, body } = await get(`/api/devices/dong-cam/ap-1/series${qs}`);
     expect(status).toBe(400);
     const e = body as ApiError;
     expect(e.error).toBe('invalid series query');
+    expect(e.code).toBe('invalid');
     const issue = e.issues?.find((i) => i.path === field);
     expect(issue, JSON.stringify(e.issues)).toBeDefined();
+    expect(issue?.code).toBe(code);
     expect(issue?.message).toMatch(message);
   });
 
   it('404 for an unknown device, 400 for an invalid id, 404 JSON for an unknown endpoint', async () => {
-    expect(await get('/api/devices/dong-cam/nope/series?metric=clients')).toMatchObject({ status: 404, body: { error: 'no device "nope" in village "dong-cam"' } });
+    expect(await get('/api/devices/dong-cam/nope/series?metric=clients')).toMatchObject({ status: 404, body: { error: 'no device "nope" in village "dong-cam"', code: 'not-found' } });
     const bad = await get('/api/devices/Dong%20Cam/ap-1/series?metric=clients');
     expect(bad.status).toBe(400);
-    expect((bad.body as ApiError).issues?.[0]?.path).toBe('village');
-    expect(await get('/api/nothing')).toMatchObject({ status: 404, body: { error: 'no such API endpoint: GET /api/nothing' } });
+    expect((bad.body as ApiError).issues?.[0]).toMatchObject({ path: 'village', code: 'invalid-id' });
+    expect(await get('/api/nothing')).toMatchObject({ status: 404, body: { error: 'no such API endpoint: GET /api/nothing', code: 'not-found' } });
   });
 
   it('a malformed JSON body gets a 400 that says so, and the hub goes on', async () => {
     const res = await fetch(`${t.httpUrl}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as ApiError).error).toMatch(/^request body is not valid JSON/);
+    expect((await res.json()) as ApiError).toMatchObject({ error: expect.stringMatching(/^request body is not valid JSON/), code: 'bad-json' });
     expect((await get('/api/health')).status).toBe(200);
   });
 

@@ -122,14 +122,14 @@ describe('dashboard alerts and internet in Chromium', () => {
     await form.getByText('Hãy nhập tên của bạn.').waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
 
-    // A refusal from the hub is shown in words, and the form stays open to try again.
+    // A refusal from the hub is shown in words (from its code, not its English text), and the form stays open to try again.
     await page.route(`**/api/alerts/${alertId}/ack`, (route) =>
-      route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'giả lập: máy chủ từ chối' }) }),
+      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'internal error', code: 'internal' }) }),
     );
     await name.fill('Chị Lan');
     await form.getByLabel('Ghi chú (không bắt buộc)').fill('đang đi kiểm tra nguồn điện');
     await form.getByRole('button', { name: 'Gửi xác nhận' }).click();
-    await form.getByTestId('ack-error').getByText('Không gửi được xác nhận: giả lập: máy chủ từ chối').waitFor();
+    await form.getByTestId('ack-error').getByText('Không gửi được xác nhận: lỗi bên trong trung tâm').waitFor();
     await page.unroute(`**/api/alerts/${alertId}/ack`);
 
     await form.getByRole('button', { name: 'Gửi xác nhận' }).click();

@@ -131,7 +131,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await form.getByLabel('Thời gian bắt đầu').fill(villageLocal(Date.now() - 2 * 3600_000));
     await form.getByRole('button', { name: 'Lưu' }).click();
     // The hub checks the time in the village's zone: in the past, and it says which field.
-    await page.locator('[data-field="mt-startAt"] .field-error', { hasText: 'the meeting must start in the future' }).waitFor();
+    await page.locator('[data-field="mt-startAt"] .field-error', { hasText: 'Thời gian bắt đầu phải ở tương lai.' }).waitFor();
 
     const start = villageLocal(Date.now() + 26 * 3600_000);
     await form.getByLabel('Thời gian bắt đầu').fill(start);

@@ -41,22 +41,36 @@ describe('maintenance API', () => {
   });
 
   it.each([
-    [{ village: 'dong-cam', device: 'cam-1', start: '25:00', end: '02:00', daily: true }, 'start', /HH:MM/],
-    [{ village: 'dong-cam', device: 'cam-1', from: '2026-11-25T10:00:00+07:00' }, 'to', /needs both from and to/],
-    [{ village: 'dong-cam', start: '22:00', end: '05:00' }, 'days', /daily: true or list the days/],
-    [{ village: 'nowhere', daily: true, start: '22:00', end: '05:00' }, 'village', /unknown village "nowhere"/],
-    [{ village: 'dong-cam', device: 'cam-9', daily: true, start: '22:00', end: '05:00' }, 'device', /no device "cam-9"/],
-  ])('refuses %j naming %s', async (body, field, message) => {
+    [{ village: 'dong-cam', device: 'cam-1', start: '25:00', end: '02:00', daily: true }, 'start', 'invalid-time', /HH:MM/],
+    [{ village: 'dong-cam', device: 'cam-1', from: '2026-11-25T10:00:00+07:00' }, 'to', 'required', /needs both from and to/],
+    [{ village: 'dong-cam', device: 'cam-1', from: '2026-11-25T12:00:00+07:00', to: '2026-11-25T10:00:00+07:00' }, 'to', 'to-before-from', /"to" must be after "from"/],
+    [{ village: 'dong-cam', device: 'cam-1', from: 'hôm qua', to: '2026-11-25T10:00:00+07:00' }, 'from', 'invalid-date-time', /./],
+    [{ village: 'dong-cam', start: '22:00', end: '05:00' }, 'days', 'pick-days', /daily: true or list the days/],
+    [{ village: 'dong-cam', daily: true, start: '22:00' }, 'end', 'required', /needs start and end/],
+    [{ village: 'dong-cam' }, '(query)', 'needs-schedule', /needs from\/to/],
+    [{ village: 'dong-cam', daily: true, start: '22:00', end: '05:00', note: 'x'.repeat(501) }, 'note', 'too-long', /./],
+    [{ village: 'Đông Căm', daily: true, start: '22:00', end: '05:00' }, 'village', 'invalid-id', /./],
+    [{ daily: true, start: '22:00', end: '05:00' }, 'village', 'required', /./],
+    [{ village: 'nowhere', daily: true, start: '22:00', end: '05:00' }, 'village', 'unknown-village', /unknown village "nowhere"/],
+    [{ village: 'dong-cam', device: 'cam-9', daily: true, start: '22:00', end: '05:00' }, 'device', 'unknown-device', /no device "cam-9"/],
+  ])('refuses %j naming %s with code %s', async (body, field, code, message) => {
     const res = await post(body);
     expect(res.status).toBe(400);
     const e = (await res.json()) as ApiError;
+    expect(e.code).toBe('invalid');
     const issue = e.issues?.find((i) => i.path === field);
     expect(issue, JSON.stringify(e)).toBeDefined();
+    // A code the dashboard translates, beside the English message for people calling the API by hand.
+    expect(issue?.code).toBe(code);
     expect(issue?.message).toMatch(message);
   });
 
   it('config windows cannot be removed over the API; unknown ids are 404', async () => {
-    expect((await fetch(`${t.httpUrl}/api/maintenance/cfg-0`, { method: 'DELETE' })).status).toBe(409);
-    expect((await fetch(`${t.httpUrl}/api/maintenance/999`, { method: 'DELETE' })).status).toBe(404);
+    const fromConfig = await fetch(`${t.httpUrl}/api/maintenance/cfg-0`, { method: 'DELETE' });
+    expect(fromConfig.status).toBe(409);
+    expect(((await fromConfig.json()) as ApiError).code).toBe('from-config');
+    const missing = await fetch(`${t.httpUrl}/api/maintenance/999`, { method: 'DELETE' });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as ApiError).code).toBe('not-found');
   });
 });

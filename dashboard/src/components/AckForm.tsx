@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView } from '../../../shared/events';
-import { ackAlert, errorText, fieldErrors } from '../api';
+import { ackAlert, formErrors } from '../api';
 import { t } from '../i18n';
 import { rememberName, rememberedName } from '../name';
 import { described, Field } from './Field';
@@ -41,8 +41,8 @@ export function AckForm({ alert, onDone, onCancel }: Props) {
       rememberName(name);
       onDone(res.alert);
     } catch (err) {
-      const fields = fieldErrors(err);
-      const general = fields[''] ?? (fields.by || fields.note ? '' : errorText(err));
+      const fields = formErrors(err, ['by', 'note']);
+      const general = fields[''] ?? '';
       setErrors({ ...fields, '': general ? t('ack.failed', { message: general }) : '' });
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView } from '../../../shared/events';
-import { alertStart, alertText, type AlertContext } from '../alert-text';
+import { alertReasonDetail, alertStart, alertText, type AlertContext } from '../alert-text';
 import { villageTz } from '../format';
 import { t } from '../i18n';
 import { formatDuration } from '../metrics';
@@ -8,6 +8,7 @@ import { shortTime } from '../time';
 import { AckForm } from './AckForm';
 import { AlertTimeline } from './AlertTimeline';
 import { deviceHref } from './DeviceTile';
+import { TechDetail } from './TechDetail';
 
 interface Props {
   alert: AlertView;
@@ -28,6 +29,7 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
   const tz = villageTz(ctx.villages, a.village);
   const time = (ts: number) => shortTime(ts, tz, ctx.now);
   const text = alertText(a, ctx);
+  const rawReason = alertReasonDetail(a);
 
   useEffect(() => {
     if (!focused) return;
@@ -65,6 +67,7 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
       <p class="alert-text" ref={textRef} tabIndex={-1}>
         {text}
       </p>
+      {rawReason && <TechDetail text={rawReason} testId={`alert-reason-raw-${a.id}`} />}
       {a.status === 'resolved' ? (
         <p class="alert-meta">
           {t('alert.resolved', { time: time(a.resolvedAt ?? ctx.now), duration: formatDuration(((a.resolvedAt ?? ctx.now) - started) / 1000) })}

@@ -12,6 +12,7 @@ import { CameraSnapshot } from './CameraSnapshot';
 import { alertHref, deviceHref } from './DeviceTile';
 import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
+import { TechDetail } from './TechDetail';
 import './detail.css';
 
 interface Props {
@@ -91,6 +92,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
           )}
         </p>
       )}
+      {note?.kind === 'reason' && note.detail && <TechDetail text={note.detail} testId="detail-reason-raw" />}
       {alert && (
         <p class={`detail-alert alert-${alert.status}`}>
           <a href={alertHref(alert.id)} data-testid="detail-alert">

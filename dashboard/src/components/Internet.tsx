@@ -1,4 +1,5 @@
 import type { InternetView } from '../../../shared/events';
+import { reasonOf } from '../format';
 import { t } from '../i18n';
 import { shortTime } from '../time';
 
@@ -15,7 +16,7 @@ function internetText(u: InternetView | null, tz: string): { cls: string; text: 
  */
 export function Internet({ internet, tz }: { internet: InternetView | null; tz: string }) {
   const { cls, text } = internetText(internet, tz);
-  const title = internet?.state === 'up' && internet.rttMs !== null ? t('internet.rtt', { ms: Math.round(internet.rttMs) }) : (internet?.reason ?? undefined);
+  const title = internet?.state === 'up' && internet.rttMs !== null ? t('internet.rtt', { ms: Math.round(internet.rttMs) }) : internet ? (reasonOf(internet).words ?? undefined) : undefined;
   return (
     <p class={`internet internet-${cls}`} data-testid="internet" data-state={internet?.probed ? internet.state : 'off'} title={title}>
       <span class="dot" aria-hidden="true" />

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../../../shared/events';
-import { addMaintenance, errorText, fieldErrors } from '../api';
+import { addMaintenance, formErrors } from '../api';
 import { villageTz } from '../format';
 import { t } from '../i18n';
 import { rememberName, rememberedName } from '../name';
 import { WEEKDAYS } from '../schedule';
-import { toLocalInput } from '../time';
+import { toLocalInput, zoneText } from '../time';
 import { described, errorId, Field } from './Field';
 
 interface Props {
@@ -88,10 +88,11 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
       setSaved(t('form.saved'));
       await onSaved();
     } catch (err) {
-      const f = fieldErrors(err);
-      const fieldNames = ['village', 'device', 'from', 'to', 'daily', 'days', 'start', 'end', 'note', 'by'];
-      const general = f[''] ?? (fieldNames.some((k) => f[k]) ? '' : errorText(err));
-      setErrors({ ...f, days: f.days ?? f.daily ?? '', '': general ? t('form.failed', { message: general }) : '' });
+      // The hub's codes, said at the fields this form shows; anything else above the save button.
+      const shown = [...(villages.length > 1 ? ['village'] : []), 'device', ...(mode === 'once' ? ['from', 'to'] : ['daily', 'days', 'start', 'end']), 'note', 'by'];
+      const f = formErrors(err, shown, { village: t('form.village'), device: t('form.device'), from: t('form.from'), to: t('form.to'), start: t('form.start'), end: t('form.end') });
+      const general = f[''] ?? '';
+      setErrors({ ...f, days: [f.days, f.daily].filter(Boolean).join(' '), '': general ? t('form.failed', { message: general }) : '' });
     } finally {
       setBusy(false);
     }
@@ -175,7 +176,7 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
           </div>
         </>
       )}
-      <p class="field-hint">{t('form.tzHint', { tz })}</p>
+      <p class="field-hint" data-testid="tz-hint">{t('form.tzHint', { zone: zoneText(tz) })}</p>
       <Field id="mw-note" label={t('form.note')} error={errors.note}>
         <input {...described('mw-note', errors.note)} class="input" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </Field>

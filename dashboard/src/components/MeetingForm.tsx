@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { DeviceView, MeetingRequest, VillageView } from '../../../shared/events';
-import { addMeeting, errorText, fieldErrors } from '../api';
+import { addMeeting, formErrors } from '../api';
 import { villageTz } from '../format';
+import { zoneText } from '../time';
 import { t } from '../i18n';
 import { described, Field } from './Field';
 
@@ -45,8 +46,9 @@ export function MeetingForm({ villages, devices, onSaved }: Props) {
       setSaved(t('form.saved'));
       await onSaved();
     } catch (err) {
-      const f = fieldErrors(err);
-      const general = f[''] ?? (['village', 'title', 'startAt', 'device'].some((k) => f[k]) ? '' : errorText(err));
+      const shown = [...(villages.length > 1 ? ['village'] : []), 'title', 'startAt', 'device'];
+      const f = formErrors(err, shown, { village: t('form.village') });
+      const general = f[''] ?? '';
       setErrors({ ...f, '': general ? t('form.failed', { message: general }) : '' });
     } finally {
       setBusy(false);
@@ -78,9 +80,9 @@ export function MeetingForm({ villages, devices, onSaved }: Props) {
       <Field id="mt-title" label={t('meet.name')} error={errors.title}>
         <input {...described('mt-title', errors.title)} class="input" maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       </Field>
-      <Field id="mt-startAt" label={t('meet.startAt')} error={errors.startAt} hint={t('form.tzHint', { tz })}>
+      <Field id="mt-startAt" label={t('meet.startAt')} error={errors.startAt} hint={t('form.tzHint', { zone: zoneText(tz) })}>
         <input
-          {...described('mt-startAt', errors.startAt, t('form.tzHint', { tz }))}
+          {...described('mt-startAt', errors.startAt, t('form.tzHint', { zone: zoneText(tz) }))}
           class="input"
           type="datetime-local"
           value={startAt}

@@ -129,7 +129,7 @@ stop() {
 		wait "$SUB_PID" 2>/dev/null
 	fi
 	# A stop on purpose is not a failure: say so rather than leave the will's "lwt".
-	publish_status '{"state":"offline","reason":"agent stopped"}'
+	publish_status '{"state":"offline","code":"agent-stopped","reason":"agent stopped"}'
 	rm -f "$STATUS_SEEN"
 	exit 0
 }

@@ -28,6 +28,26 @@ describe('alert messages (vi by default)', () => {
     expect(m.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: không nhận được tín hiệu từ thiết bị');
   });
 
+  it('a poller\'s reason code reads as its phrase in the configured language, never as the library\'s English', () => {
+    const detail = { reason: 'ONVIF: 401 Unauthorized (wrong user name or password)', reasonCode: 'onvif-unauthorized', since: T0 };
+    expect(render(makeAlert({ startedAt: T0, detail })).text).toBe(
+      'Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: camera từ chối mật khẩu (sai tên đăng nhập hoặc mật khẩu)',
+    );
+    expect(render(makeAlert({ startedAt: T0, detail }), 'fired', { language: 'en' }).text).toBe(
+      'Camera cổng thôn (Đông Căm) went offline at 14:02 — cause: the camera refused the password (wrong user name or password)',
+    );
+    // With parameters: the port of a refused connection, the seconds of a timeout.
+    const refused = { reason: 'TCP 10.0.0.6:554: connection refused', reasonCode: 'refused', reasonParams: { port: 554 } };
+    expect(render(makeAlert({ startedAt: T0, detail: refused })).text).toContain('nguyên nhân: cổng 554 không mở (thiết bị từ chối kết nối)');
+    const slow = { reason: 'timeout after 2.5 s', reasonCode: 'timeout', reasonParams: { s: 2.5 } };
+    expect(render(makeAlert({ startedAt: T0, detail: slow })).text).toContain('nguyên nhân: không trả lời sau 2,5 giây');
+    // The Internet link: in words, not the probes' "1.1.1.1:443: connection refused".
+    const internet = makeAlert({ device: null, condition: 'internet-down', startedAt: T0, detail: { reason: '1.1.1.1:443: connection refused', reasonCode: 'internet-unreachable', reasonParams: { tried: 2 } } });
+    expect(render(internet).text).toBe('Đường truyền Internet của thôn Đông Căm bị mất lúc 14:02 — nguyên nhân: không vào được Internet: 2 địa chỉ đã thử đều không trả lời');
+    // A code this hub does not know: the raw text, as before codes.
+    expect(render(makeAlert({ startedAt: T0, detail: { reason: 'quạt hỏng', reasonCode: 'fan-failed' } })).text).toContain('nguyên nhân: quạt hỏng');
+  });
+
   it('a root that takes others down says how many', () => {
     const m = render(
       makeAlert({ device: 'ap-center', condition: 'unreachable-root', startedAt: T0, detail: { reason: 'lwt', affected: 4 } }),

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
-import type { CheckResult } from '../../../devices/driver.js';
+import { CheckError, type CheckResult } from '../../../devices/driver.js';
 import { meetingRoomCheck, meetingRoomConfigSchema } from '../../../devices/meeting-room/driver.js';
 import { icmpProbe, parsePingTime } from '../../../devices/probes.js';
 import { codecStatusBody, startCodecPage, startTcpStandIn, type CodecPage, type TcpStandIn } from '../../../devices/meeting-room/simulator.js';
 import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
+import { reasonText } from '../../../shared/reasons.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -55,19 +56,29 @@ describe('meeting-room checks against stand-ins', () => {
     const poll = { checks: checksFor(codec, display) };
     await display.stop();
     let r = await run(poll);
-    expect(r.down).toBe('display: connection refused');
+    // The part and its own reason as codes people read translated; the technical text beside them.
+    expect(r.down).toEqual({ code: 'part-down', params: { part: 'display', partCode: 'refused', port: display.port }, detail: 'display: connection refused' });
     expect(r.fields).toMatchObject({ displayOk: false, codecOk: true, pcOk: true });
     expect(r.fields).not.toHaveProperty('displayMs');
 
     codec.set({ body: codecStatusBody('Unregistered') });
     r = await run(poll);
-    expect(r.down).toBe('codec: "Registered" not on the page; display: connection refused');
+    // The first failing part is named, with how many more; the raw text lists them all.
+    expect(r.down).toEqual({
+      code: 'part-down',
+      params: { part: 'codec', partCode: 'keyword-missing', keyword: 'Registered', more: 1 },
+      detail: 'codec: "Registered" not on the page; display: connection refused',
+    });
 
     await display.start();
     codec.set({ status: 503, body: 'busy' });
-    expect((await run(poll)).down).toBe('codec: HTTP 503');
+    expect((await run(poll)).down).toEqual({ code: 'part-down', params: { part: 'codec', partCode: 'http-status', status: 503 }, detail: 'codec: HTTP 503' });
     codec.set({ status: 200, body: codecStatusBody() });
-    expect((await run({ checks: [{ name: 'codec', type: 'http', url: codec.url, expectStatus: 204 }] })).down).toBe('codec: HTTP 200 (expected 204)');
+    expect((await run({ checks: [{ name: 'codec', type: 'http', url: codec.url, expectStatus: 204 }] })).down).toEqual({
+      code: 'part-down',
+      params: { part: 'codec', partCode: 'http-status', status: 200, expected: 204 },
+      detail: 'codec: HTTP 200 (expected 204)',
+    });
     expect((await run(poll)).down).toBeUndefined();
   });
 
@@ -89,7 +100,11 @@ describe('meeting-room checks against stand-ins', () => {
     const r = await runner.runOnce();
     const elapsed = performance.now() - t0;
     // Inside the runner's 1 s: the check itself reports the hung part instead of timing out whole.
-    expect(r).toMatchObject({ ok: true, down: 'codec: no answer within 0.9 s', fields: { displayOk: true, pcOk: true, codecOk: false } });
+    expect(r).toMatchObject({
+      ok: true,
+      down: { code: 'part-down', params: { part: 'codec', partCode: 'timeout', s: 0.9 }, detail: 'codec: no answer within 0.9 s' },
+      fields: { displayOk: true, pcOk: true, codecOk: false },
+    });
     expect(elapsed).toBeGreaterThan(850);
     expect(elapsed).toBeLessThan(1_000);
     expect(codec.requests()).toBe(1);
@@ -108,6 +123,8 @@ describe('ICMP with the system ping', () => {
     const r = await icmpProbe('240.0.0.1', 1_000, new AbortController().signal);
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.why).toMatch(/^(no reply|unreachable.*)$/);
+    // No reply within ping's -W (whole seconds), or no route at all.
+    expect(r.ok ? null : r.code).toMatch(/^(timeout|unreachable)$/);
   });
 
   it('maps ping exit statuses and kills ping when the check is aborted', async () => {
@@ -122,24 +139,33 @@ describe('ICMP with the system ping', () => {
       return file;
     };
     const signal = new AbortController().signal;
-    expect(await icmpProbe('10.9.9.9', 1_000, signal, await fake('noroute', 'echo "ping: connect: Network is unreachable" >&2; exit 2'))).toEqual({ ok: false, why: 'unreachable' });
+    expect(await icmpProbe('10.9.9.9', 1_000, signal, await fake('noroute', 'echo "ping: connect: Network is unreachable" >&2; exit 2'))).toEqual({
+      ok: false,
+      code: 'unreachable',
+      why: 'unreachable',
+    });
     expect(await icmpProbe('nowhere.invalid', 1_000, signal, await fake('nodns', 'echo "ping: nowhere.invalid: Name or service not known" >&2; exit 2'))).toEqual({
       ok: false,
+      code: 'dns',
+      params: { host: 'nowhere.invalid' },
       why: 'unreachable (cannot resolve nowhere.invalid)',
     });
     expect(await icmpProbe('10.0.0.9', 1_000, signal, await fake('hostunreach', 'echo "From 10.0.0.1 icmp_seq=1 Destination Host Unreachable"; exit 1'))).toEqual({
       ok: false,
+      code: 'unreachable',
       why: 'unreachable (destination host unreachable)',
     });
-    expect(await icmpProbe('10.0.0.9', 1_000, signal, path.join(dir, 'missing'))).toMatchObject({ ok: false, why: expect.stringContaining('not installed') });
+    expect(await icmpProbe('10.0.0.9', 2_000, signal, await fake('noreply', 'exit 1'))).toEqual({ ok: false, code: 'timeout', params: { s: 2 }, why: 'no reply' });
+    expect(await icmpProbe('10.0.0.9', 1_000, signal, path.join(dir, 'missing'))).toMatchObject({ ok: false, code: 'ping-failed', why: expect.stringContaining('not installed') });
 
     const pidFile = path.join(dir, 'hang.pid');
     const hang = await fake('hang', `echo $$ > ${pidFile}; exec sleep 30`);
     const ac = new AbortController();
     const pending = icmpProbe('10.0.0.9', 9_000, ac.signal, hang);
     await new Promise((r) => setTimeout(r, 150));
-    ac.abort(new Error('timeout after 0.1 s'));
-    expect(await pending).toEqual({ ok: false, why: 'timeout after 0.1 s' });
+    ac.abort(new CheckError('timeout', 'timeout after 0.1 s', { s: 0.1 }));
+    // Cut by the runner: its timeout, with its seconds.
+    expect(await pending).toEqual({ ok: false, code: 'timeout', params: { s: 0.1 }, why: 'timeout after 0.1 s' });
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
     await waitFor(() => {
       try {
@@ -214,5 +240,8 @@ describe('meeting-room polled by the hub', () => {
     await display.stop();
     const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 5_000, 'offline');
     expect(off.reason).toBe('display: connection refused');
+    expect(off.reasonCode).toBe('part-down');
+    expect(off.reasonParams).toEqual({ part: 'display', partCode: 'refused', port: display.port });
+    expect(reasonText(off.reasonCode ?? '', off.reasonParams, 'vi')).toBe(`màn hình: cổng ${display.port} không mở (thiết bị từ chối kết nối)`);
   });
 });

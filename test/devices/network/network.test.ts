@@ -60,6 +60,9 @@ describe('network gear (router, switch, generic)', () => {
     cam.stream.destroy();
     await waitFor(() => entry('switch')?.state === 'offline' && entry('cam')?.state === 'unreachable', 10_000, 'switch offline, camera unreachable');
     expect(entry('switch')?.reason).toBe(`TCP 127.0.0.1:${swPort}: connection refused`);
+    // A dead TCP port reads as "port N is not open", translated; the camera behind it as its parent's.
+    expect(entry('switch')).toMatchObject({ reasonCode: 'refused', reasonParams: { port: swPort } });
+    expect(entry('cam')).toMatchObject({ reason: 'parent', reasonCode: 'parent' });
     expect(entry('cam')?.cause).toBe('switch');
     // Past the dependency grace: still only the switch's alert.
     await new Promise((r) => setTimeout(r, 3_500));
@@ -80,6 +83,22 @@ describe('network gear (router, switch, generic)', () => {
       settings: driver.configSchema.parse({ host: '127.0.0.1', tcpPort: port }),
     });
     await expect(check(new AbortController().signal)).rejects.toThrow(`TCP 127.0.0.1:${port}: connection refused`);
+    await expect(check(new AbortController().signal)).rejects.toMatchObject({ code: 'refused', params: { port } });
+  });
+
+  it('a host name that does not resolve reads as a name not found, with the name', async () => {
+    const driver = networkDriver('generic');
+    const { config, log, clock } = t.hub.ctx;
+    const { check } = driver.create({
+      village: config.villages[0]!,
+      device: config.devices[0]!,
+      log,
+      clock,
+      dataDir: t.dataDir,
+      // .invalid never resolves (RFC 2606).
+      settings: driver.configSchema.parse({ host: 'router.invalid', tcpPort: 80 }),
+    });
+    await expect(check(new AbortController().signal)).rejects.toMatchObject({ code: 'dns', params: { host: 'router.invalid' } });
   });
 
   it('a bad poll block names the device and the field', () => {

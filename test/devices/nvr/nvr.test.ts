@@ -65,11 +65,14 @@ describe('nvr (network video recorder) polled over TCP and HTTP', () => {
     webStatus = 500;
     await waitFor(() => entry()?.state === 'offline', 10_000, 'nvr offline on HTTP 500');
     expect(entry()?.reason).toMatch(/500/);
+    // The part (its web page) and what it said, as codes people read translated.
+    expect(entry()).toMatchObject({ reasonCode: 'part-down', reasonParams: { part: 'web', partCode: 'http-status', status: 500 } });
     webStatus = 200;
     await waitFor(() => entry()?.state === 'online', 10_000, 'nvr back');
     await new Promise<void>((r) => rtsp.close(() => r()));
     await waitFor(() => entry()?.state === 'offline', 10_000, 'nvr offline when its port closes');
     expect(entry()?.reason).toMatch(new RegExp(`127\\.0\\.0\\.1:${rtspPort}`));
+    expect(entry()).toMatchObject({ reasonCode: 'refused', reasonParams: { port: rtspPort } });
   });
 
   it('a bad poll block names the device and the field', () => {

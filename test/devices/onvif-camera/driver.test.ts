@@ -82,10 +82,10 @@ describe('onvif-camera driver against the simulator', () => {
     expect((await c.instance.check(timeoutSignal())).down).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2_000));
     const full = await c.instance.check(timeoutSignal());
-    expect(full.down).toBe('RTSP: connection refused');
+    expect(full.down).toEqual({ code: 'rtsp-refused', params: { port: cam.rtspPort }, detail: 'RTSP: connection refused' });
     expect(full.fields.streamOk).toBe(false);
     const light = await c.instance.check(timeoutSignal());
-    expect(light.down).toBe('RTSP: connection refused');
+    expect(light.down).toEqual(full.down);
     expect(light.fields.streamOk).toBeUndefined();
     await cam.setFault(null);
     await new Promise((r) => setTimeout(r, 2_000));
@@ -111,14 +111,15 @@ describe('onvif-camera driver against the simulator', () => {
     await c.instance.check(timeoutSignal());
     await cam.setFault('auth');
     await expect(c.instance.check(timeoutSignal())).rejects.toThrow(/^ONVIF: 401 Unauthorized \(wrong user name or password/);
+    await expect(c.instance.check(timeoutSignal())).rejects.toMatchObject({ code: 'onvif-unauthorized' });
   });
 
   it('wrong credentials from the start fail the first check', async () => {
     const cam = await camera();
     const c = await checker(cam, { password: 'not-the-password' });
-    await expect(c.instance.check(timeoutSignal())).rejects.toThrow(/401 Unauthorized.*wrong user name or password/);
+    await expect(c.instance.check(timeoutSignal())).rejects.toMatchObject({ code: 'onvif-unauthorized', message: expect.stringMatching(/401 Unauthorized.*wrong user name or password/) });
     const none = await checker(cam, { username: undefined, password: undefined });
-    await expect(none.instance.check(timeoutSignal())).rejects.toThrow(/401 Unauthorized/);
+    await expect(none.instance.check(timeoutSignal())).rejects.toMatchObject({ code: 'onvif-unauthorized', message: expect.stringMatching(/401 Unauthorized/) });
   });
 
   it('down: connection refused, and back to normal when the camera returns', async () => {
@@ -126,7 +127,11 @@ describe('onvif-camera driver against the simulator', () => {
     const c = await checker(cam);
     await c.instance.check(timeoutSignal());
     await cam.setFault('down');
-    await expect(c.instance.check(timeoutSignal())).rejects.toThrow(`ONVIF: connection refused (127.0.0.1:${cam.port})`);
+    await expect(c.instance.check(timeoutSignal())).rejects.toMatchObject({
+      code: 'onvif-refused',
+      params: { port: cam.port },
+      message: `ONVIF: connection refused (127.0.0.1:${cam.port})`,
+    });
     await cam.setFault(null);
     const r = await c.instance.check(timeoutSignal());
     expect(r.fields.streamOk).toBe(true);
@@ -137,7 +142,7 @@ describe('onvif-camera driver against the simulator', () => {
     const c = await checker(cam);
     await cam.setFault('stream-dead');
     const r = await c.instance.check(timeoutSignal());
-    expect(r.down).toBe('RTSP: connection refused');
+    expect(r.down).toEqual({ code: 'rtsp-refused', params: { port: cam.rtspPort }, detail: 'RTSP: connection refused' });
     expect(r.fields).toMatchObject({ streamOk: false, snapshotOk: true, frozen: false });
     expect(r.fields.rttMs).toBeGreaterThan(0);
   });
@@ -187,7 +192,7 @@ describe('onvif-camera driver against the simulator', () => {
     await c.instance.check(timeoutSignal());
     await cam.setFault('hang');
     const t0 = performance.now();
-    await expect(c.instance.check(timeoutSignal(10_000))).rejects.toThrow(/^ONVIF: timeout$/);
+    await expect(c.instance.check(timeoutSignal(10_000))).rejects.toMatchObject({ code: 'timeout', params: { s: 3 }, message: 'ONVIF: timeout' });
     expect(performance.now() - t0).toBeGreaterThan(2_900);
   });
 
@@ -228,8 +233,7 @@ describe('onvif-camera driver against the simulator', () => {
     const hungRun = runner(h).runOnce();
     const goodRun = runner(g).runOnce().then((r) => ({ r, at: performance.now() - t0 }));
     const [hr, gr] = await Promise.all([hungRun, goodRun]);
-    expect(hr.ok).toBe(false);
-    if (!hr.ok) expect(hr.error).toMatch(/timeout/);
+    expect(hr).toMatchObject({ ok: false, error: 'timeout after 1 s', reason: { code: 'timeout', params: { s: 1 } } });
     expect(hr.latencyMs).toBeGreaterThanOrEqual(990);
     expect(hr.latencyMs).toBeLessThan(1_500);
     expect(gr.r.ok).toBe(true);

@@ -84,12 +84,37 @@ describe('onvif-camera polled by a real hub', () => {
     // A check already past ONVIF when the camera died reports the RTSP failure first; the next says why.
     const refused = `ONVIF: connection refused (127.0.0.1:${cam.port})`;
     await waitFor(() => entry()?.state === 'offline' && entry()?.reason === refused, 10_000, 'camera offline, connection refused');
+    expect(entry()).toMatchObject({ reasonCode: 'onvif-refused', reasonParams: { port: cam.port } });
 
     await cam.setFault(null);
     await waitFor(() => entry()?.state === 'online', 10_000, 'camera back online');
 
     await cam.setFault('stream-dead');
     await waitFor(() => entry()?.state === 'offline' && entry()?.reason === 'RTSP: connection refused', 10_000, 'stream dead: offline');
+    expect(entry()).toMatchObject({ reasonCode: 'rtsp-refused', reasonParams: { port: cam.rtspPort } });
     await waitFor(() => entry()?.telemetry?.fields.streamOk === false, 10_000, 'streamOk false in telemetry');
+  });
+
+  it('a wrong password: offline with onvif-unauthorized, the library text kept beside it', async () => {
+    const cam = await startSimulatedCamera({ name: 'Chợ', username: USER, password: PASS });
+    cleanups.push(() => cam.close());
+    const th = await startTestHub({
+      villages: [testVillage],
+      devices: [
+        {
+          id: 'cam-cho',
+          village: testVillage.id,
+          name: 'Camera chợ',
+          kind: 'onvif-camera',
+          poll: { xaddr: cam.xaddr, username: USER, password: 'sai-mat-khau', intervalS: 0.3, timeoutS: 1, retries: 0 },
+        },
+      ],
+    });
+    cleanups.push(() => th.stop());
+    const entry = () => th.hub.ctx.devices.get({ village: testVillage.id, device: 'cam-cho' });
+    await waitFor(() => entry()?.state === 'offline', 10_000, 'camera offline');
+    expect(entry()?.reasonCode).toBe('onvif-unauthorized');
+    expect(entry()?.reason).toMatch(/^ONVIF: 401 Unauthorized \(wrong user name or password/);
+    expect(entry()?.reasonParams).toBeUndefined();
   });
 });

@@ -43,19 +43,23 @@ describe('RTSP probe', () => {
     expect((await probeRtsp(u.toString())).ok).toBe(true);
   });
 
-  it('names what failed: 401, 404, refused, timeout', async () => {
+  it('names what failed: 401, 404, refused, timeout — each with its reason code', async () => {
     const cam = await camera();
     await expect(probeRtsp(cam.rtspUrl)).rejects.toThrow('RTSP: 401 Unauthorized');
-    await expect(probeRtsp(cam.rtspUrl, { username: USER, password: 'nope' })).rejects.toThrow(
-      'RTSP: 401 Unauthorized (wrong user name or password)',
-    );
-    await expect(probeRtsp(cam.rtspUrl.replace('/stream1', '/nothing'), { username: USER, password: PASS })).rejects.toThrow(
-      'RTSP: 404 Not Found',
-    );
-    await expect(probeRtsp(`rtsp://127.0.0.1:${await deadPort()}/x`)).rejects.toThrow('RTSP: connection refused');
+    await expect(probeRtsp(cam.rtspUrl, { username: USER, password: 'nope' })).rejects.toMatchObject({
+      code: 'rtsp-unauthorized',
+      message: 'RTSP: 401 Unauthorized (wrong user name or password)',
+    });
+    await expect(probeRtsp(cam.rtspUrl.replace('/stream1', '/nothing'), { username: USER, password: PASS })).rejects.toMatchObject({
+      code: 'rtsp-no-stream',
+      params: { status: 404 },
+      message: 'RTSP: 404 Not Found',
+    });
+    const dead = await deadPort();
+    await expect(probeRtsp(`rtsp://127.0.0.1:${dead}/x`)).rejects.toMatchObject({ code: 'rtsp-refused', params: { port: dead }, message: 'RTSP: connection refused' });
     await cam.setFault('hang');
     const t0 = performance.now();
-    await expect(probeRtsp(cam.rtspUrl, { signal: AbortSignal.timeout(200) })).rejects.toThrow('RTSP: timeout');
+    await expect(probeRtsp(cam.rtspUrl, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ code: 'rtsp-timeout', message: 'RTSP: timeout' });
     expect(performance.now() - t0).toBeLessThan(500);
   });
 });
@@ -79,21 +83,26 @@ describe('image health', () => {
 });
 
 describe('ONVIF wrapper', () => {
-  it('maps node-onvif errors to readable ones', () => {
-    const cases: Array<[string, string, number?]> = [
-      ['Network Error: connect ECONNREFUSED 10.0.0.5:80', 'ONVIF: connection refused (10.0.0.5:80)'],
-      ['Failed to initialize the device: Error: 401 Unauthorized - Sender not Authorized', 'ONVIF: 401 Unauthorized (wrong user name or password: Sender not Authorized)'],
-      ['401 Unauthorized', 'ONVIF: 401 Unauthorized (wrong user name or password)'],
-      ['400 Bad Request - Sender not Authorized', 'ONVIF: wrong user name or password (400 Bad Request - Sender not Authorized)'],
-      ['500 Internal Server Error - Action failed', 'ONVIF: Action failed (HTTP 500 Internal Server Error)'],
-      ['Network Error: socket hang up', 'ONVIF: timeout', 3_001],
-      ['Network Error: socket hang up', 'ONVIF: connection closed by the camera', 5],
-      ['Network Error: getaddrinfo ENOTFOUND cam.local', 'ONVIF: unknown host cam.local'],
-      ['The device seems to not support the GetProfiles() method.', 'ONVIF: the camera does not support GetProfiles'],
-      ['Optional Action Not Implemented', 'ONVIF: Optional Action Not Implemented'],
-      ["Failed to initialize the device: TypeError: Cannot read properties of undefined (reading 'FrameRateLimit')", "ONVIF: unexpected answer from the camera (Cannot read properties of undefined (reading 'FrameRateLimit'))"],
+  it('maps node-onvif errors to readable ones, each with its reason code', () => {
+    const cases: Array<[string, string, string, Record<string, string | number>, number?]> = [
+      ['Network Error: connect ECONNREFUSED 10.0.0.5:80', 'ONVIF: connection refused (10.0.0.5:80)', 'onvif-refused', { port: 80 }],
+      ['Failed to initialize the device: Error: 401 Unauthorized - Sender not Authorized', 'ONVIF: 401 Unauthorized (wrong user name or password: Sender not Authorized)', 'onvif-unauthorized', {}],
+      ['401 Unauthorized', 'ONVIF: 401 Unauthorized (wrong user name or password)', 'onvif-unauthorized', {}],
+      ['400 Bad Request - Sender not Authorized', 'ONVIF: wrong user name or password (400 Bad Request - Sender not Authorized)', 'onvif-unauthorized', {}],
+      ['500 Internal Server Error - Action failed', 'ONVIF: Action failed (HTTP 500 Internal Server Error)', 'onvif-fault', { status: 500 }],
+      ['Network Error: socket hang up', 'ONVIF: timeout', 'timeout', { s: 3 }, 3_001],
+      ['Network Error: socket hang up', 'ONVIF: connection closed by the camera', 'connection-closed', {}, 5],
+      ['Network Error: getaddrinfo ENOTFOUND cam.local', 'ONVIF: unknown host cam.local', 'dns', { host: 'cam.local' }],
+      ['Network Error: connect EHOSTUNREACH 10.0.0.5:80', 'ONVIF: host unreachable (10.0.0.5:80)', 'unreachable', {}],
+      ['The device seems to not support the GetProfiles() method.', 'ONVIF: the camera does not support GetProfiles', 'onvif-unsupported', { method: 'GetProfiles' }],
+      ['Optional Action Not Implemented', 'ONVIF: Optional Action Not Implemented', 'onvif-fault', {}],
+      ['Non-whitespace before first tag.\nLine: 0', 'ONVIF: the answer is not SOAP XML (Non-whitespace before first tag.)', 'onvif-bad-answer', {}],
+      ["Failed to initialize the device: TypeError: Cannot read properties of undefined (reading 'FrameRateLimit')", "ONVIF: unexpected answer from the camera (Cannot read properties of undefined (reading 'FrameRateLimit'))", 'onvif-bad-answer', {}],
     ];
-    for (const [raw, want, elapsed] of cases) expect(onvifError(new Error(raw), elapsed ?? 0).message).toBe(want);
+    for (const [raw, want, code, params, elapsed] of cases) {
+      const e = onvifError(new Error(raw), elapsed ?? 0);
+      expect({ message: e.message, code: e.code, params: e.params }).toEqual({ message: want, code, params });
+    }
   });
 
   it('reads the camera clock from GetSystemDateAndTime', () => {

@@ -45,6 +45,11 @@ describe('pc check (os and fs only)', () => {
     expect(r.info).toMatchObject({ hostname: os.hostname(), unreadableDisks: 'usb (/no/such/disk): ENOENT' });
   });
 
+  it('an unreadable system disk fails the check as disk-unreadable, naming the disk', async () => {
+    const c = new PcCheck(pcConfigSchema.parse({}), '/no/such/disk');
+    await expect(check(c)).rejects.toMatchObject({ code: 'disk-unreadable', params: { path: '/no/such/disk' }, message: 'disk /no/such/disk: ENOENT' });
+  });
+
   it('measures cpuLoad between two samples, not from loadavg', async () => {
     expect(cpuLoadBetween({ busy: 1_000, total: 10_000 }, { busy: 1_600, total: 11_000 })).toBe(0.6);
     expect(cpuLoadBetween({ busy: 1_000, total: 10_000 }, { busy: 1_000, total: 10_000 })).toBeNull();
@@ -122,6 +127,7 @@ describe('pc agent', () => {
     await agent.stop();
     const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 5_000, 'offline');
     expect(off.reason).toBe('agent stopped');
+    expect(off.reasonCode).toBe('agent-stopped');
     await new Promise((r) => setTimeout(r, 200));
     expect(reports).toEqual([{ state: 'online' }, { state: 'offline', reason: 'agent stopped' }]);
   });

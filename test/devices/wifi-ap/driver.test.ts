@@ -4,7 +4,8 @@ import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { systemClock } from '../../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../../hub/config/schema.js';
 import { createLogger } from '../../../hub/core/log.js';
-import type { CheckResult, DriverInstance } from '../../../devices/driver.js';
+import { CheckError, type CheckResult, type DriverInstance } from '../../../devices/driver.js';
+import { reasonText } from '../../../shared/reasons.js';
 import { PollRunner } from '../../../devices/runner.js';
 import { counterRate, wifiApDriver } from '../../../devices/wifi-ap/driver.js';
 import { extendOutputOid, UNIFI_VAP_NUM_STATIONS } from '../../../devices/wifi-ap/presets.js';
@@ -89,6 +90,7 @@ describe('wifi-ap poller against the simulated AP', () => {
     expect(extendOutputOid('wlan-clients')).toMatch(/\.12\.119\.108\.97\.110/);
     expect((await check(poller(v2c(sim, { clientsExtend: 'wlan-clients' })))).fields.clients).toBe(9);
     await expect(check(poller(v2c(sim)))).rejects.toThrow(`SNMP: no such object ${extendOutputOid('clients')}`);
+    await expect(check(poller(v2c(sim)))).rejects.toMatchObject({ code: 'snmp-no-object', params: { oid: extendOutputOid('clients') } });
   });
 
   it.each([
@@ -105,6 +107,11 @@ describe('wifi-ap poller against the simulated AP', () => {
     // A wrong privacy key is dropped by the agent like a wrong community: the poller times out.
     const wrong = poller({ host: '127.0.0.1', port: sim.port, version: 'v3', ...v3, privKey: 'not-the-key', ifIndex: 3, clientsPreset: 'unifi', timeoutS: 0.4 });
     await expect(check(wrong)).rejects.toThrow(/^SNMP: timeout after 1 retries$/);
+    await expect(check(wrong)).rejects.toMatchObject({ code: 'snmp-timeout' });
+
+    // A user the agent does not know is refused out loud (a USM report): the credentials, not the network.
+    const stranger = poller({ host: '127.0.0.1', port: sim.port, version: 'v3', ...v3, user: 'khach', ifIndex: 3, clientsPreset: 'unifi', timeoutS: 0.4 });
+    await expect(check(stranger)).rejects.toMatchObject({ code: 'snmp-auth', message: expect.stringMatching(/^SNMP: .*Unknown User Name/i) });
   });
 
   it('reports a wrong community as an SNMP timeout within the runner timeout', async () => {
@@ -114,7 +121,7 @@ describe('wifi-ap poller against the simulated AP', () => {
     const t0 = performance.now();
     const r = await runner.runOnce();
     const elapsed = performance.now() - t0;
-    expect(r).toMatchObject({ ok: false, error: 'SNMP: timeout after 1 retries' });
+    expect(r).toMatchObject({ ok: false, error: 'SNMP: timeout after 1 retries', reason: { code: 'snmp-timeout', detail: 'SNMP: timeout after 1 retries' } });
     expect(elapsed).toBeLessThan(600); // net-snmp's default would be 5 s × 2 sends
     expect(sim.stats().dropped).toBeGreaterThanOrEqual(2);
   });
@@ -125,7 +132,7 @@ describe('wifi-ap poller against the simulated AP', () => {
     expect((await check(p)).down).toBeUndefined();
     sim.set({ oper: 'down' });
     const r = await check(p);
-    expect(r.down).toBe('interface wlan0 down');
+    expect(r.down).toEqual({ code: 'interface-down', params: { iface: 'wlan0' }, detail: 'interface wlan0 down' });
     expect(r.fields.clients).toBe(2);
     sim.set({ oper: 'up' });
     expect((await check(p)).down).toBeUndefined();
@@ -179,8 +186,8 @@ describe('wifi-ap poller against the simulated AP', () => {
     // An aborted check (the runner's timeout) closes the session; the next check opens a new one.
     const ac = new AbortController();
     const pending = p.check(ac.signal);
-    ac.abort(new Error('timeout after 0.1 s'));
-    await expect(pending).rejects.toThrow('timeout after 0.1 s');
+    ac.abort(new CheckError('timeout', 'timeout after 0.1 s', { s: 0.1 }));
+    await expect(pending).rejects.toMatchObject({ code: 'timeout', message: 'timeout after 0.1 s' });
 
     sim.fault('up');
     expect((await check(p)).fields.clients).toBe(4);
@@ -189,6 +196,7 @@ describe('wifi-ap poller against the simulated AP', () => {
   it('names the interfaces the AP has when ifName matches none', async () => {
     const sim = await ap();
     await expect(check(poller(v2c(sim, { ifName: 'wlan9' })))).rejects.toThrow('SNMP: no interface named "wlan9" (the AP has: lo, eth0, wlan0)');
+    await expect(check(poller(v2c(sim, { ifName: 'wlan9' })))).rejects.toMatchObject({ code: 'interface-missing', params: { iface: 'wlan9' } });
   });
 });
 
@@ -250,5 +258,20 @@ describe('wifi-ap polled by the hub', () => {
     sim.set({ oper: 'down' });
     const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 5_000, 'offline');
     expect(off.reason).toBe('interface wlan0 down');
+    expect(off.reasonCode).toBe('interface-down');
+    expect(off.reasonParams).toEqual({ iface: 'wlan0' });
+    expect(reasonText('interface-down', off.reasonParams, 'vi')).toBe('sóng Wi-Fi (wlan0) đang tắt');
+  });
+
+  it('goes offline with snmp-timeout when the community is wrong', async () => {
+    const sim = await ap();
+    const t = await startTestHub({
+      villages: [testVillage],
+      devices: [{ id: 'ap-san', village: 'dong-cam', name: 'Wi-Fi sân', kind: 'wifi-ap', poll: { ...v2c(sim, { community: 'sai-mat-khau' }), intervalS: 0.3, timeoutS: 0.25, retries: 0 } }],
+    });
+    cleanups.push(() => t.stop());
+    const ref = { village: 'dong-cam', device: 'ap-san' };
+    const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 8_000, 'offline');
+    expect(off).toMatchObject({ reasonCode: 'snmp-timeout', reason: 'SNMP: timeout after 1 retries' });
   });
 });

@@ -121,6 +121,8 @@ describe('OpenWrt agent (langso-agent.sh under dash)', () => {
     process.kill(-a.pid!, 'SIGKILL');
     const off = await waitFor(() => (entry('ap-cho')?.state === 'offline' ? entry('ap-cho') : null), 5_000, 'offline by LWT');
     expect(off.reason).toBe('lwt');
+    // The contract's LWT payload carries no code: "lwt" as the reason is read as the code.
+    expect(off.reasonCode).toBe('lwt');
     expect(a.stderrText()).toBe('');
   });
 
@@ -146,6 +148,7 @@ describe('OpenWrt agent (langso-agent.sh under dash)', () => {
     await once(a, 'exit');
     const off = await waitFor(() => (entry('ap-truong')?.state === 'offline' ? entry('ap-truong') : null), 5_000, 'offline');
     expect(off.reason).toBe('agent stopped');
+    expect(off.reasonCode).toBe('agent-stopped');
     const leftover = execFileSync('ps', ['-eo', 'stat,args'])
       .toString()
       .split('\n')
