@@ -21,6 +21,11 @@ export interface PolledDeviceOptions<S extends PollSettings> {
   clientId?: string;
   mqttUsername?: string;
   mqttPassword?: string;
+  /**
+   * Applied to every reason and info text before it is published: a check error may quote the device's
+   * URL with its credentials (an xaddr, an HTTP check), and reasons reach the dashboard and notifications.
+   */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -95,7 +100,7 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
       else if (p.currentStatus?.state !== 'online') p.status('online');
       p.telemetry({ ...r.fields, pollMs: r.latencyMs });
       if (r.info) {
-        const info = JSON.stringify(r.info);
+        const info = this.redact(JSON.stringify(r.info));
         if (info !== this.lastInfo) {
           this.lastInfo = info;
           p.event({ type: 'info', severity: 'info', message: info });
@@ -107,7 +112,12 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
     }
   }
 
-  private offline(p: DevicePublisher, reason: string): void {
+  private redact(text: string): string {
+    return this.opts.redact ? this.opts.redact(text) : text;
+  }
+
+  private offline(p: DevicePublisher, raw: string): void {
+    const reason = this.redact(raw);
     const cur = p.currentStatus;
     if (cur?.state !== 'offline' || cur.reason !== reason) p.status('offline', reason);
   }
