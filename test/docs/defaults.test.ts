@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { deviceKindList } from '../../devices/index.js';
+import { defaultRules } from '../../hub/config/alerts.js';
+import { documentedFiles, fillDefaults, marksIn } from '../../scripts/docs/defaults.js';
+
+const read = (file: string): string => readFileSync(file, 'utf8');
+
+/** The rows of a generated table: first cell (without backticks) → the other cells. */
+function tableIn(text: string, block: string): Map<string, string[]> {
+  const m = new RegExp(`<!-- defaults:${block} -->([\\s\\S]*?)<!-- /defaults -->`).exec(text);
+  if (!m) throw new Error(`no "${block}" table`);
+  const rows = new Map<string, string[]>();
+  for (const line of (m[1] ?? '').split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const key = cells[0]?.replace(/`/g, '');
+    if (!key || key === 'kind' || key === 'id' || key.startsWith('---')) continue;
+    rows.set(key, cells.slice(1));
+  }
+  return rows;
+}
+
+describe('documented defaults', () => {
+  for (const file of documentedFiles) {
+    it(`${file} states the defaults the code has (npm run docs regenerates them)`, () => {
+      const text = read(file);
+      expect(fillDefaults(text)).toBe(text);
+    });
+  }
+
+  it('docs/mqtt.md and docs/alerts.md give every kind the heartbeat timeout of its descriptor', () => {
+    const expected = new Map(deviceKindList.map((k) => [k.kind, `${k.defaultTimeoutS} s`]));
+    for (const file of ['docs/mqtt.md', 'docs/alerts.md']) {
+      const table = tableIn(read(file), 'kind-timeouts');
+      expect(new Map([...table].map(([kind, cells]) => [kind, cells.at(-1)])), file).toEqual(expected);
+    }
+  });
+
+  it('docs/alerts.md lists the default threshold rules of the descriptors', () => {
+    const table = tableIn(read('docs/alerts.md'), 'alert-rules');
+    expect([...table.keys()]).toEqual(defaultRules.map((r) => r.id));
+    for (const r of defaultRules) {
+      const [rule, hold, severity] = table.get(r.id) ?? [];
+      expect(rule).toContain(`${r.abs ? `abs(${r.metric})` : r.metric} ${r.op} ${r.value}`);
+      expect(hold).toBe(r.forS === 0 ? '—' : r.forS % 60 === 0 ? `${r.forS / 60} min` : `${r.forS} s`);
+      expect(severity).toBe(r.severity);
+    }
+  });
+
+  it('every default the docs state is marked, so none can drift from the code', () => {
+    const marks = Object.fromEntries(documentedFiles.map((f) => [f, marksIn(read(f))]));
+    expect(marks['docs/mqtt.md']?.values).toEqual(
+      expect.arrayContaining(['broker.port', 'broker.wsPort', 'broker.topicPrefix', 'ingest.maxMetrics', 'broker.maxPayloadBytes']),
+    );
+    expect(marks['docs/alerts.md']?.values).toEqual(
+      expect.arrayContaining([
+        'poll.marginS',
+        'alerts.flapping.maxChanges',
+        'alerts.flapping.windowS',
+        'alerts.flapping.settleS',
+        'internet.intervalS',
+        'internet.timeoutS',
+        'internet.failuresToDown',
+        'alerts.dependencyGraceS',
+        'alerts.meetingReadiness.alertAtMin',
+        'alerts.meetingReadiness.checkFromMin',
+        'alerts.escalateAfterS',
+        'notify.retry.initialS',
+        'notify.retry.maxS',
+        'notify.retry.expireAfterS',
+        'village.timezone',
+      ]),
+    );
+    expect(marks['docs/alerts.md']?.blocks).toEqual(expect.arrayContaining(['kind-timeouts', 'alert-rules']));
+    expect(marks['README.md']?.values).toEqual(
+      expect.arrayContaining(['broker.port', 'broker.wsPort', 'http.port', 'dataDir', 'influx.rawRetention', 'influx.rollupRetention']),
+    );
+    expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
+  });
+
+  it('a stale mark is rewritten from the code, and a mark naming nothing is refused', () => {
+    expect(fillDefaults('every <!-- default:alerts.flapping.windowS s -->30 s<!-- /default -->')).toBe(
+      'every <!-- default:alerts.flapping.windowS s -->600 s<!-- /default -->',
+    );
+    expect(fillDefaults('<!-- default:notify.retry.expireAfterS duration -->1 day<!-- /default -->')).toBe(
+      '<!-- default:notify.retry.expireAfterS duration -->2 days<!-- /default -->',
+    );
+    expect(() => fillDefaults('<!-- default:alerts.nothing -->1<!-- /default -->')).toThrow(/no default "alerts.nothing"/);
+    expect(() => fillDefaults('<!-- defaults:nothing --><!-- /defaults -->')).toThrow(/unknown generated block "nothing"/);
+  });
+});
