@@ -26,6 +26,8 @@ export interface WriterStats {
   failing: boolean;
   /** When the current run of failed writes began, null while writes succeed. */
   failingSince: number | null;
+  /** Failed writes since then. */
+  failedWrites: number;
 }
 
 /** A batch being written (or retried). `file` is set for spool replay; `last` closes that file. */
@@ -64,6 +66,7 @@ export class MetricWriter {
   private lastError: string | null = null;
   /** Set by any failed write (retried or refused), cleared by the next successful one. */
   private failingSince: number | null = null;
+  private failedWrites = 0;
 
   constructor(
     private readonly store: MetricStore,
@@ -158,6 +161,7 @@ export class MetricWriter {
       lastError: this.lastError,
       failing: this.failingSince !== null,
       failingSince: this.failingSince,
+      failedWrites: this.failedWrites,
     };
   }
 
@@ -192,6 +196,8 @@ export class MetricWriter {
           if ((err as { permanent?: unknown }).permanent === true) {
             this.lastError = errorText(err);
             this.failingSince ??= Date.now();
+    this.failedWrites++;
+            this.failedWrites++;
             this.counters.inc('store.dropped', batch.points.length);
             this.log.error({ err: this.lastError, points: batch.points.length }, 'metric writer: store rejected a batch; dropped');
             this.finish(batch, false);
@@ -245,6 +251,7 @@ export class MetricWriter {
       if (this.failing) this.log.info({ spooled: this.spooledCount() }, 'metric writer: store reachable again');
       this.failing = false;
       this.failingSince = null;
+      this.failedWrites = 0;
       this.retryDelay = 0;
     }
     if (batch.file && this.replay?.file === batch.file) this.replay.done += n;
@@ -257,6 +264,7 @@ export class MetricWriter {
   private onFailure(err: unknown): void {
     this.lastError = errorText(err);
     this.failingSince ??= Date.now();
+    this.failedWrites++;
     this.counters.inc('store.write_errors');
     const min = this.opts.retryMinMs ?? 500;
     const max = this.opts.retryMaxMs ?? 30_000;

@@ -70,7 +70,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
     if (w.failing || !storeOk) {
       const message = w.failing && w.lastError ? w.lastError : `${ctx.store.name} does not answer`;
       const since = w.failingSince ?? ctx.clock.now();
-      problems.unshift({ source: 'store', message, since, lastAt: ctx.clock.now(), count: 1 });
+      problems.unshift({ source: 'store', message, since, lastAt: ctx.clock.now(), count: Math.max(1, w.failedWrites) });
     }
     const body: HealthResponse = {
       status: problems.length === 0 ? 'ok' : 'degraded',
