@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { configSchema, storeSchema } from '../../hub/config/schema.js';
 import { deviceKindList } from '../../devices/index.js';
 import { defaultRules } from '../../hub/config/alerts.js';
 import { documentedFiles, fillDefaults, marksIn } from '../../scripts/docs/defaults.js';
@@ -76,6 +78,25 @@ describe('documented defaults', () => {
       expect.arrayContaining(['broker.port', 'broker.wsPort', 'http.port', 'dataDir', 'influx.rawRetention', 'influx.rollupRetention']),
     );
     expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
+  });
+
+  it('config/langso.example.yaml shows every setting it lists at its default', () => {
+    const text = read('config/langso.example.yaml');
+    const example = parse(text) as Record<string, unknown>;
+    const defaults = configSchema.parse({}) as unknown as Record<string, unknown>;
+    const differ: string[] = [];
+    const compare = (have: unknown, want: unknown, where: string): void => {
+      if (have !== null && typeof have === 'object' && !Array.isArray(have)) {
+        for (const [k, v] of Object.entries(have)) compare(v, (want as Record<string, unknown> | undefined)?.[k], `${where}.${k}`);
+      } else if (have !== want) differ.push(`${where}: ${JSON.stringify(have)}, default ${JSON.stringify(want)}`);
+    };
+    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim']) compare(example[key], defaults[key], key);
+    // The commented-out InfluxDB block, uncommented.
+    const block = /^# store:\n(?:#.*\n)+/m.exec(text)?.[0] ?? '';
+    const influx = (parse(block.replace(/^# ?/gm, '')) as { store: Record<string, unknown> }).store;
+    const influxDefaults = storeSchema.parse({ kind: 'influx', url: 'http://127.0.0.1:8086' }) as unknown as Record<string, unknown>;
+    for (const key of ['url', 'database', 'rawRetention', 'rollupRetention', 'writer']) compare(influx[key], influxDefaults[key], `store(influx).${key}`);
+    expect(differ).toEqual([]);
   });
 
   it('a stale mark is rewritten from the code, and a mark naming nothing is refused', () => {
