@@ -22,6 +22,11 @@ export interface PolledDeviceOptions<S extends PollSettings> {
   clientId?: string;
   mqttUsername?: string;
   mqttPassword?: string;
+  /**
+   * Applied to every reason and info text before it is published: a check error may quote the device's
+   * URL with its credentials (an xaddr, an HTTP check), and reasons reach the dashboard and notifications.
+   */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -97,7 +102,7 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
       else if (p.currentStatus?.state !== 'online') p.status('online');
       p.telemetry({ ...r.fields, pollMs: r.latencyMs });
       if (r.info) {
-        const info = JSON.stringify(r.info);
+        const info = this.redact(JSON.stringify(r.info));
         if (info !== this.lastInfo) {
           this.lastInfo = info;
           p.event({ type: 'info', severity: 'info', message: info });
@@ -109,7 +114,19 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
     }
   }
 
-  private offline(p: DevicePublisher, reason: Reason): void {
+  private redact(text: string): string {
+    return this.opts.redact ? this.opts.redact(text) : text;
+  }
+
+  /** A reason's raw text and string parameters may quote a URL with credentials: masked before they leave. */
+  private redactReason(r: Reason): Reason {
+    if (!this.opts.redact) return r;
+    const params = r.params ? Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === 'string' ? this.redact(v) : v])) : undefined;
+    return { code: r.code, ...(params ? { params } : {}), ...(r.detail !== undefined ? { detail: this.redact(r.detail) } : {}) };
+  }
+
+  private offline(p: DevicePublisher, raw: Reason): void {
+    const reason = this.redactReason(raw);
     const cur = p.currentStatus;
     // Same words and same code: nothing new to say (the retained status already says it).
     if (cur?.state !== 'offline' || cur.reason !== reason.detail || cur.code !== reason.code || JSON.stringify(cur.params ?? {}) !== JSON.stringify(reason.params ?? {})) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
-import { createHub } from './main.js';
+import { createHub, packageRoot } from './main.js';
+import { describeTarget } from './availability/internet.js';
 import { ListenError } from './core/net.js';
 import { pcAgentCommand } from '../devices/pc/agent.js';
 import { discoverCommand } from './cli/discover.js';
@@ -16,10 +18,15 @@ Usage:
   langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
                                    report this PC's health to a hub (langso agent pc --help)
 
-The configuration file can also be given with LANGSO_CONFIG.
+The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs
+(config/demo.yaml: simulated villages and devices).
 Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
-LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEVEL, LANGSO_SIM.
+LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEVEL,
+LANGSO_LOG_FORMAT (auto, json, pretty), LANGSO_SIM.
 `;
+
+/** The configuration `npm start` shows when none is given. */
+const DEMO_FILE = path.join('config', 'demo.yaml');
 
 async function main(argv: string[]): Promise<number> {
   // The agent has its own options; it runs on a village PC without a hub configuration.
@@ -39,34 +46,25 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  const { config, file, warnings } = await loadConfig(values.config, process.env);
+  const root = packageRoot();
+  const { config, file, warnings, source } = await loadConfig(values.config, process.env, path.join(root, DEMO_FILE));
   for (const w of warnings) process.stderr.write(`Warning (${file}): ${w}\n`);
+  if (source === 'demo') {
+    process.stdout.write(
+      `No configuration given: ${command === 'check' ? 'checking' : 'running'} the demo (${DEMO_FILE}), with simulated villages and devices.\n` +
+        `For a real village: langso start --config FILE, or LANGSO_CONFIG=FILE npm start.\n`,
+    );
+  }
   if (command === 'check') {
     process.stdout.write(`${file}: OK — ${config.villages.length} village(s), ${config.devices.length} device(s), store ${config.store.kind}\n`);
     return 0;
   }
 
   const hub = createHub({ config });
+  // A promise nobody awaited that rejects is counted and shown by /api/health, not the end of the hub.
+  process.on('unhandledRejection', (reason) => hub.ctx.faults.report('unhandled', reason));
   await hub.start();
-  const { mqtt, ws, http } = hub.ports;
-  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
-  process.stdout.write(
-    [
-      '',
-      `  Làng Số Hub ${hub.ctx.version} is running (config: ${file})`,
-      `  Dashboard:  http://${host}:${http}`,
-      `  MQTT:       mqtt://${host}:${mqtt}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
-      `  Store:      ${config.store.kind === 'influx' ? `InfluxDB ${config.store.url} (database ${config.store.database})` : `SQLite in ${config.dataDir}`}`,
-      config.sim.enabled
-        ? `  Simulator:  ${hub.sim.fleet?.stats().devices ?? 0} simulated devices publishing over MQTT, ` +
-          `${hub.sim.protocols?.size ?? 0} polled through ONVIF/SNMP simulators`
-        : '',
-      '  Press Ctrl+C to stop.',
-      '',
-    ]
-      .filter((l) => l !== '')
-      .join('\n') + '\n',
-  );
+  process.stdout.write(banner(hub, file));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -80,6 +78,31 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/** What a person sees once the hub runs: where to look, and nothing secret (URLs lose their credentials). */
+function banner(hub: ReturnType<typeof createHub>, file: string): string {
+  const { config } = hub.ctx;
+  const { mqtt, ws, http } = hub.ports;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  const standIn = hub.sim.internet?.stats().endpoints ?? 0;
+  const lines = [
+    '',
+    `  Làng Số Hub ${hub.ctx.version} is running (config: ${file})`,
+    `  Dashboard:  http://${host}:${http}`,
+    `  MQTT:       mqtt://${host}:${mqtt}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    `  Store:      ${config.store.kind === 'influx' ? `InfluxDB ${config.store.url} (database ${config.store.database})` : `SQLite in ${config.dataDir}`}`,
+    config.internet.targets.length > 0
+      ? `  Internet:   probing ${config.internet.targets.map(describeTarget).join(', ')}${standIn > 0 ? ' (a simulated link that goes down now and then)' : ''}`
+      : '',
+    config.sim.enabled
+      ? `  Simulator:  ${hub.sim.fleet?.stats().devices ?? 0} simulated devices publishing over MQTT, ` +
+        `${hub.sim.protocols?.size ?? 0} polled through ONVIF/SNMP simulators`
+      : '',
+    '  Press Ctrl+C to stop.',
+    '',
+  ];
+  return hub.ctx.redact(lines.filter((l) => l !== '').join('\n')) + '\n';
 }
 
 main(process.argv.slice(2)).then(

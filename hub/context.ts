@@ -2,6 +2,7 @@ import type { Bus } from './core/bus.js';
 import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
 import type { Counters } from './core/counters.js';
+import type { Faults } from './core/faults.js';
 import type { Logger } from './core/log.js';
 import type { DeviceRegistry } from './registry/registry.js';
 import type { MetricWriter } from './store/writer.js';
@@ -15,6 +16,10 @@ export interface HubContext {
   readonly bus: Bus;
   readonly clock: Clock;
   readonly counters: Counters;
+  /** Recoverable failures (accept errors, a read-only or full state database in a timer): counted, logged, shown by /api/health. */
+  readonly faults: Faults;
+  /** Masks configured secrets and URL credentials in a text a person or another system will see (hub/core/redact.ts). */
+  readonly redact: (text: string) => string;
   /** Live view of every device: configured and unregistered, state, last seen, last telemetry. */
   readonly devices: DeviceRegistry;
   /** Metric storage for queries; writes go through `writer`. */

@@ -12,10 +12,12 @@ import { attachAlertSocket } from './web/alerts-socket.js';
 import { notificationsRouter, internetRouter } from './web/status-api.js';
 import { MqttBroker } from './broker/broker.js';
 import { Bus } from './core/bus.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { guardedClock, systemClock, type Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
 import type { HubContext } from './context.js';
 import { Counters } from './core/counters.js';
+import { Faults, isSqliteError } from './core/faults.js';
+import { Redactor } from './core/redact.js';
 import { Ingest } from './ingest/ingest.js';
 import { LiveTelemetry } from './registry/live-telemetry.js';
 import { createLogger, type Logger } from './core/log.js';
@@ -28,10 +30,12 @@ import { StateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
 import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
+import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 
 export interface HubOptions {
   config: Config;
+  /** Defaults to one built from the config (format, level, secrets redacted). */
   log?: Logger;
   clock?: Clock;
   /** Where the built dashboard is; defaults to <package>/dist/dashboard. */
@@ -43,8 +47,13 @@ export interface Hub {
   readonly ports: { mqtt: number; ws: number | null; http: number };
   /** The hub's own pollers (devices with a `poll:` block): schedule figures, check now. */
   readonly pollers: Pollers;
-  /** The demo simulators while `sim.enabled` (MQTT fleet, protocol simulators of polled devices). */
-  readonly sim: { fleet: FleetSimulator | null; protocols: ProtocolFleet | null };
+  readonly broker: MqttBroker;
+  readonly web: WebServer;
+  /**
+   * The demo simulators while `sim.enabled`: MQTT fleet, protocol simulators of polled devices, and the
+   * stand-in for the Internet that the link probe reaches.
+   */
+  readonly sim: { fleet: FleetSimulator | null; protocols: ProtocolFleet | null; internet: InternetStandIn | null };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,19 +97,26 @@ function readVersion(root: string): string {
 export function createHub(opts: HubOptions): Hub {
   const { config } = opts;
   const root = packageRoot();
-  const log = opts.log ?? createLogger(config.logLevel);
-  const clock = opts.clock ?? systemClock;
+  const redactor = Redactor.fromConfig(config);
+  const redact = (text: string): string => redactor.text(text);
+  const log = opts.log ?? createLogger(config.logLevel, undefined, { format: config.logFormat, redact });
+  const baseClock = opts.clock ?? systemClock;
   const dataDir = path.resolve(config.dataDir);
   const counters = new Counters();
+  const faults = new Faults({ counters, log, now: () => baseClock.now(), redact });
+  // Timers and bus listeners that touch SQLite may meet a read-only or full disk: counted and shown, never fatal.
+  const clock = guardedClock(baseClock, (err) => faults.report(isSqliteError(err) ? 'state-db' : 'timer', err));
   const store = createMetricStore(config.store, dataDir, log);
-  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log, counters);
+  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log.child({ module: 'store' }), counters);
   const state = new StateDb(path.join(dataDir, 'state.db'));
   const ctx: HubContext = {
     config,
     log,
-    bus: new Bus(log),
+    bus: new Bus(log, (err, owner) => faults.report(isSqliteError(err) ? 'state-db' : `bus.${owner}`, err)),
     clock,
     counters,
+    faults,
+    redact,
     devices: new DeviceRegistry(config),
     store,
     writer,
@@ -149,6 +165,7 @@ export function createHub(opts: HubOptions): Hub {
   });
   let sim: FleetSimulator | null = null;
   let protocols: ProtocolFleet | null = null;
+  let internetStandIn: InternetStandIn | null = null;
 
   const modules: Module[] = [
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
@@ -171,6 +188,17 @@ export function createHub(opts: HubOptions): Hub {
     // Alerts listen before availability and the internet emit their first changes.
     { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    // The demo's Internet stand-in listens before the link's first probe, so the demo starts "up".
+    {
+      name: 'internet-standin',
+      critical: false,
+      start: async () => {
+        if (!config.sim.enabled) return;
+        internetStandIn = new InternetStandIn({ targets: config.internet.targets, sim: config.sim, log: log.child({ module: 'sim' }) });
+        await internetStandIn.start();
+      },
+      stop: () => internetStandIn?.stop(),
+    },
     { name: 'internet', critical: false, start: () => internet.start(), stop: () => internet.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
@@ -217,8 +245,10 @@ export function createHub(opts: HubOptions): Hub {
       return { mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port };
     },
     pollers,
+    broker,
+    web,
     get sim() {
-      return { fleet: sim, protocols };
+      return { fleet: sim, protocols, internet: internetStandIn };
     },
     async start() {
       for (const m of modules) {

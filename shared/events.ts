@@ -72,13 +72,27 @@ export interface DevicesResponse {
 }
 
 /** GET /api/health */
+/** Something failing that the hub lives through: a store refusing writes, a read-only state database, accept errors. */
+export interface HealthProblem {
+  /** `store`, `state-db`, `listen.broker.port`, `broker`, `timer`, … */
+  source: string;
+  message: string;
+  /** When this run of failures began, and the latest one (ms since epoch). */
+  since: number;
+  lastAt: number;
+  count: number;
+}
+
 export interface HealthResponse {
+  /** `degraded` while any problem is listed (or the store does not answer). */
   status: 'ok' | 'degraded';
   version: string;
   startedAt: number;
   uptimeS: number;
   broker: { clients: number; tcpPort: number; wsPort: number | null; messages: number };
-  store: { kind: 'influx' | 'sqlite'; ok: boolean; queued: number; spooled: number; written: number; lastError: string | null };
+  /** `ok`: the store answers; `failing`: the latest write failed (lastError says why) and no write has succeeded since. */
+  store: { kind: 'influx' | 'sqlite'; ok: boolean; failing: boolean; queued: number; spooled: number; written: number; lastError: string | null };
+  problems: HealthProblem[];
   counters: Record<string, number>;
 }
 

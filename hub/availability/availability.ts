@@ -2,7 +2,7 @@ import type { HubContext } from '../context.js';
 import type { AvailabilityState, DeviceRef, ReasonFields, StatusReport } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
-import { DeviceStateRepo } from '../state/device-states.js';
+import { DeviceStateRepo, type SavedDeviceState } from '../state/device-states.js';
 import { FlapDetector } from './flapping.js';
 import { MaintenanceCalendar } from './maintenance.js';
 
@@ -282,7 +282,7 @@ export class Availability {
     t.cause = next.cause;
     if (next.cause) entry.cause = next.cause;
     else delete entry.cause;
-    this.repo.save({
+    this.persist({
       village: entry.village,
       device: entry.id,
       state: entry.state,
@@ -305,6 +305,15 @@ export class Availability {
     for (const childKey of this.children.get(deviceKey({ village: entry.village, device: entry.id })) ?? []) {
       const child = this.tracks.get(childKey);
       if (child) this.update(child);
+    }
+  }
+
+  /** A state database gone read-only or full must not keep a transition from the dashboard and the alerts. */
+  private persist(saved: SavedDeviceState): void {
+    try {
+      this.repo.save(saved);
+    } catch (err) {
+      this.ctx.faults.report('state-db', err);
     }
   }
 

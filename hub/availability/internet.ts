@@ -82,9 +82,12 @@ export class InternetMonitor {
       } else {
         this.failures++;
         counters.inc('internet.failed_rounds');
-        const why = results
-          .map((r, i) => `${describeTarget(config.internet.targets[i] as InternetTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
-          .join('; ');
+        // A target URL may carry credentials, and an error may quote it: the reason is shown and sent to people.
+        const why = this.ctx.redact(
+          results
+            .map((r, i) => `${describeTarget(config.internet.targets[i] as InternetTarget)}: ${r.status === 'rejected' ? errorText(r.reason) : 'ok'}`)
+            .join('; '),
+        );
         if (this.failures >= config.internet.failuresToDown) this.set('down', why, { reasonCode: 'internet-unreachable', reasonParams: { tried: results.length } });
       }
     } finally {
@@ -99,7 +102,7 @@ export class InternetMonitor {
     this.since = now;
     this.reason = reason;
     this.coded = coded;
-    this.ctx.log.info({ internet: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
+    this.ctx.log.info({ module: 'internet', internet: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
     for (const v of this.ctx.config.villages) {
       this.ctx.bus.emit('internet', { village: v.id, state, ts: now, ...(reason ? { reason } : {}), ...coded });
     }

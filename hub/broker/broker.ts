@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
@@ -27,7 +28,8 @@ export class MqttBroker {
   }
 
   async start(): Promise<void> {
-    const { config, log, counters } = this.ctx;
+    const { config, counters, faults } = this.ctx;
+    const log = this.ctx.log.child({ module: 'broker' });
     const aedes = await Aedes.createBroker({
       id: `langso-${process.pid}`,
       // Devices on flaky village links reconnect with the same id; allow long readable ids (MQTT 5 has no limit).
@@ -36,6 +38,9 @@ export class MqttBroker {
       connectTimeout: 30_000,
     });
     this.aedes = aedes;
+    // aedes errors the whole broker when its queue or persistence fails; without a listener that ends the hub.
+    // (aedes' typings omit the broker's own 'error' event: listen through the EventEmitter it is.)
+    (aedes as EventEmitter).on('error', (err: Error) => faults.report('broker', err));
     aedes.on('publish', () => {
       this.messages++;
     });
@@ -56,7 +61,9 @@ export class MqttBroker {
       aedes.handle(socket);
     });
     this.tcp = tcp;
-    this.ports.tcp = await listen(tcp, config.broker.port, config.broker.host, 'broker.port', 'LANGSO_MQTT_PORT');
+    this.ports.tcp = await listen(tcp, config.broker.port, config.broker.host, 'broker.port', 'LANGSO_MQTT_PORT', (err) =>
+      faults.report('listen.broker.port', err),
+    );
 
     if (config.broker.wsPort !== null) {
       const http = createHttpServer((_req, res) => {
@@ -67,9 +74,13 @@ export class MqttBroker {
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
       });
-      this.ports.ws = await listen(http, config.broker.wsPort, config.broker.host, 'broker.wsPort', 'LANGSO_WS_PORT');
+      this.ports.ws = await listen(http, config.broker.wsPort, config.broker.host, 'broker.wsPort', 'LANGSO_WS_PORT', (err) =>
+        faults.report('listen.broker.wsPort', err),
+      );
       const wss = new WebSocketServer({ server: http });
       this.wss = wss;
+      // ws re-emits its HTTP server's errors; they are counted by the server's own handler above.
+      wss.on('error', (err) => log.debug({ err: err.message }, 'mqtt websocket server error'));
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', (err) => log.debug({ err: err.message }, 'mqtt websocket stream error'));

@@ -68,6 +68,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): { merged: Reco
   if (http !== undefined) section('http').port = http;
   if (env.LANGSO_DATA_DIR) merged.dataDir = env.LANGSO_DATA_DIR;
   if (env.LANGSO_LOG_LEVEL) merged.logLevel = env.LANGSO_LOG_LEVEL;
+  if (env.LANGSO_LOG_FORMAT) merged.logFormat = env.LANGSO_LOG_FORMAT;
   if (env.LANGSO_INFLUX_URL) {
     const store = merged.store && typeof merged.store === 'object' ? (merged.store as Record<string, unknown>) : {};
     // Selecting InfluxDB by URL keeps the database name if the file already configured one.
@@ -155,9 +156,20 @@ export function pollProblems(config: Config): string[] {
   return problems;
 }
 
-/** Resolves the config path (argument, then LANGSO_CONFIG) and loads it. */
-export async function loadConfig(file: string | undefined, env: Env): Promise<{ config: Config; file: string; warnings: string[] }> {
-  const chosen = file ?? env.LANGSO_CONFIG;
+/** Where the configuration came from: `--config`, LANGSO_CONFIG, or nothing given (the demo). */
+export type ConfigSource = 'argument' | 'env' | 'demo';
+
+/**
+ * Resolves the config path — `--config FILE`, else LANGSO_CONFIG, else the demo (`demoFile`, when
+ * given: `langso start` with no configuration at all shows the demo village) — and loads it.
+ */
+export async function loadConfig(
+  file: string | undefined,
+  env: Env,
+  demoFile?: string,
+): Promise<{ config: Config; file: string; warnings: string[]; source: ConfigSource }> {
+  const source: ConfigSource = file ? 'argument' : env.LANGSO_CONFIG ? 'env' : 'demo';
+  const chosen = file || env.LANGSO_CONFIG || demoFile;
   if (!chosen) throw new ConfigError('(none)', ['no configuration file: pass --config FILE or set LANGSO_CONFIG']);
   const abs = path.resolve(chosen);
   let text: string;
@@ -168,5 +180,5 @@ export async function loadConfig(file: string | undefined, env: Env): Promise<{ 
     throw new ConfigError(abs, [code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`]);
   }
   const warnings: string[] = [];
-  return { config: parseConfig(text, abs, env, warnings), file: abs, warnings };
+  return { config: parseConfig(text, abs, env, warnings), file: abs, warnings, source };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SLUG_HINT, SLUG_PATTERN } from '../../shared/ids.js';
+import { logFormats } from '../core/log.js';
 
 /** Ids of villages and devices: they become MQTT topic levels, so lowercase slugs only. */
 export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
@@ -70,25 +71,80 @@ const writerSchema = z.strictObject({
   maxQueued: z.number().int().positive().default(100_000),
 });
 
-export const storeSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('sqlite'),
-    /** Relative to dataDir unless absolute. */
-    file: z.string().min(1).default('metrics.db'),
-    writer: writerSchema.default(writerSchema.parse({})),
-  }),
-  z.strictObject({
-    kind: z.literal('influx'),
-    url: z.url({ protocol: /^https?$/ }),
-    database: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('langso'),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    /** Retention of raw points; rollups (5 min mean/min/max) are kept `rollupRetention`. */
-    rawRetention: z.string().regex(/^\d+[hdw]$/).default('30d'),
-    rollupRetention: z.string().regex(/^\d+[hdw]$/).default('104w'),
-    writer: writerSchema.default(writerSchema.parse({})),
-  }),
-]);
+const DATABASE = /^[A-Za-z0-9_-]{1,64}$/;
+
+const sqliteStoreSchema = z.strictObject({
+  kind: z.literal('sqlite'),
+  /** Relative to dataDir unless absolute. */
+  file: z.string().min(1).default('metrics.db'),
+  writer: writerSchema.default(writerSchema.parse({})),
+});
+
+const influxStoreSchema = z.strictObject({
+  kind: z.literal('influx'),
+  /** `http://[user:pass@]host:8086[/database]`: a path names the database, as in node-influx's connection strings. */
+  url: z.url({ protocol: /^https?$/ }),
+  /** Defaults to the URL's path, else `langso`. */
+  database: z.string().regex(DATABASE, 'expected a database name: letters, digits, "_" and "-"').optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Retention of raw points; rollups (5 min mean/min/max) are kept `rollupRetention`. */
+  rawRetention: z.string().regex(/^\d+[hdw]$/).default('30d'),
+  rollupRetention: z.string().regex(/^\d+[hdw]$/).default('104w'),
+  writer: writerSchema.default(writerSchema.parse({})),
+});
+
+export const DEFAULT_INFLUX_DATABASE = 'langso';
+
+/** The database named by an InfluxDB URL's path (`/langso`), null without a path; `error` when the path is not one name. */
+export function databaseFromUrl(url: string): { database: string | null; error?: string } {
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname.replace(/\/+$/, '');
+  } catch {
+    return { database: null }; // the url check reports it
+  }
+  if (pathname === '') return { database: null };
+  let name = pathname.slice(1);
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // not valid percent-encoding: checked as it is below
+  }
+  if (!DATABASE.test(name)) {
+    return { database: null, error: `the URL path "${pathname}" must be one database name (letters, digits, "_" and "-"), e.g. http://127.0.0.1:8086/langso` };
+  }
+  return { database: name };
+}
+
+/**
+ * The metric store. For InfluxDB the URL's path names the database (node-influx's connection strings:
+ * `http://user:pass@host:8086/langso`); `database:` may say the same, never something else. The parsed
+ * URL keeps no path, so requests go to /write and /query of the server, never under the database name.
+ */
+export const storeSchema = z
+  .discriminatedUnion('kind', [sqliteStoreSchema, influxStoreSchema])
+  .superRefine((s, ctx) => {
+    if (s.kind !== 'influx') return;
+    const fromUrl = databaseFromUrl(s.url);
+    if (fromUrl.error) ctx.addIssue({ code: 'custom', path: ['url'], message: fromUrl.error });
+    else if (fromUrl.database !== null && s.database !== undefined && s.database !== fromUrl.database) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database'],
+        message: `database "${s.database}" disagrees with the URL, whose path names database "${fromUrl.database}": keep one of them, or make them the same`,
+      });
+    }
+  })
+  .transform((s) => {
+    if (s.kind !== 'influx') return s;
+    const u = new URL(s.url);
+    const database = s.database ?? databaseFromUrl(s.url).database ?? DEFAULT_INFLUX_DATABASE;
+    u.pathname = '/';
+    u.search = '';
+    u.hash = '';
+    return { ...s, url: u.toString().replace(/\/$/, ''), database };
+  });
 
 export const simSchema = z.strictObject({
   /** Run the built-in fleet simulator against this hub's broker (the demo). */
@@ -96,12 +152,20 @@ export const simSchema = z.strictObject({
   /** Mean seconds between simulated failures per device. */
   failureEveryS: z.number().positive().default(240),
   telemetryEveryS: z.number().positive().default(3),
+  /**
+   * The demo's stand-in for the Internet (a loopback server at each loopback `internet.targets` entry):
+   * mean seconds between its outages, and how long one lasts (between half and one and a half times this).
+   */
+  internetOutageEveryS: z.number().positive().default(900),
+  internetOutageS: z.number().positive().default(180),
 });
 
 /** The shape of the file. Cross-references are checked by referenceProblems (parseConfig runs both). */
 export const configSchema = z.strictObject({
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** auto: short coloured lines on a terminal, JSON lines when the output is a pipe or a file. */
+    logFormat: z.enum(logFormats).default('auto'),
     broker: brokerSchema.default(brokerSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     store: storeSchema.default({ kind: 'sqlite', file: 'metrics.db', writer: writerSchema.parse({}) }),

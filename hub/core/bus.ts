@@ -36,7 +36,11 @@ export class Bus {
   private readonly listeners = new Map<keyof BusEvents, Array<{ owner: string; fn: (payload: never) => void }>>();
   private readonly byOwner = new Map<string, AnyListener[]>();
 
-  constructor(private readonly log: Logger) {}
+  /** `onError` receives what a listener threw (counted and shown by /api/health); without it, it is logged. */
+  constructor(
+    private readonly log: Logger,
+    private readonly onError?: (err: unknown, owner: string, event: keyof BusEvents) => void,
+  ) {}
 
   on<K extends keyof BusEvents>(owner: string, event: K, fn: Listener<K>): void {
     const list = this.listeners.get(event) ?? [];
@@ -62,7 +66,8 @@ export class Bus {
       try {
         (fn as Listener<K>)(payload);
       } catch (err) {
-        this.log.error({ err, owner, event }, 'bus listener failed');
+        if (this.onError) this.onError(err, owner, event);
+        else this.log.error({ err, owner, event }, 'bus listener failed');
       }
     }
   }

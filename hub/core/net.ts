@@ -19,18 +19,33 @@ export class ListenError extends Error {
   }
 }
 
-export function listen(server: Server, port: number, host: string, setting: string, envVar: string): Promise<number> {
+/**
+ * Listens and resolves with the bound port; a failure to bind rejects with a ListenError naming the
+ * setting. The server keeps an error handler for its whole life: an error after it is listening (an
+ * accept failing with EMFILE when many devices reconnect at once) goes to `onError`, and the process
+ * goes on — an EventEmitter "error" without a listener would end it. Without `onError` such an error
+ * becomes a process warning (tools and tests); the hub always passes one that counts it.
+ */
+export function listen(
+  server: Server,
+  port: number,
+  host: string,
+  setting: string,
+  envVar: string,
+  onError: (err: NodeJS.ErrnoException) => void = (err) => process.emitWarning(`${setting}: ${err.message}`),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      reject(new ListenError(port, setting, envVar, err.code));
-    };
+    let bound = false;
     const onListening = () => {
-      server.off('error', onError);
+      bound = true;
       const addr = server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : port);
     };
-    server.once('error', onError);
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (bound) return onError(err);
+      server.off('listening', onListening);
+      reject(new ListenError(port, setting, envVar, err.code));
+    });
     server.once('listening', onListening);
     server.listen(port, host);
   });

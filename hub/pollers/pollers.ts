@@ -38,6 +38,7 @@ export class Pollers {
         log: log.child({ module: 'poller', village: village.id, device: device.id }),
         dataDir: path.join(path.resolve(config.dataDir), 'devices', village.id, device.id),
         clock,
+        redact: this.ctx.redact,
       });
       this.running.push(polled);
       this.byKey.set(`${village.id}/${device.id}`, polled);

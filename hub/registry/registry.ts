@@ -111,6 +111,9 @@ export class DeviceRegistry {
   }
 }
 
+/** Seconds a polled device's heartbeat timeout adds to its slowest healthy round. */
+export const POLL_MARGIN_S = 2;
+
 /**
  * The heartbeat timeout of a device: its own `timeoutS`, else the kind's default — raised for a device
  * the hub polls so that a slow but healthy round (interval + every attempt timing out but the last)
@@ -121,5 +124,5 @@ export function heartbeatTimeoutS(d: DeviceConfig): number {
   const parsed = driverFor(d.kind)?.configSchema.safeParse(d.poll);
   if (!parsed?.success) return timeoutFor(d);
   const { intervalS, timeoutS, retries } = parsed.data;
-  return Math.max(timeoutFor(d), intervalS + timeoutS * (retries + 1) + 2);
+  return Math.max(timeoutFor(d), intervalS + timeoutS * (retries + 1) + POLL_MARGIN_S);
 }

@@ -54,7 +54,8 @@ export class InfluxMetricStore implements MetricStore {
       host: u.hostname, // IPv6 stays in brackets: the client builds a URL from it
       port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, // as any URL without a port
       protocol,
-      path: u.pathname === '/' ? '' : u.pathname.replace(/\/$/, ''),
+      // A URL path names the database (the config schema moved it to `database`): never a request prefix.
+      path: '',
       database: this.config.database,
       username: this.config.username ?? (u.username ? decodeURIComponent(u.username) : undefined),
       password: this.config.password ?? (u.password ? decodeURIComponent(u.password) : undefined),

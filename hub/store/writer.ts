@@ -4,6 +4,7 @@ import type { WriterConfig } from '../config/schema.js';
 import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import type { MetricPoint, MetricStore } from './types.js';
+import { parseLine, SPOOL_NAME, type SpoolFile } from './spool-format.js';
 
 export interface WriterOptions {
   /** First retry delay after a failed write; doubles up to retryMaxMs. */
@@ -21,12 +22,12 @@ export interface WriterStats {
   /** Points written since start. */
   written: number;
   lastError: string | null;
-}
-
-interface SpoolFile {
-  seq: number;
-  path: string;
-  count: number;
+  /** The latest write failed (refused or unreachable) and none has succeeded since: /api/health is degraded. */
+  failing: boolean;
+  /** When the current run of failed writes began, null while writes succeed. */
+  failingSince: number | null;
+  /** Failed writes since then. */
+  failedWrites: number;
 }
 
 /** A batch being written (or retried). `file` is set for spool replay; `last` closes that file. */
@@ -36,27 +37,8 @@ interface Batch {
   last: boolean;
 }
 
-const SPOOL_NAME = /^spool-(-?\d+)\.jsonl$/;
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
-}
-
-/** Parses one spool line; torn or foreign lines give null. */
-function parseLine(line: string): MetricPoint | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
-  if (typeof o.village !== 'string' || typeof o.device !== 'string' || typeof o.kind !== 'string') return null;
-  if (typeof o.ts !== 'number') return null;
-  if (o.measurement === 'telemetry' && typeof o.fields === 'object' && o.fields !== null) return o as unknown as MetricPoint;
-  if (o.measurement === 'availability' && typeof o.state === 'string') return o as unknown as MetricPoint;
-  return null;
 }
 
 /**
@@ -82,6 +64,9 @@ export class MetricWriter {
   private stopping = false;
   private written = 0;
   private lastError: string | null = null;
+  /** Set by any failed write (retried or refused), cleared by the next successful one. */
+  private failingSince: number | null = null;
+  private failedWrites = 0;
 
   constructor(
     private readonly store: MetricStore,
@@ -169,7 +154,15 @@ export class MetricWriter {
 
   stats(): WriterStats {
     const inflightMem = this.inflight && this.inflight.file === null ? this.inflight.points.length : 0;
-    return { queued: this.queue.length + inflightMem, spooled: this.spooledCount(), written: this.written, lastError: this.lastError };
+    return {
+      queued: this.queue.length + inflightMem,
+      spooled: this.spooledCount(),
+      written: this.written,
+      lastError: this.lastError,
+      failing: this.failingSince !== null,
+      failingSince: this.failingSince,
+      failedWrites: this.failedWrites,
+    };
   }
 
   private spooledCount(): number {
@@ -202,6 +195,9 @@ export class MetricWriter {
         } catch (err) {
           if ((err as { permanent?: unknown }).permanent === true) {
             this.lastError = errorText(err);
+            this.failingSince ??= Date.now();
+    this.failedWrites++;
+            this.failedWrites++;
             this.counters.inc('store.dropped', batch.points.length);
             this.log.error({ err: this.lastError, points: batch.points.length }, 'metric writer: store rejected a batch; dropped');
             this.finish(batch, false);
@@ -254,6 +250,8 @@ export class MetricWriter {
       if (batch.file) this.counters.inc('store.replayed', n);
       if (this.failing) this.log.info({ spooled: this.spooledCount() }, 'metric writer: store reachable again');
       this.failing = false;
+      this.failingSince = null;
+      this.failedWrites = 0;
       this.retryDelay = 0;
     }
     if (batch.file && this.replay?.file === batch.file) this.replay.done += n;
@@ -265,6 +263,8 @@ export class MetricWriter {
 
   private onFailure(err: unknown): void {
     this.lastError = errorText(err);
+    this.failingSince ??= Date.now();
+    this.failedWrites++;
     this.counters.inc('store.write_errors');
     const min = this.opts.retryMinMs ?? 500;
     const max = this.opts.retryMaxMs ?? 30_000;

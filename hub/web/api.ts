@@ -6,7 +6,7 @@ import { kindViews } from '../registry/kinds.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { slug } from '../config/schema.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
-import type { ApiError, ApiErrorCode, ApiIssue, ApiIssueCode, DevicesResponse, HealthResponse, SeriesResponse } from '../../shared/events.js';
+import type { ApiError, ApiErrorCode, ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, SeriesResponse } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
 import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
@@ -120,13 +120,21 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
     const storeOk = await ctx.store.ping().catch(() => false);
     const w = ctx.writer.stats();
     const b = broker.stats();
+    const problems: HealthProblem[] = ctx.faults.active();
+    // Writes failing while the store still answers a ping (a wrong database, a full disk) is degraded too.
+    if (w.failing || !storeOk) {
+      const message = w.failing && w.lastError ? w.lastError : `${ctx.store.name} does not answer`;
+      const since = w.failingSince ?? ctx.clock.now();
+      problems.unshift({ source: 'store', message, since, lastAt: ctx.clock.now(), count: Math.max(1, w.failedWrites) });
+    }
     const body: HealthResponse = {
-      status: storeOk ? 'ok' : 'degraded',
+      status: problems.length === 0 ? 'ok' : 'degraded',
       version: ctx.version,
       startedAt: ctx.startedAt,
       uptimeS: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),
       broker: { clients: b.clients, tcpPort: broker.ports.tcp, wsPort: broker.ports.ws, messages: b.messages },
-      store: { kind: ctx.store.name, ok: storeOk, queued: w.queued, spooled: w.spooled, written: w.written, lastError: w.lastError },
+      store: { kind: ctx.store.name, ok: storeOk, failing: w.failing, queued: w.queued, spooled: w.spooled, written: w.written, lastError: w.lastError },
+      problems,
       counters: ctx.counters.snapshot(),
     };
     res.json(body);

@@ -65,6 +65,8 @@ export class WebServer {
       }),
     );
     app.use(express.json({ limit: '64kb' }));
+    // Every JSON answer passes the redactor: a reason quoting a URL with credentials never leaves the hub.
+    app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'string' ? ctx.redact(value) : value));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
     app.use('/api', apiRouter(ctx, this.broker));
     this.serveDashboard(app);
@@ -73,7 +75,7 @@ export class WebServer {
       ctx.counters.inc('http.bad_requests');
       if (err.type === 'entity.parse.failed') return sendError(res, 400, `request body is not valid JSON: ${err.message}`, undefined, 'bad-json');
       if (err.type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 64 KiB)', undefined, 'too-large');
-      ctx.log.error({ err: err.message }, 'http request failed');
+      ctx.log.error({ module: 'web', err: err.message }, 'http request failed');
       sendError(res, err.status && err.status < 500 ? err.status : 500, err.status && err.status < 500 ? err.message : 'internal error');
     });
 
@@ -146,7 +148,9 @@ export class WebServer {
     }
     this.flushTimer = setInterval(() => this.flushReadings(), READING_FLUSH_MS);
 
-    this.port = await listen(http, ctx.config.http.port, ctx.config.http.host, 'http.port', 'LANGSO_HTTP_PORT');
+    this.port = await listen(http, ctx.config.http.port, ctx.config.http.host, 'http.port', 'LANGSO_HTTP_PORT', (err) =>
+      ctx.faults.report('listen.http.port', err),
+    );
   }
 
   private flushReadings(): void {
@@ -158,7 +162,7 @@ export class WebServer {
   private serveDashboard(app: express.Express): void {
     const index = path.join(this.dashboardDir, 'index.html');
     if (!existsSync(index)) {
-      this.ctx.log.warn({ dir: this.dashboardDir }, 'dashboard not built: run "npm run build"; the API still works');
+      this.ctx.log.warn({ module: 'web', dir: this.dashboardDir }, 'dashboard not built: run "npm run build"; the API still works');
       app.get('/', (_req, res) => {
         res.status(503).type('text/plain; charset=utf-8').send('Làng Số Hub: dashboard not built. Run "npm run build", then reload.\n');
       });

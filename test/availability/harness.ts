@@ -4,6 +4,8 @@ import { systemClock } from '../../hub/core/clock.js';
 import { parseConfig } from '../../hub/config/load.js';
 import type { HubContext } from '../../hub/context.js';
 import { Counters } from '../../hub/core/counters.js';
+import { Faults } from '../../hub/core/faults.js';
+import { Redactor } from '../../hub/core/redact.js';
 import type { Transition } from '../../hub/core/domain.js';
 import { createLogger } from '../../hub/core/log.js';
 import { DeviceRegistry } from '../../hub/registry/registry.js';
@@ -20,13 +22,17 @@ export function setup(text: string, state: StateDb = openStateDb(':memory:')) {
   const bus = new Bus(log);
   const devices = new DeviceRegistry(config);
   const stored: MetricPoint[] = [];
+  const counters = new Counters();
+  const redactor = Redactor.fromConfig(config);
   // Availability uses only these members of the context.
   const ctx = {
     config,
     log,
     bus,
     clock: systemClock,
-    counters: new Counters(),
+    counters,
+    faults: new Faults({ counters, log, now: () => Date.now() }),
+    redact: (text: string) => redactor.text(text),
     devices,
     state,
     writer: { add: (p: MetricPoint) => stored.push(p) },

@@ -307,7 +307,7 @@ describe('config/demo.yaml', () => {
   it('parses and describes the Đông Căm demo village', async () => {
     const text = await readFile(new URL('../../config/demo.yaml', import.meta.url), 'utf8');
     const config = parseConfig(text, 'config/demo.yaml');
-    expect(config.sim).toEqual({ enabled: true, failureEveryS: 600, telemetryEveryS: 3 });
+    expect(config.sim).toEqual({ enabled: true, failureEveryS: 600, telemetryEveryS: 3, internetOutageEveryS: 900, internetOutageS: 180 });
     expect(config.broker).toMatchObject({ port: 1883, wsPort: 9001 });
     expect(config.http.port).toBe(8080);
     expect(config.store.kind).toBe('sqlite');
