@@ -153,6 +153,24 @@ export function tcpProbe(host: string, port: number, deadlineMs: number, signal:
  * An HTTP(S) GET: the status must be `expectStatus` (any 2xx when not given) and, when `keyword` is
  * given, the body must contain it (a codec's status page saying "Registered", say).
  */
+/**
+ * `http://user:pass@host/…` is how people write a status page behind Basic authentication; fetch refuses
+ * such URLs, so the credentials travel as an Authorization header instead.
+ */
+export function splitCredentials(url: string): { href: string; auth: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { href: url, auth: {} };
+  }
+  if (u.username === '' && u.password === '') return { href: url, auth: {} };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { href: u.href, auth: { authorization: `Basic ${basic}` } };
+}
+
 export async function httpProbe(
   url: string,
   opts: { expectStatus?: number; keyword?: string },
@@ -161,8 +179,9 @@ export async function httpProbe(
 ): Promise<ProbeResult> {
   const d = withDeadline(signal, deadlineMs);
   const t0 = performance.now();
+  const target = splitCredentials(url);
   try {
-    const res = await fetch(url, { signal: d.signal, headers: { 'user-agent': 'langso-hub' } });
+    const res = await fetch(target.href, { signal: d.signal, headers: { 'user-agent': 'langso-hub', ...target.auth } });
     const statusOk = opts.expectStatus !== undefined ? res.status === opts.expectStatus : res.status >= 200 && res.status < 300;
     if (!statusOk) {
       await res.body?.cancel().catch(() => undefined);

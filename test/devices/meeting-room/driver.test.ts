@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { CheckError, type CheckResult } from '../../../devices/driver.js';
 import { meetingRoomCheck, meetingRoomConfigSchema } from '../../../devices/meeting-room/driver.js';
-import { icmpProbe, parsePingTime } from '../../../devices/probes.js';
+import { httpProbe, icmpProbe, parsePingTime, splitCredentials } from '../../../devices/probes.js';
 import { codecStatusBody, startCodecPage, startTcpStandIn, type CodecPage, type TcpStandIn } from '../../../devices/meeting-room/simulator.js';
 import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
@@ -108,6 +108,24 @@ describe('meeting-room checks against stand-ins', () => {
     expect(elapsed).toBeGreaterThan(850);
     expect(elapsed).toBeLessThan(1_000);
     expect(codec.requests()).toBe(1);
+  });
+});
+
+describe('HTTP checks of a page behind Basic authentication', () => {
+  it('sends the credentials written in the URL as a header (fetch refuses them in the URL)', async () => {
+    const { createServer } = await import('node:http');
+    let seen: string | undefined;
+    const server = createServer((req, res) => {
+      seen = req.headers.authorization;
+      res.statusCode = seen === `Basic ${Buffer.from('admin:mật khẩu').toString('base64')}` ? 200 : 401;
+      res.end('Registered');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    const r = await httpProbe(`http://admin:m%E1%BA%ADt%20kh%E1%BA%A9u@127.0.0.1:${port}/status`, { keyword: 'Registered' }, 2_000, new AbortController().signal);
+    expect(r).toMatchObject({ ok: true });
+    expect(splitCredentials(`http://127.0.0.1:${port}/x`)).toEqual({ href: `http://127.0.0.1:${port}/x`, auth: {} });
   });
 });
 
