@@ -121,6 +121,17 @@ export interface ReadingPush {
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
+/** What an alert is about (DESIGN.md §6); the hub's domain types use this list too. */
+export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready', 'event'] as const;
+export type AlertCondition = (typeof alertConditions)[number];
+
+/**
+ * The `village` of an alert about the hub itself (its Internet link): it belongs to every village of the
+ * hub. The API lists it under any village, notification routes naming villages receive it, and the
+ * dashboard names the hub's villages.
+ */
+export const HUB_WIDE = '*';
+
 /** An alert as the REST API and the `alert` socket event carry it (times in ms since 1970). */
 export interface AlertView {
   id: number;
@@ -129,7 +140,7 @@ export interface AlertView {
   village: string;
   /** null for village-wide alerts (internet, meeting). */
   device: string | null;
-  condition: 'offline' | 'unreachable-root' | 'flapping' | 'threshold' | 'internet-down' | 'meeting-not-ready';
+  condition: AlertCondition;
   severity: 'info' | 'warning' | 'critical';
   status: 'firing' | 'acknowledged' | 'resolved';
   startedAt: number;

@@ -1,4 +1,5 @@
 import type { KindView, MetricView } from '../../shared/events';
+import { findMetric, metricName } from '../../shared/metric-names';
 import { getLang } from './i18n';
 
 /**
@@ -20,25 +21,12 @@ export function kindLabel(kind: string): string {
   return kinds.get(kind)?.label[getLang()] ?? kind;
 }
 
-/** `diskFreePct_data`: the PC agent's extra disks, named by their label. */
-function split(name: string): { base: string; suffix: string | null } {
-  const m = /^(diskFreePct)_(.+)$/.exec(name);
-  return m ? { base: m[1]!, suffix: m[2]! } : { base: name, suffix: null };
-}
-
 /** The metric's description for a device of `kind`; any kind's, for a metric the kind does not list. */
 export function metricSpec(kind: string | null, name: string): MetricView | undefined {
-  const { base } = split(name);
-  const own = kind !== null ? kinds.get(kind)?.metrics[base] : undefined;
-  if (own) return own;
-  for (const k of kinds.values()) if (k.metrics[base]) return k.metrics[base];
-  return undefined;
+  return findMetric(kinds, kind, name)?.spec;
 }
 
 export function metricLabel(kind: string | null, name: string): string {
-  const spec = metricSpec(kind, name);
-  if (!spec) return name;
-  const { suffix } = split(name);
-  const label = spec.label[getLang()];
-  return suffix ? `${label} (${suffix})` : label;
+  const found = findMetric(kinds, kind, name);
+  return found ? metricName(found, getLang()) : name;
 }

@@ -2,7 +2,7 @@ import type { HubContext } from '../context.js';
 import type { AvailabilityState, DeviceRef, StatusReport } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
-import { DeviceStateRepo } from '../state/device-states.js';
+import { DeviceStateRepo, HEARTBEAT_MS } from '../state/device-states.js';
 import { FlapDetector } from './flapping.js';
 import { MaintenanceCalendar } from './maintenance.js';
 
@@ -15,8 +15,6 @@ export const REASON_MAINTENANCE = 'maintenance';
 
 /** How often maintenance windows and flapping settle times are re-evaluated. */
 const TICK_MS = 5_000;
-/** How often the hub records that it is alive (the restart gap is measured from the last one). */
-const HEARTBEAT_MS = 10_000;
 
 type Raw = 'online' | 'offline' | 'unknown';
 
@@ -72,6 +70,8 @@ export class Availability {
       this.arm(t);
     }
     this.restore();
+    // The outbox reads it to tell why a message is late (it may have recorded it already: idempotent).
+    this.repo.recordAway(clock.now());
     bus.on(OWNER, 'seen', (e) => this.onSeen(e, e.ts));
     bus.on(OWNER, 'status', (e) => this.onStatus(e));
     // Maintenance windows may already be open at start.

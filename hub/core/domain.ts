@@ -1,4 +1,5 @@
 import type { DeviceKind } from '../config/schema.js';
+import type { AlertCondition } from '../../shared/events.js';
 
 /** Availability states (DESIGN.md §4). The first cut produces online / offline / unknown. */
 export const availabilityStates = ['online', 'offline', 'unreachable', 'maintenance', 'unknown'] as const;
@@ -57,9 +58,8 @@ export function deviceKey(ref: DeviceRef): string {
   return `${ref.village}/${ref.device}`;
 }
 
-/** What an alert is about (DESIGN.md §6). */
-export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready'] as const;
-export type AlertCondition = (typeof alertConditions)[number];
+/** What an alert is about (DESIGN.md §6): one list, shared with the dashboard. */
+export { alertConditions, type AlertCondition } from '../../shared/events.js';
 export const severities = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof severities)[number];
 export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';

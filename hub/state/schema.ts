@@ -88,4 +88,11 @@ export const migrations: string[] = [
   `
   UPDATE alerts SET condition = 'internet-down', key = 'internet-down:' || village WHERE condition = 'uplink-down';
   `,
+  // 6: when the hub was not running (from its last heartbeat to its next start), to tell why a message is late
+  `
+  CREATE TABLE IF NOT EXISTS hub_away (
+  from_ts INTEGER PRIMARY KEY,
+  to_ts   INTEGER NOT NULL
+  );
+  `,
 ];
