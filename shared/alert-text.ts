@@ -122,7 +122,8 @@ export function alertSentences(input: AlertTextInput): AlertSentences {
   const withCause = (s: string): string => (cause ? `${s} — ${t.cause}: ${cause}` : s);
   // detail.since: when the device actually went down (it can precede the alert, e.g. after flapping settles).
   const started = num('since') ?? alert.startedAt;
-  const endedAt = alert.resolvedAt ?? input.ts ?? input.now;
+  // detail.backAt: when a root cause came back (it is declared back a little later, see docs/alerts.md).
+  const endedAt = num('backAt') ?? alert.resolvedAt ?? input.ts ?? input.now;
   const outages = num('outages') ?? 1;
   const lasted = outages > 1 ? t.outagesIn(outages, duration(endedAt - started)) : t.interrupted(duration(endedAt - started), Math.round((endedAt - started) / 1000));
 

@@ -25,7 +25,7 @@ function input(a: AlertView, ctx: AlertContext): AlertTextInput {
   return {
     alert: a,
     villages: hubWide ? ctx.villages.map((v) => v.name) : [villageName(ctx.villages, a.village)],
-    timezone: villageTz(ctx.villages, hubWide ? (ctx.villages[0]?.id ?? a.village) : a.village),
+    timezone: villageTz(ctx.villages, a.village),
     nameOf: (id) => ctx.devices.find((d) => d.village === a.village && d.id === id)?.name,
     lang: getLang(),
     now: ctx.now,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HubContext } from '../context.js';
 import type { Alert, AlertChange, Severity } from '../core/domain.js';
 import { severities } from '../core/domain.js';
+import { HUB_WIDE } from '../../shared/events.js';
 import type { Logger } from '../core/log.js';
 import { DeviceStateRepo } from '../state/device-states.js';
 import { delayCauses } from './delay-causes.js';
@@ -73,7 +74,10 @@ export class Notifications {
     for (const c of config.notify.channels) this.channels.set(c.id, { id: c.id, notifier: createNotifier(c), timer: null, running: null, again: false, lastFailure: null });
     const named = [...config.notify.routes.flatMap((r) => r.channels), ...(config.notify.escalation?.channels ?? [])];
     for (const id of new Set(named)) if (!this.channels.has(id)) this.log.warn({ channel: id }, 'notify: a route names a channel that is not configured; ignored');
-    bus.on(OWNER, 'alert', (e) => this.enqueue(e.change, e.alert, e.ts));
+    // A quiet change is told by another message (an outage taken over by its flapping alert).
+    bus.on(OWNER, 'alert', (e) => {
+      if (!e.quiet) this.enqueue(e.change, e.alert, e.ts);
+    });
     // The village is back online: what waited for it goes now, not at its backoff time.
     bus.on(OWNER, 'internet', (u) => {
       if (u.state === 'up') this.retryNow();
@@ -133,8 +137,9 @@ export class Notifications {
       const prior = change === 'fired' ? [] : (this.sql.prior.all(alert.id) as Array<{ channel_id: string; live: number }>);
       if (prior.length > 0) ids = prior.filter((p) => p.live === 1).map((p) => p.channel_id);
       else {
+        // A hub-wide alert (the hub's Internet link) belongs to every village of the hub.
         ids = notify.routes
-          .filter((r) => (!r.villages || r.villages.includes(alert.village)) && rank(alert.severity) >= rank(r.minSeverity))
+          .filter((r) => (!r.villages || alert.village === HUB_WIDE || r.villages.includes(alert.village)) && rank(alert.severity) >= rank(r.minSeverity))
           .flatMap((r) => r.channels);
       }
     }

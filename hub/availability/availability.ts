@@ -29,6 +29,10 @@ interface Track {
   /** Why it is offline: an explicit status holds until the device says online; a timeout clears on any message. */
   offlineBy: 'status' | 'timeout' | null;
   flap: FlapDetector;
+  /** Its current outage began while a device it depends on was down: not its own doing (not flapping). */
+  parentOutage: boolean;
+  /** When its own latest outage was counted (null once it is back). */
+  lastDownAt: number | null;
   /** After a restart the state shown is the one restored from storage until the device re-confirms it. */
   confirmed: boolean;
   cause?: string;
@@ -106,7 +110,7 @@ export class Availability {
     const key = deviceKey({ village: entry.village, device: entry.id });
     let t = this.tracks.get(key);
     if (!t) {
-      t = { entry, timer: null, raw: 'unknown', statusDriven: false, offlineBy: null, flap: new FlapDetector(this.ctx.config.alerts.flapping), confirmed: true };
+      t = { entry, timer: null, raw: 'unknown', statusDriven: false, offlineBy: null, flap: new FlapDetector(this.ctx.config.alerts.flapping), parentOutage: false, lastDownAt: null, confirmed: true };
       this.tracks.set(key, t);
     }
     return t;
@@ -158,15 +162,54 @@ export class Availability {
     const changed = t.raw !== raw;
     if (raw === 'online') t.offlineBy = null;
     const now = this.ctx.clock.now();
-    if (changed && t.raw !== 'unknown') {
-      if (t.flap.record(now)) {
-        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: true, changes: t.flap.count(now) });
-      }
-    }
+    if (changed && t.raw !== 'unknown') this.countChange(t, raw, now);
     t.raw = raw;
     if (reason) t.rawReason = reason;
     else if (raw === 'online') delete t.rawReason;
     this.update(t, at);
+  }
+
+  /**
+   * Counts a change of the device's own towards flapping. Not counted: changes inside a maintenance window,
+   * and changes its parent caused — going down while an ancestor is down, and coming back from that.
+   */
+  private countChange(t: Track, raw: Raw, now: number): void {
+    const { entry } = t;
+    if (raw === 'online') t.lastDownAt = null;
+    if (this.maintenance.active(entry.village, entry.id, now)) return;
+    if (raw === 'offline' && this.rootCause(entry)) {
+      t.parentOutage = true;
+      return;
+    }
+    if (raw === 'online' && t.parentOutage) {
+      t.parentOutage = false;
+      return;
+    }
+    t.parentOutage = false;
+    if (raw === 'offline') t.lastDownAt = now;
+    if (t.flap.record(now, raw === 'offline')) {
+      this.ctx.bus.emit('flapping', {
+        village: entry.village,
+        device: entry.id,
+        ts: now,
+        flapping: true,
+        changes: t.flap.count(now),
+        outages: t.flap.outages(now),
+        since: t.flap.firstChange(now) ?? now,
+      });
+    }
+  }
+
+  /**
+   * A device whose own "offline" came shortly before its parent was found down (its Last Will can beat
+   * the parent's timeout): the parent took it down, so that change is taken back from its flapping count.
+   */
+  private parentTookDown(t: Track, now: number): void {
+    if (t.parentOutage || t.lastDownAt === null) return;
+    if (now - t.lastDownAt > this.ctx.config.alerts.dependencyGraceS * 1000) return;
+    t.flap.withdraw(t.lastDownAt);
+    t.parentOutage = true;
+    t.lastDownAt = null;
   }
 
   private arm(t: Track): void {
@@ -225,6 +268,7 @@ export class Availability {
     const now = clock.now();
     const next = this.effective(t, now);
     const { entry } = t;
+    if (next.state === 'unreachable' && t.raw === 'offline') this.parentTookDown(t, now);
     const wasConfirmed = t.confirmed;
     const rawKnown = t.raw !== 'unknown' || next.state === 'maintenance';
     if (rawKnown) t.confirmed = true;
@@ -273,7 +317,7 @@ export class Availability {
     const now = this.ctx.clock.now();
     for (const t of this.tracks.values()) {
       if (t.flap.settle(now)) {
-        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: false, changes: 0 });
+        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: false, changes: 0, outages: 0 });
       }
       this.update(t);
     }

@@ -87,9 +87,8 @@ export interface Alert {
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
-/** The internet link of a village (WAN), probed by the hub. */
+/** The hub's Internet link (the village PC's WAN), probed by the hub: one link for all its villages. */
 export interface InternetState {
-  village: string;
   state: 'up' | 'down' | 'unknown';
   ts: number;
   reason?: string;

@@ -142,6 +142,9 @@ export const en: Record<MessageKey, string> = {
   'resolution.meeting-over': 'the meeting is over',
   'resolution.meeting-removed': 'the meeting was removed',
   'resolution.device-removed': 'the device was removed from the configuration',
+  'resolution.flapping': 'continued as a flapping alert',
+  'resolution.acknowledged': 'someone acknowledged it',
+  'resolution.hub-wide': 'replaced by the hub-wide alert',
   'resolution.rule-removed': 'the rule was removed from the configuration',
 
   'ack.button': 'Acknowledge',

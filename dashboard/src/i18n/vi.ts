@@ -141,6 +141,9 @@ export const vi = {
   'resolution.meeting-removed': 'cuộc họp đã bị xóa',
   'resolution.device-removed': 'thiết bị đã được gỡ khỏi cấu hình',
   'resolution.rule-removed': 'quy tắc đã được gỡ khỏi cấu hình',
+  'resolution.flapping': 'chuyển thành cảnh báo chập chờn',
+  'resolution.acknowledged': 'đã có người xác nhận',
+  'resolution.hub-wide': 'thay bằng cảnh báo chung của trung tâm',
 
   'ack.button': 'Xác nhận',
   'ack.buttonLabel': 'Xác nhận cảnh báo: {what}',

@@ -182,6 +182,17 @@ describe('notifications outbox', () => {
     expect(line).toMatch(/^\(Tin nhắn gửi chậm 30 phút do trung tâm không hoạt động từ \d{2}:\d{2} đến \d{2}:\d{2}\)$/);
   });
 
+  it('the hub\'s Internet link is one alert for all its villages, and routes naming villages receive it', async () => {
+    const s = await setup();
+    const link = makeAlert({ key: 'internet-down:*', village: '*', device: null, condition: 'internet-down', startedAt: Date.now(), detail: { reason: null } });
+    emitAlert(s.t, 'fired', link);
+    await waitFor(() => s.http.requests.length >= 2, 5_000, 'both routes');
+    await sleep(200);
+    // hook-dc covers only dong-cam, hook-all every village: both get it, once.
+    expect(s.http.requests.map((r) => r.path).sort()).toEqual(['/all', '/dc']);
+    expect(s.http.requests[0]?.body.text).toMatch(/^Đường truyền Internet của trung tâm \(thôn Đông Căm, thôn Gia Phú\) bị mất lúc \d{2}:\d{2}$/);
+  });
+
   it('signs the exact body with HMAC-SHA256 when the channel has a secret', async () => {
     const s = await setup();
     emitAlert(s.t, 'fired', makeAlert({ severity: 'warning' }));
@@ -228,7 +239,7 @@ describe('notifications outbox', () => {
     await s.http.reopen();
     await sleep(300);
     expect(s.http.requests).toHaveLength(0); // still backing off (about a minute)
-    s.t.ctx.bus.emit('internet', { village: 'gia-phu', state: 'up', ts: Date.now() });
+    s.t.ctx.bus.emit('internet', { state: 'up', ts: Date.now() });
     await waitFor(() => s.http.requests.length === 1, 2_000, 'delivery on internet up');
     // The receiver has it; the hub marks it delivered once the response is back.
     await waitFor(() => s.n.stats().delivered === 1, 2_000, 'marked delivered');

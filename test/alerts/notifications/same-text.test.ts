@@ -60,6 +60,10 @@ function alerts(): Alert[] {
       detail: { kind: 'pc', metric: 'diskFreePct', value: 4.5, op: '<', threshold: 10, label: null },
     }),
     makeAlert({ device: null, condition: 'internet-down', startedAt: T0, detail: { reason: null } }),
+    // The hub's link: every village of the hub.
+    makeAlert({ key: 'internet-down:*', village: '*', device: null, condition: 'internet-down', startedAt: T0, detail: { reason: null } }),
+    makeAlert({ device: 'ap-center', condition: 'unreachable-root', startedAt: T0, detail: { reason: 'lwt', affected: 1, affectedIds: 'cam-gate' } }),
+    makeAlert({ condition: 'event', startedAt: T0, detail: { type: 'tamper', message: 'Vỏ camera bị mở' } }),
     makeAlert({
       device: 'mr',
       condition: 'meeting-not-ready',
