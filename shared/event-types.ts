@@ -22,3 +22,7 @@ export function eventTypeText(type: string, lang: Lang): string {
 
 export const eventSeverities = ['info', 'warning', 'critical'] as const;
 export type EventSeverity = (typeof eventSeverities)[number];
+
+export function isEventSeverity(v: unknown): v is EventSeverity {
+  return typeof v === 'string' && (eventSeverities as readonly string[]).includes(v);
+}

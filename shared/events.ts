@@ -251,11 +251,35 @@ export interface NotificationsResponse {
   messages: Array<{ id: number; alertId: number; change: AlertChange; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
 }
 
+/** A device event (the `event` MQTT channel: a reboot, a tamper alarm, changed facts…), as stored. */
+export interface DeviceEventView {
+  village: string;
+  device: string;
+  /** When it happened (the device's `ts`, else when the hub received it), ms since 1970. */
+  ts: number;
+  /** As the device sent it (`boot`, `info`, …); shared/event-types.ts has words for the known ones. */
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** The device's own words, as sent. */
+  message: string | null;
+}
+
+/** GET /api/devices/:village/:device/events?from=&to=&limit= (newest first). */
+export interface DeviceEventsResponse {
+  village: string;
+  device: string;
+  from: number;
+  to: number;
+  events: DeviceEventView[];
+}
+
 /** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
 export interface ServerToClientEvents {
   hello: (info: { startedAt: number; version: string }) => void;
   'device:state': (change: StateChange) => void;
   'device:reading': (reading: ReadingPush) => void;
+  /** A device sent an event (to the same rooms as `device:state`). */
+  'device:event': (event: DeviceEventView) => void;
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
   /** The internet link changed state. */

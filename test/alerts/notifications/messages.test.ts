@@ -106,6 +106,16 @@ describe('alert messages (vi by default)', () => {
     expect(render(unlabelled).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): chỉ số Người dùng Wi-Fi vượt ngưỡng lúc 14:02 (Người dùng Wi-Fi: 63, ngưỡng > 50)');
   });
 
+  it('a critical device event: its type in words, the device\'s own message as sent', () => {
+    const tamper = makeAlert({ key: 'event:tamper:dong-cam/cam-gate', condition: 'event', startedAt: T0, detail: { type: 'tamper', message: 'Vỏ camera bị mở' } });
+    expect(render(tamper).text).toBe('Camera cổng thôn (Đông Căm) báo sự cố nghiêm trọng lúc 14:02: có người can thiệp vào thiết bị — Vỏ camera bị mở');
+    expect(render(tamper).title).toBe('Camera cổng thôn (Đông Căm) báo sự cố: có người can thiệp vào thiết bị');
+    expect(render({ ...tamper, resolvedAt: T0 + 8 * MIN }, 'resolved').text).toBe('Camera cổng thôn (Đông Căm): sự cố "có người can thiệp vào thiết bị" đã hết lúc 14:10');
+    expect(render(tamper, 'fired', { language: 'en' }).text).toBe('Camera cổng thôn (Đông Căm) reported a critical event at 14:02: someone tampered with the device — Vỏ camera bị mở');
+    // A type the phrasebook does not know is shown as sent.
+    expect(render(makeAlert({ condition: 'event', startedAt: T0, detail: { type: 'fan-stuck' } })).text).toBe('Camera cổng thôn (Đông Căm) báo sự cố nghiêm trọng lúc 14:02: fan-stuck');
+  });
+
   it('adds the delay line only when delivery is more than a minute late, naming the cause the outbox saw', () => {
     const a = makeAlert({ startedAt: T0 });
     expect(render(a, 'fired', { delayedS: 60 }).text).not.toContain('gửi chậm');
