@@ -160,6 +160,11 @@ export const en: Record<MessageKey, string> = {
   'ack.failed': 'Could not acknowledge: {message}',
   'ack.done': 'Alert acknowledged.',
 
+  'events.title': 'Device events',
+  'events.none': 'No events in the last 30 days.',
+  'events.error': 'Could not load the events: {message}',
+  'events.list': 'Events, newest first',
+
   'snapshot.title': 'Latest snapshot',
   'snapshot.alt': 'Latest snapshot from {name}',
   'snapshot.taken': 'Taken at {time} ({ago})',

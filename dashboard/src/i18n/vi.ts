@@ -158,6 +158,11 @@ export const vi = {
   'ack.failed': 'Không gửi được xác nhận: {message}',
   'ack.done': 'Đã xác nhận cảnh báo.',
 
+  'events.title': 'Sự kiện của thiết bị',
+  'events.none': 'Chưa có sự kiện nào trong 30 ngày qua.',
+  'events.error': 'Không tải được sự kiện: {message}',
+  'events.list': 'Các sự kiện, mới nhất ở trên',
+
   'snapshot.title': 'Ảnh chụp mới nhất',
   'snapshot.alt': 'Ảnh chụp mới nhất từ {name}',
   'snapshot.taken': 'Chụp lúc {time} ({ago})',
