@@ -93,14 +93,17 @@ export function idList(v: unknown): string[] {
   return typeof v === 'string' && v !== '' ? v.split(',').filter((x) => x !== '') : [];
 }
 
+/** detail.reasonParams: an object, or one kept as JSON text (detail values are plain). */
 function reasonParams(v: unknown): ReasonParams | undefined {
-  if (typeof v !== 'string' || v === '') return undefined;
-  try {
-    const o = JSON.parse(v) as unknown;
-    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as ReasonParams) : undefined;
-  } catch {
-    return undefined;
+  let o = v;
+  if (typeof v === 'string') {
+    try {
+      o = JSON.parse(v) as unknown;
+    } catch {
+      return undefined;
+    }
   }
+  return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as ReasonParams) : undefined;
 }
 
 /** The sentences of an alert, in the input's language. Pure: the same input gives the same text. */

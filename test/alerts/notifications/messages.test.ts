@@ -34,6 +34,14 @@ describe('alert messages (vi by default)', () => {
     expect(m.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: không nhận được tín hiệu từ thiết bị');
   });
 
+  it('prefers a reason code from the phrasebook to the raw reason text beside it', () => {
+    const coded = render(makeAlert({ startedAt: T0, detail: { reasonCode: 'lwt', reason: 'keepalive timeout (client cam-gate, 10.0.0.23)' } }));
+    expect(coded.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: thiết bị ngắt kết nối đột ngột (có thể mất điện hoặc mất mạng)');
+    // A code the phrasebook does not know: the text beside it is what there is.
+    const unknown = render(makeAlert({ startedAt: T0, detail: { reasonCode: 'camera-overheat', reason: 'nhiệt độ 85 °C' } }));
+    expect(unknown.text).toBe('Camera cổng thôn (Đông Căm) mất kết nối lúc 14:02 — nguyên nhân: nhiệt độ 85 °C');
+  });
+
   it('a root that takes others down says how many', () => {
     const m = render(
       makeAlert({ device: 'ap-center', condition: 'unreachable-root', startedAt: T0, detail: { reason: 'lwt', affected: 4 } }),
