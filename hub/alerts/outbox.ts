@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { HubContext } from '../context.js';
 import type { Alert, AlertChange, Severity } from '../core/domain.js';
 import { severities } from '../core/domain.js';
-import { HUB_WIDE } from '../../shared/events.js';
 import type { Logger } from '../core/log.js';
 import { DeviceStateRepo } from '../state/device-states.js';
 import { delayCauses } from './delay-causes.js';
 import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
 import { createNotifier } from './notifiers/index.js';
 import { NotifyError, type Notifier } from './notifiers/types.js';
+import { HUB_WIDE } from '../../shared/events.js';
 import { prepare, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus, type Row } from './outbox-store.js';
 
 export { outboxStatuses, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus } from './outbox-store.js';
@@ -78,7 +78,7 @@ export class Notifications {
     bus.on(OWNER, 'alert', (e) => {
       if (!e.quiet) this.enqueue(e.change, e.alert, e.ts);
     });
-    // The village is back online: what waited for it goes now, not at its backoff time.
+    // The hub's Internet link is back: what waited for it goes now, not at its backoff time.
     bus.on(OWNER, 'internet', (u) => {
       if (u.state === 'up') this.retryNow();
     });

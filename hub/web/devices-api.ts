@@ -9,7 +9,7 @@ import type { HubContext } from '../context.js';
 import { parseInstant, sendError, zodIssues } from './api.js';
 import type { DeviceEvent } from '../core/domain.js';
 import type { EventPoint } from '../store/types.js';
-import type { DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
+import type { ApiError, DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
 
 const deviceParams = z.strictObject({ village: slug, device: slug });
 
@@ -54,15 +54,21 @@ export function devicesRouter(ctx: HubContext): Router {
   const router = Router();
 
   router.get('/:village/:device/events', async (req: Request, res: Response) => {
+    // Counted (GET /api/health) and logged for commune IT; the answer names each bad parameter.
+    const refuse = (error: string, issues: NonNullable<ApiError['issues']>): void => {
+      ctx.counters.inc('api.bad_requests');
+      ctx.log.debug({ path: req.path, issues }, `events API: ${error}`);
+      sendError(res, 400, error, issues);
+    };
     const params = deviceParams.safeParse(req.params);
-    if (!params.success) return sendError(res, 400, 'invalid device address', zodIssues(params.error));
+    if (!params.success) return refuse('invalid device address', zodIssues(params.error));
     const query = eventsQuerySchema.safeParse(req.query);
-    if (!query.success) return sendError(res, 400, 'invalid events query', zodIssues(query.error));
+    if (!query.success) return refuse('invalid events query', zodIssues(query.error));
     const { village, device } = params.data;
     if (!ctx.devices.get({ village, device })) return sendError(res, 404, `no device "${device}" in village "${village}"`);
     const to = query.data.to ?? ctx.clock.now() + DEFAULT_AHEAD_MS;
     const from = query.data.from ?? to - DEFAULT_AHEAD_MS - DEFAULT_EVENTS_RANGE_MS;
-    if (from >= to) return sendError(res, 400, 'invalid events query', [{ path: 'from', message: '"from" must be before "to"' }]);
+    if (from >= to) return refuse('invalid events query', [{ path: 'from', message: '"from" must be before "to"' }]);
     try {
       const events = await ctx.store.events({ village, device, from, to, limit: query.data.limit });
       const body: DeviceEventsResponse = { village, device, from, to, events: events.map(deviceEventView) };

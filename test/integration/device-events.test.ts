@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
-import type { AlertsResponse, ApiError, ClientToServerEvents, DeviceEventsResponse, DeviceEventView, ServerToClientEvents } from '../../shared/events.js';
+import type { AlertsResponse, ApiError, HealthResponse, ClientToServerEvents, DeviceEventsResponse, DeviceEventView, ServerToClientEvents } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const run = promisify(execFile);
@@ -124,5 +124,8 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
     expect(unknown.status).toBe(404);
     const notSlug = await fetch(`${th.httpUrl}/api/devices/Dong_Cam/cam-1/events`);
     expect(notSlug.status).toBe(400);
+    // Counted where commune IT looks.
+    const health = (await (await fetch(`${th.httpUrl}/api/health`)).json()) as HealthResponse;
+    expect(health.counters['api.bad_requests']).toBe(6);
   });
 });
