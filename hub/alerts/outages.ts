@@ -85,9 +85,9 @@ export class OutageAlerts {
   }
 
   onFlapping(e: BusEvents['flapping'], entry: DeviceEntry): void {
-    // Changes inside a maintenance window are not counted; one more guard for a window that just opened.
-    if (entry.state === 'maintenance') return;
     const key = deviceKey(e);
+    // Changes inside a maintenance window are not counted; one more guard for a window that just opened.
+    if (e.flapping && entry.state === 'maintenance') return;
     this.staleFlapping.delete(key);
     if (e.flapping) {
       this.flapping.add(key);

@@ -137,6 +137,16 @@ describe('alert engine', () => {
       expect(changes()).toEqual(['fired flapping:dong-cam/cam-1', 'resolved flapping:dong-cam/cam-1', 'fired offline:dong-cam/cam-1']);
     });
 
+    it('a device that was flapping before a maintenance window settles inside it: the flapping alert is closed', () => {
+      const { transition, bus, changes } = setup();
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6, outages: 3 });
+      transition('cam-1', 'maintenance', { reason: 'thay camera' });
+      // Flapping that would start now, inside the window, raises nothing.
+      bus.emit('flapping', { village: 'dong-cam', device: 'cam-1', ts: Date.now(), flapping: false, changes: 0, outages: 0 });
+      bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6, outages: 3 });
+      expect(changes()).toEqual(['fired flapping:dong-cam/cam-1', 'resolved flapping:dong-cam/cam-1']);
+    });
+
     it('settling while online resolves the flapping alert only', () => {
       const { transition, bus, changes } = setup();
       bus.emit('flapping', { ...cam1, ts: Date.now(), flapping: true, changes: 6, outages: 3 });
