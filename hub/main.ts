@@ -152,11 +152,8 @@ export function createHub(opts: HubOptions): Hub {
     ],
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
-      // One link per hub: the first village's event stands for all.
-      const first = config.villages[0]?.id;
-      ctx.bus.on('web-internet', 'internet', (u) => {
-        if (u.village === first) io.emit('internet', internet.view());
-      });
+      // One link per hub, one event.
+      ctx.bus.on('web-internet', 'internet', () => io.emit('internet', internet.view()));
       return () => {
         detachAlerts?.();
         ctx.bus.offOwner('web-internet');

@@ -189,6 +189,16 @@ export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
 /** An alert's facts: flat values, plus `reasonParams`, the one nested object (string/number values). */
 export type AlertDetail = Record<string, string | number | boolean | null | ReasonParams>;
+/** What an alert is about (DESIGN.md §6); the hub's domain types use this list too. */
+export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready', 'event'] as const;
+export type AlertCondition = (typeof alertConditions)[number];
+
+/**
+ * The `village` of an alert about the hub itself (its Internet link): it belongs to every village of the
+ * hub. The API lists it under any village, notification routes naming villages receive it, and the
+ * dashboard names the hub's villages.
+ */
+export const HUB_WIDE = '*';
 
 /** An alert as the REST API and the `alert` socket event carry it (times in ms since 1970). */
 export interface AlertView {
@@ -198,7 +208,7 @@ export interface AlertView {
   village: string;
   /** null for village-wide alerts (internet, meeting). */
   device: string | null;
-  condition: 'offline' | 'unreachable-root' | 'flapping' | 'threshold' | 'internet-down' | 'meeting-not-ready';
+  condition: AlertCondition;
   severity: 'info' | 'warning' | 'critical';
   status: 'firing' | 'acknowledged' | 'resolved';
   startedAt: number;
@@ -312,11 +322,35 @@ export interface NotificationsResponse {
   messages: Array<{ id: number; alertId: number; change: AlertChange; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
 }
 
+/** A device event (the `event` MQTT channel: a reboot, a tamper alarm, changed facts…), as stored. */
+export interface DeviceEventView {
+  village: string;
+  device: string;
+  /** When it happened (the device's `ts`, else when the hub received it), ms since 1970. */
+  ts: number;
+  /** As the device sent it (`boot`, `info`, …); shared/event-types.ts has words for the known ones. */
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** The device's own words, as sent. */
+  message: string | null;
+}
+
+/** GET /api/devices/:village/:device/events?from=&to=&limit= (newest first). */
+export interface DeviceEventsResponse {
+  village: string;
+  device: string;
+  from: number;
+  to: number;
+  events: DeviceEventView[];
+}
+
 /** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
 export interface ServerToClientEvents {
   hello: (info: { startedAt: number; version: string }) => void;
   'device:state': (change: StateChange) => void;
   'device:reading': (reading: ReadingPush) => void;
+  /** A device sent an event (to the same rooms as `device:state`). */
+  'device:event': (event: DeviceEventView) => void;
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
   /** The internet link changed state. */

@@ -44,11 +44,3 @@ export function alertForDevice(alerts: AlertView[], d: DeviceView): AlertView | 
   const own = about(d.id);
   return down(own) ?? own[0];
 }
-
-/** For a root-cause alert: how many devices are unreachable because of it now, or as the hub counted. */
-export function affectedCount(a: AlertView, devices: DeviceView[]): number {
-  const counted = typeof a.detail.affected === 'number' ? a.detail.affected : 0;
-  if (a.status === 'resolved' || a.device === null) return counted;
-  const live = devices.filter((d) => d.village === a.village && d.state === 'unreachable' && d.cause === a.device).length;
-  return Math.max(counted, live);
-}

@@ -2,6 +2,7 @@ import type {
   AlertDetailResponse,
   AlertsResponse,
   ApiError,
+  DeviceEventsResponse,
   DevicesResponse,
   HealthResponse,
   MaintenanceRequest,
@@ -151,6 +152,12 @@ export function removeMeeting(id: string): Promise<void> {
 
 export function fetchNotifications(signal?: AbortSignal): Promise<NotificationsResponse> {
   return getJson<NotificationsResponse>('/api/notifications?status=pending&limit=20', signal);
+}
+
+/** A device's events, newest first (the last 30 days unless `from` is given). */
+export function fetchDeviceEvents(village: string, device: string, limit: number, signal?: AbortSignal): Promise<DeviceEventsResponse> {
+  const path = `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/events?limit=${limit}`;
+  return getJson<DeviceEventsResponse>(path, signal);
 }
 
 export function snapshotUrl(village: string, device: string): string {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AvailabilityState, DeviceView, VillageView } from '../../shared/events';
+import { HUB_WIDE, type AvailabilityState, type DeviceView, type VillageView } from '../../shared/events';
 import { reasonView, type ReasonFields } from '../../shared/reasons';
 import { getLang, hasKey, t } from './i18n';
 import { kindView } from './kinds';
@@ -39,12 +39,17 @@ export function relativeTime(ts: number, now: number): string {
   return t('time.daysAgo', { n: Math.floor(h / 24) });
 }
 
-/** The village's IANA zone; its times are shown in it, whatever zone the phone is set to. */
+/**
+ * The village's IANA zone; its times are shown in it, whatever zone the phone is set to. Something of the
+ * whole hub (HUB_WIDE: its Internet link) is told in its first village's zone.
+ */
 export function villageTz(villages: VillageView[], village: string): string {
-  return villages.find((v) => v.id === village)?.timezone || DEFAULT_TZ;
+  return (village === HUB_WIDE ? villages[0] : villages.find((v) => v.id === village))?.timezone || DEFAULT_TZ;
 }
 
+/** The village's name; every village of the hub for something of the whole hub (HUB_WIDE). */
 export function villageName(villages: VillageView[], village: string): string {
+  if (village === HUB_WIDE) return villages.map((v) => v.name).join(', ') || village;
   return villages.find((v) => v.id === village)?.name ?? village;
 }
 

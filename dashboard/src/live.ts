@@ -4,6 +4,7 @@ import type {
   AlertChange,
   AlertView,
   ClientToServerEvents,
+  DeviceEventView,
   DeviceView,
   MaintenanceWindowView,
   ReadingPush,
@@ -101,6 +102,7 @@ export class LiveStore {
   private maintenanceTimer: ReturnType<typeof setTimeout> | null = null;
   private listeners = new Set<(s: LiveSnapshot) => void>();
   private readingListeners = new Map<string, Set<(r: ReadingPush) => void>>();
+  private eventListeners = new Map<string, Set<(e: DeviceEventView) => void>>();
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   /** Pushes received while a list load is in flight, replayed onto its result. */
   private pending: Push[] | null = null;
@@ -128,6 +130,18 @@ export class LiveStore {
     return () => {
       set.delete(fn);
       if (set.size === 0) this.readingListeners.delete(key);
+    };
+  }
+
+  /** Events of one device as they are pushed, for its event list. */
+  onDeviceEvent(village: string, device: string, fn: (e: DeviceEventView) => void): () => void {
+    const key = deviceKey(village, device);
+    let set = this.eventListeners.get(key);
+    if (!set) this.eventListeners.set(key, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.eventListeners.delete(key);
     };
   }
 
@@ -171,6 +185,9 @@ export class LiveStore {
     socket.on('device:state', (change) => this.push({ kind: 'state', change }));
     socket.on('device:reading', (reading) => this.push({ kind: 'reading', reading }));
     socket.on('device:added', (device) => this.push({ kind: 'added', device }));
+    socket.on('device:event', (e) => {
+      for (const fn of this.eventListeners.get(deviceKey(e.village, e.device)) ?? []) fn(e);
+    });
     socket.on('internet', (internet) => this.update({ internet }));
     socket.on('alert', (e) => this.pushAlert(e));
     this.fallbackTimer = setTimeout(() => {

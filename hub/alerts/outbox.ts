@@ -3,9 +3,12 @@ import type { HubContext } from '../context.js';
 import type { Alert, AlertChange, Severity } from '../core/domain.js';
 import { severities } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
+import { DeviceStateRepo } from '../state/device-states.js';
+import { delayCauses } from './delay-causes.js';
 import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
 import { createNotifier } from './notifiers/index.js';
 import { NotifyError, type Notifier } from './notifiers/types.js';
+import { HUB_WIDE } from '../../shared/events.js';
 import { prepare, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus, type Row } from './outbox-store.js';
 
 export { outboxStatuses, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus } from './outbox-store.js';
@@ -23,6 +26,8 @@ interface Channel {
   timer: NodeJS.Timeout | null;
   running: Promise<void> | null;
   again: boolean;
+  /** The channel's last failed attempt: the rows queued behind a failing one waited for it too. */
+  lastFailure: { error: string; at: number } | null;
 }
 
 
@@ -47,9 +52,11 @@ export class Notifications {
   private abort = new AbortController();
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopped = true;
+  private readonly hubStates: DeviceStateRepo;
 
   constructor(private readonly ctx: HubContext) {
     this.log = ctx.log.child({ module: 'notify' });
+    this.hubStates = new DeviceStateRepo(ctx.state);
   }
 
   /** Statements are prepared on first use: the state database opens when the hub starts. */
@@ -62,11 +69,16 @@ export class Notifications {
     const { bus, clock, config } = this.ctx;
     this.stopped = false;
     this.abort = new AbortController();
-    for (const c of config.notify.channels) this.channels.set(c.id, { id: c.id, notifier: createNotifier(c), timer: null, running: null, again: false });
+    // Before the first delivery: a message that waited while the hub was off says so.
+    this.hubStates.recordAway(clock.now());
+    for (const c of config.notify.channels) this.channels.set(c.id, { id: c.id, notifier: createNotifier(c), timer: null, running: null, again: false, lastFailure: null });
     const named = [...config.notify.routes.flatMap((r) => r.channels), ...(config.notify.escalation?.channels ?? [])];
     for (const id of new Set(named)) if (!this.channels.has(id)) this.log.warn({ channel: id }, 'notify: a route names a channel that is not configured; ignored');
-    bus.on(OWNER, 'alert', (e) => this.enqueue(e.change, e.alert, e.ts));
-    // The village is back online: what waited for it goes now, not at its backoff time.
+    // A quiet change is told by another message (an outage taken over by its flapping alert).
+    bus.on(OWNER, 'alert', (e) => {
+      if (!e.quiet) this.enqueue(e.change, e.alert, e.ts);
+    });
+    // The hub's Internet link is back: what waited for it goes now, not at its backoff time.
     bus.on(OWNER, 'internet', (u) => {
       if (u.state === 'up') this.retryNow();
     });
@@ -125,8 +137,9 @@ export class Notifications {
       const prior = change === 'fired' ? [] : (this.sql.prior.all(alert.id) as Array<{ channel_id: string; live: number }>);
       if (prior.length > 0) ids = prior.filter((p) => p.live === 1).map((p) => p.channel_id);
       else {
+        // A hub-wide alert (the hub's Internet link) belongs to every village of the hub.
         ids = notify.routes
-          .filter((r) => (!r.villages || r.villages.includes(alert.village)) && rank(alert.severity) >= rank(r.minSeverity))
+          .filter((r) => (!r.villages || alert.village === HUB_WIDE || r.villages.includes(alert.village)) && rank(alert.severity) >= rank(r.minSeverity))
           .flatMap((r) => r.channels);
       }
     }
@@ -189,7 +202,9 @@ export class Notifications {
     const at = clock.now();
     const delayedS = Math.max(0, Math.round((at - row.created_at) / 1000));
     // The delay line is decided now, at delivery, not when the row was queued.
-    const message = renderMessage(input, { now: at, delayedS });
+    const failure = row.last_error ?? (ch.lastFailure && ch.lastFailure.at >= row.created_at ? ch.lastFailure.error : null);
+    const causes = delayedS > 60 ? delayCauses(this.ctx.state, this.hubStates, { from: row.created_at, to: at }, ch.notifier.type, failure) : [];
+    const message = renderMessage(input, { now: at, delayedS, delayCauses: causes });
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)]);
     try {
       await ch.notifier.send({ ...message, id: row.id, key: row.idem_key, alert: input.alert, change: input.change, ts: input.ts, delayedS }, signal);
@@ -211,6 +226,7 @@ export class Notifications {
   private failed(ch: Channel, row: Row, err: NotifyError): void {
     const { clock, counters, config } = this.ctx;
     counters.inc('notify.failed_attempts');
+    ch.lastFailure = { error: err.message, at: clock.now() };
     if (err.permanent) {
       this.giveUp(ch, row, err);
       return;
@@ -252,6 +268,7 @@ export class Notifications {
     const now = this.ctx.clock.now();
     this.expireDue(now);
     this.sql.purge.run(now - Math.max(RETAIN_MS, this.expireMs()));
+    this.hubStates.purgeAway(now - Math.max(RETAIN_MS, this.expireMs()));
   }
 
   stats(): OutboxStats {

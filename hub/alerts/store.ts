@@ -1,5 +1,6 @@
 import type { Alert, AlertCondition, AlertStatus, Severity } from '../core/domain.js';
 import type { StateDb } from '../state/db.js';
+import { HUB_WIDE } from '../../shared/events.js';
 
 export type AlertAction = 'fired' | 'acknowledged' | 'escalated' | 'resolved' | 'note';
 
@@ -169,8 +170,9 @@ export class AlertStore {
       args.push(status);
     }
     if (q.village !== undefined) {
-      where.push('village = ?');
-      args.push(q.village);
+      // Hub-wide alerts (the hub's Internet link) belong to every village.
+      where.push('(village = ? OR village = ?)');
+      args.push(q.village, HUB_WIDE);
     }
     if (q.since !== undefined) {
       where.push('(resolved_at IS NULL OR resolved_at >= ?)');

@@ -2,7 +2,7 @@ import type { HubContext } from '../context.js';
 import type { AvailabilityState, DeviceRef, ReasonFields, StatusReport } from '../core/domain.js';
 import { deviceKey } from '../core/domain.js';
 import type { DeviceEntry } from '../registry/registry.js';
-import { DeviceStateRepo, type SavedDeviceState } from '../state/device-states.js';
+import { DeviceStateRepo, HEARTBEAT_MS, type SavedDeviceState } from '../state/device-states.js';
 import { FlapDetector } from './flapping.js';
 import { MaintenanceCalendar } from './maintenance.js';
 
@@ -38,8 +38,6 @@ type Effective = { state: AvailabilityState; cause?: string } & ReasonFields;
 
 /** How often maintenance windows and flapping settle times are re-evaluated. */
 const TICK_MS = 5_000;
-/** How often the hub records that it is alive (the restart gap is measured from the last one). */
-const HEARTBEAT_MS = 10_000;
 
 type Raw = 'online' | 'offline' | 'unknown';
 
@@ -54,6 +52,10 @@ interface Track {
   /** Why it is offline: an explicit status holds until the device says online; a timeout clears on any message. */
   offlineBy: 'status' | 'timeout' | null;
   flap: FlapDetector;
+  /** Its current outage began while a device it depends on was down: not its own doing (not flapping). */
+  parentOutage: boolean;
+  /** When its own latest outage was counted (null once it is back). */
+  lastDownAt: number | null;
   /** After a restart the state shown is the one restored from storage until the device re-confirms it. */
   confirmed: boolean;
   cause?: string;
@@ -95,6 +97,8 @@ export class Availability {
       this.arm(t);
     }
     this.restore();
+    // The outbox reads it to tell why a message is late (it may have recorded it already: idempotent).
+    this.repo.recordAway(clock.now());
     bus.on(OWNER, 'seen', (e) => this.onSeen(e, e.ts));
     bus.on(OWNER, 'status', (e) => this.onStatus(e));
     // Maintenance windows may already be open at start.
@@ -129,7 +133,7 @@ export class Availability {
     const key = deviceKey({ village: entry.village, device: entry.id });
     let t = this.tracks.get(key);
     if (!t) {
-      t = { entry, timer: null, raw: 'unknown', statusDriven: false, offlineBy: null, flap: new FlapDetector(this.ctx.config.alerts.flapping), confirmed: true };
+      t = { entry, timer: null, raw: 'unknown', statusDriven: false, offlineBy: null, flap: new FlapDetector(this.ctx.config.alerts.flapping), parentOutage: false, lastDownAt: null, confirmed: true };
       this.tracks.set(key, t);
     }
     return t;
@@ -181,15 +185,54 @@ export class Availability {
     const changed = t.raw !== raw;
     if (raw === 'online') t.offlineBy = null;
     const now = this.ctx.clock.now();
-    if (changed && t.raw !== 'unknown') {
-      if (t.flap.record(now)) {
-        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: true, changes: t.flap.count(now) });
-      }
-    }
+    if (changed && t.raw !== 'unknown') this.countChange(t, raw, now);
     t.raw = raw;
     if (reason && hasReason(reason)) t.rawReason = reason;
     else if (raw === 'online') delete t.rawReason;
     this.update(t, at);
+  }
+
+  /**
+   * Counts a change of the device's own towards flapping. Not counted: changes inside a maintenance window,
+   * and changes its parent caused — going down while an ancestor is down, and coming back from that.
+   */
+  private countChange(t: Track, raw: Raw, now: number): void {
+    const { entry } = t;
+    if (raw === 'online') t.lastDownAt = null;
+    if (this.maintenance.active(entry.village, entry.id, now)) return;
+    if (raw === 'offline' && this.rootCause(entry)) {
+      t.parentOutage = true;
+      return;
+    }
+    if (raw === 'online' && t.parentOutage) {
+      t.parentOutage = false;
+      return;
+    }
+    t.parentOutage = false;
+    if (raw === 'offline') t.lastDownAt = now;
+    if (t.flap.record(now, raw === 'offline')) {
+      this.ctx.bus.emit('flapping', {
+        village: entry.village,
+        device: entry.id,
+        ts: now,
+        flapping: true,
+        changes: t.flap.count(now),
+        outages: t.flap.outages(now),
+        since: t.flap.firstChange(now) ?? now,
+      });
+    }
+  }
+
+  /**
+   * A device whose own "offline" came shortly before its parent was found down (its Last Will can beat
+   * the parent's timeout): the parent took it down, so that change is taken back from its flapping count.
+   */
+  private parentTookDown(t: Track, now: number): void {
+    if (t.parentOutage || t.lastDownAt === null) return;
+    if (now - t.lastDownAt > this.ctx.config.alerts.dependencyGraceS * 1000) return;
+    t.flap.withdraw(t.lastDownAt);
+    t.parentOutage = true;
+    t.lastDownAt = null;
   }
 
   private arm(t: Track): void {
@@ -253,6 +296,7 @@ export class Availability {
     const now = clock.now();
     const next = this.effective(t, now);
     const { entry } = t;
+    if (next.state === 'unreachable' && t.raw === 'offline') this.parentTookDown(t, now);
     const wasConfirmed = t.confirmed;
     const rawKnown = t.raw !== 'unknown' || next.state === 'maintenance';
     if (rawKnown) t.confirmed = true;
@@ -321,7 +365,7 @@ export class Availability {
     const now = this.ctx.clock.now();
     for (const t of this.tracks.values()) {
       if (t.flap.settle(now)) {
-        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: false, changes: 0 });
+        this.ctx.bus.emit('flapping', { village: t.entry.village, device: t.entry.id, ts: now, flapping: false, changes: 0, outages: 0 });
       }
       this.update(t);
     }

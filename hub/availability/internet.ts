@@ -14,7 +14,7 @@ export function describeTarget(t: InternetTarget): string {
 }
 
 /**
- * The village's internet link (WAN), probed from the hub (DESIGN.md §4): up while any target answers,
+ * The hub's Internet link (the village PC's WAN), probed from the hub (DESIGN.md §4): up while any target answers,
  * down after `failuresToDown` rounds in which none did. A WAN outage is its own state and its own
  * alert, shown apart from device outages; notifications queued meanwhile go out when it is back.
  */
@@ -48,17 +48,6 @@ export class InternetMonitor {
     this.abort.abort();
     if (this.timer) this.ctx.clock.clearInterval(this.timer);
     this.timer = null;
-  }
-
-  /** The same link serves every village of this hub. */
-  states(): InternetState[] {
-    return this.ctx.config.villages.map((v) => ({
-      village: v.id,
-      state: this.current,
-      ts: this.since,
-      ...(this.reason ? { reason: this.reason } : {}),
-      ...this.coded,
-    }));
   }
 
   view(): InternetView {
@@ -103,9 +92,8 @@ export class InternetMonitor {
     this.reason = reason;
     this.coded = coded;
     this.ctx.log.info({ module: 'internet', internet: state, reason }, state === 'down' ? 'internet link down' : 'internet link up');
-    for (const v of this.ctx.config.villages) {
-      this.ctx.bus.emit('internet', { village: v.id, state, ts: now, ...(reason ? { reason } : {}), ...coded });
-    }
+    // One link serves every village of this hub: one event (and one alert), not one per village.
+    this.ctx.bus.emit('internet', { state, ts: now, ...(reason ? { reason } : {}), ...coded });
   }
 }
 

@@ -53,6 +53,11 @@ export const alertsSchema = z.strictObject({
    * out to be down too, the device becomes unreachable and only the parent's (root-cause) alert goes out.
    */
   dependencyGraceS: z.number().nonnegative().max(60).default(3),
+  /**
+   * A device that took others down is declared back once it has stayed up this long and the devices behind
+   * it are back (or their heartbeat timeout has passed): a router rebooting again meanwhile is the same outage.
+   */
+  recoverS: z.number().nonnegative().max(600).default(15),
   /** A firing alert not acknowledged within this long is escalated (notify.escalation). */
   escalateAfterS: z.number().positive().default(1800),
   meetingReadiness: z

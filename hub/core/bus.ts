@@ -17,12 +17,18 @@ export interface BusEvents {
   /** A device not in config published a valid message for the first time. */
   unregistered: DeviceRef & { ts: number; topic: string };
   'ingest-error': IngestError;
-  /** A device started or stopped flapping (too many transitions in the window). */
-  flapping: DeviceRef & { ts: number; flapping: boolean; changes: number };
-  /** The village's internet link changed state. */
+  /**
+   * A device started or stopped flapping (too many changes of its own in the window): `outages` of them
+   * took it down; `since` is the first change in the window.
+   */
+  flapping: DeviceRef & { ts: number; flapping: boolean; changes: number; outages: number; since?: number };
+  /** The hub's Internet link changed state (one link for every village of the hub). */
   internet: InternetState;
-  /** An alert fired, was acknowledged, escalated or resolved. */
-  alert: { change: AlertChange; alert: Alert; ts: number };
+  /**
+   * An alert fired, was acknowledged, escalated or resolved. `quiet`: recorded and shown, but nobody is
+   * notified of this change (another message tells it, e.g. an outage folded into a flapping alert).
+   */
+  alert: { change: AlertChange; alert: Alert; ts: number; quiet?: boolean };
 }
 
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;

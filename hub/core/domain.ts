@@ -1,6 +1,6 @@
 import type { DeviceKind } from '../config/schema.js';
 import type { ReasonParams } from '../../shared/reasons.js';
-import type { AlertDetail } from '../../shared/events.js';
+import type { AlertCondition, AlertDetail } from '../../shared/events.js';
 
 /**
  * Why a device is not online: `reason` the raw text (a device's words, a poller's technical error, or
@@ -67,9 +67,8 @@ export function deviceKey(ref: DeviceRef): string {
   return `${ref.village}/${ref.device}`;
 }
 
-/** What an alert is about (DESIGN.md §6). */
-export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready'] as const;
-export type AlertCondition = (typeof alertConditions)[number];
+/** What an alert is about (DESIGN.md §6): one list, shared with the dashboard. */
+export { alertConditions, type AlertCondition } from '../../shared/events.js';
 export const severities = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof severities)[number];
 export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
@@ -97,9 +96,8 @@ export interface Alert {
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 
-/** The internet link of a village (WAN), probed by the hub; `reason` is the probes' raw text. */
+/** The hub's Internet link (the village PC's WAN), probed by the hub: one link for all its villages. `reason` is the probes' raw text. */
 export interface InternetState extends ReasonFields {
-  village: string;
   state: 'up' | 'down' | 'unknown';
   ts: number;
 }

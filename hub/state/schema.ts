@@ -93,4 +93,11 @@ export const migrations: string[] = [
   ALTER TABLE device_state ADD COLUMN reason_code TEXT;
   ALTER TABLE device_state ADD COLUMN reason_params TEXT;
   `,
+  // 7: when the hub was not running (from its last heartbeat to its next start), to tell why a message is late
+  `
+  CREATE TABLE IF NOT EXISTS hub_away (
+    from_ts INTEGER PRIMARY KEY,
+    to_ts   INTEGER NOT NULL
+  );
+  `,
 ];

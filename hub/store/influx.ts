@@ -2,7 +2,8 @@ import { InfluxDB, type IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
-import type { AvailabilityPoint, AvailabilityQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
+import type { AvailabilityPoint, AvailabilityQuery, EventPoint, EventQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
+import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
 
 import {
   capPoints,
@@ -156,6 +157,13 @@ export class InfluxMetricStore implements MetricStore {
           continue;
         }
         rows.push({ measurement: 'telemetry', tags, fields, timestamp });
+      } else if (p.measurement === 'event') {
+        if (!isSeverity(p.severity) || typeof p.type !== 'string' || p.type === '') {
+          skipped++;
+          continue;
+        }
+        // Every field, always: an event that replaces another at the same instant leaves none of the old one's behind.
+        rows.push({ measurement: 'event', tags, fields: { type: p.type, severity: p.severity, message: p.message ?? '' }, timestamp });
       } else {
         if (!isState(p.state)) {
           skipped++;
@@ -285,6 +293,38 @@ export class InfluxMetricStore implements MetricStore {
       if (!have || p.ts > have.ts) newest.set(key, p);
     }
     return [...newest.values()].sort((a, b) => a.village.localeCompare(b.village) || a.device.localeCompare(b.device));
+  }
+
+  /** Events live in the raw retention policy only (`rawRetention`, 30 days by default): they are not rolled up. */
+  async events(q: EventQuery): Promise<EventPoint[]> {
+    if (!(q.to > q.from)) return [];
+    const db = quoteIdent(this.config.database);
+    const limit = Math.max(1, Math.floor(q.limit));
+    const [r] = await this.run('query events', [
+      `SELECT "kind", "type", "severity", "message" FROM ${db}.${RAW_RP}.event WHERE ${this.where(q)} ORDER BY time DESC LIMIT ${limit}`,
+    ]);
+    const out: EventPoint[] = [];
+    for (const s of r?.series ?? []) {
+      const col = (name: string) => s.columns.indexOf(name);
+      const [k, t, sev, msg] = [col('kind'), col('type'), col('severity'), col('message')];
+      for (const row of s.values ?? []) {
+        const severity = row[sev];
+        const type = row[t];
+        if (!isSeverity(severity) || typeof type !== 'string') continue;
+        const message = row[msg];
+        out.push({
+          measurement: 'event',
+          village: q.village,
+          device: q.device,
+          kind: String(row[k] ?? 'generic'),
+          ts: num(row[0]),
+          type,
+          severity,
+          ...(typeof message === 'string' && message !== '' ? { message } : {}),
+        });
+      }
+    }
+    return out;
   }
 
   /**

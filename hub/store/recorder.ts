@@ -2,7 +2,7 @@ import type { HubContext } from '../context.js';
 
 const OWNER = 'recorder';
 
-/** Feeds the metric writer from the bus: every reading and every availability transition is stored. */
+/** Feeds the metric writer from the bus: every reading, availability transition and device event is stored. */
 export class Recorder {
   constructor(private readonly ctx: HubContext) {}
 
@@ -15,6 +15,11 @@ export class Recorder {
     });
     bus.on(OWNER, 'transition', (t) => {
       writer.add({ measurement: 'availability', village: t.village, device: t.device, kind: t.kind, ts: t.ts, state: t.to });
+    });
+    bus.on(OWNER, 'device-event', (e) => {
+      // Ingest lists every publisher in the registry before it emits: the kind is known.
+      const kind = this.ctx.devices.get(e)?.kind ?? 'generic';
+      writer.add({ measurement: 'event', village: e.village, device: e.device, kind, ts: e.ts, type: e.type, severity: e.severity, ...(e.message ? { message: e.message } : {}) });
     });
   }
 

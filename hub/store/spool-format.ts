@@ -24,5 +24,6 @@ export function parseLine(line: string): MetricPoint | null {
   if (typeof o.ts !== 'number') return null;
   if (o.measurement === 'telemetry' && typeof o.fields === 'object' && o.fields !== null) return o as unknown as MetricPoint;
   if (o.measurement === 'availability' && typeof o.state === 'string') return o as unknown as MetricPoint;
+  if (o.measurement === 'event' && typeof o.type === 'string' && typeof o.severity === 'string') return o as unknown as MetricPoint;
   return null;
 }

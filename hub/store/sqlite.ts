@@ -3,9 +3,12 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
+import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
 import type {
   AvailabilityPoint,
   AvailabilityQuery,
+  EventPoint,
+  EventQuery,
   MetricPoint,
   MetricStore,
   SeriesPoint,
@@ -33,7 +36,28 @@ CREATE TABLE IF NOT EXISTS availability (
   up      INTEGER NOT NULL,
   PRIMARY KEY (village, device, ts)
 ) WITHOUT ROWID;
+-- Device events: one per device and instant, like a point of the InfluxDB measurement "event".
+CREATE TABLE IF NOT EXISTS event (
+  village  TEXT NOT NULL,
+  device   TEXT NOT NULL,
+  ts       INTEGER NOT NULL,
+  kind     TEXT NOT NULL,
+  type     TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  message  TEXT,
+  PRIMARY KEY (village, device, ts)
+) WITHOUT ROWID;
 `;
+
+interface EventRow {
+  village: string;
+  device: string;
+  kind: string;
+  ts: number;
+  type: string;
+  severity: string;
+  message: string | null;
+}
 
 interface AvailabilityRow {
   village: string;
@@ -86,6 +110,10 @@ export class SqliteMetricStore implements MetricStore {
     this.stmts = {
       putTelemetry: prep('INSERT OR REPLACE INTO telemetry (village, device, metric, ts, kind, value) VALUES (?, ?, ?, ?, ?, ?)'),
       putAvailability: prep('INSERT OR REPLACE INTO availability (village, device, ts, kind, state, up) VALUES (?, ?, ?, ?, ?, ?)'),
+      putEvent: prep('INSERT OR REPLACE INTO event (village, device, ts, kind, type, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      events: prep(
+        'SELECT village, device, kind, ts, type, severity, message FROM event WHERE village = ? AND device = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?',
+      ),
       rawSeries: prep(
         'SELECT ts, value FROM telemetry WHERE village = ? AND device = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?',
       ),
@@ -125,6 +153,7 @@ export class SqliteMetricStore implements MetricStore {
   async write(points: readonly MetricPoint[]): Promise<void> {
     const putT = this.stmt('putTelemetry');
     const putA = this.stmt('putAvailability');
+    const putE = this.stmt('putEvent');
     let skipped = 0;
     this.conn.transaction(() => {
       for (const p of points) {
@@ -141,6 +170,9 @@ export class SqliteMetricStore implements MetricStore {
             }
             putT.run(p.village, p.device, metric, ts, p.kind, value);
           }
+        } else if (p.measurement === 'event') {
+          if (!isSeverity(p.severity) || typeof p.type !== 'string') skipped++;
+          else putE.run(p.village, p.device, ts, p.kind, p.type, p.severity, p.message ?? null);
         } else if (isState(p.state)) {
           putA.run(p.village, p.device, ts, p.kind, p.state, p.state === 'online' ? 1 : 0);
         } else {
@@ -182,6 +214,18 @@ export class SqliteMetricStore implements MetricStore {
   async lastAvailability(): Promise<AvailabilityPoint[]> {
     const rows = this.stmt('availabilityLast').all() as AvailabilityRow[];
     return rows.map(toPoint).filter((p): p is AvailabilityPoint => p !== null);
+  }
+
+  async events(q: EventQuery): Promise<EventPoint[]> {
+    const from = Math.floor(q.from);
+    const to = Math.ceil(q.to);
+    if (!(to > from)) return [];
+    const rows = this.stmt('events').all(q.village, q.device, from, to, Math.max(1, Math.floor(q.limit))) as EventRow[];
+    return rows.flatMap((r) =>
+      isSeverity(r.severity)
+        ? [{ measurement: 'event' as const, village: r.village, device: r.device, kind: r.kind, ts: r.ts, type: r.type, severity: r.severity, ...(r.message !== null ? { message: r.message } : {}) }]
+        : [],
+    );
   }
 
   /** Messages = distinct (village, device, ts) among telemetry rows. */

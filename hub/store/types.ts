@@ -1,5 +1,6 @@
 import type { DeviceKind } from '../config/schema.js';
 import type { AvailabilityState } from '../core/domain.js';
+import type { EventSeverity } from '../../shared/event-types.js';
 
 /** One telemetry message as stored: numeric fields (booleans as 0/1), tags village/device/kind. */
 export interface TelemetryPoint {
@@ -21,7 +22,19 @@ export interface AvailabilityPoint {
   state: AvailabilityState;
 }
 
-export type MetricPoint = TelemetryPoint | AvailabilityPoint;
+/** One device event (the `event` MQTT channel) as stored: tags village/device/kind, fields type/severity/message. */
+export interface EventPoint {
+  measurement: 'event';
+  village: string;
+  device: string;
+  kind: DeviceKind;
+  ts: number;
+  type: string;
+  severity: EventSeverity;
+  message?: string;
+}
+
+export type MetricPoint = TelemetryPoint | AvailabilityPoint | EventPoint;
 
 export interface SeriesQuery {
   village: string;
@@ -43,6 +56,17 @@ export interface SeriesPoint {
   max: number;
 }
 
+export interface EventQuery {
+  village: string;
+  device: string;
+  /** Inclusive, ms since epoch. */
+  from: number;
+  /** Exclusive, ms since epoch. */
+  to: number;
+  /** At most this many, the newest. */
+  limit: number;
+}
+
 export interface AvailabilityQuery {
   village: string;
   device: string;
@@ -51,7 +75,7 @@ export interface AvailabilityQuery {
 }
 
 /**
- * Metric storage (DESIGN.md §5). Implementations: InfluxDB 1.x and embedded SQLite; both pass
+ * Metric storage (DESIGN.md §5): telemetry, availability transitions and device events. Implementations: InfluxDB 1.x and embedded SQLite; both pass
  * test/store/contract.ts. Writes are idempotent: the same series + timestamp overwrites.
  */
 export interface MetricStore {
@@ -64,6 +88,8 @@ export interface MetricStore {
   queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]>;
   /** The newest availability point of every device, for restoring state after a restart. */
   lastAvailability(): Promise<AvailabilityPoint[]>;
+  /** A device's events in [from, to), newest first, at most `limit`. */
+  events(q: EventQuery): Promise<EventPoint[]>;
   /** Number of stored telemetry points (rows per message) for a device in a range; used by benchmarks and checks. */
   countTelemetry(q: { village?: string; device?: string; from: number; to: number }): Promise<number>;
   /** True when the backend answers. */

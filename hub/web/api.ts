@@ -34,7 +34,8 @@ export const seriesQuerySchema = z
     points: z.coerce.number().int().min(1).max(2_000).default(300),
   });
 
-function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
+/** A query parameter that is an instant: ms since 1970 or an ISO 8601 date-time; the issue names what was expected. */
+export function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
   if (v === undefined) return undefined;
   const r = instant.safeParse(v);
   if (!r.success) {

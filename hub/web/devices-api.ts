@@ -6,9 +6,35 @@ import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-
 import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
 import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
-import { sendError, zodIssues } from './api.js';
+import { parseInstant, sendError, zodIssues } from './api.js';
+import type { DeviceEvent } from '../core/domain.js';
+import type { EventPoint } from '../store/types.js';
+import type { ApiError, DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
 
 const deviceParams = z.strictObject({ village: slug, device: slug });
+
+const DAY = 86_400_000;
+/** Without `from`: the last 30 days (InfluxDB keeps events as long as raw telemetry, 30 days by default). */
+const DEFAULT_EVENTS_RANGE_MS = 30 * DAY;
+/** Without `to`: a little ahead of now, so a device whose clock runs fast still shows its newest events. */
+const DEFAULT_AHEAD_MS = 3_600_000;
+
+export const eventsQuerySchema = z.strictObject({
+  from: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseInstant(v, ctx)),
+  to: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseInstant(v, ctx)),
+  limit: z.coerce.number('expected a whole number from 1 to 1000').int('expected a whole number from 1 to 1000').min(1).max(1_000).default(100),
+});
+
+/** A device event as the REST API and the `device:event` socket push carry it. */
+export function deviceEventView(e: DeviceEvent | EventPoint): DeviceEventView {
+  return { village: e.village, device: e.device, ts: e.ts, type: e.type, severity: e.severity, message: e.message ?? null };
+}
 
 /** Largest snapshot served (a 4K JPEG is a few MB; the driver refuses bodies above 10 MB). */
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
@@ -22,9 +48,37 @@ export function snapshotPath(dataDir: string, village: string, device: string): 
  * Device extras under /api/devices, mounted before the core api router:
  * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
  * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives).
+ * GET /:village/:device/events?from=&to=&limit= — the device's events, newest first.
  */
 export function devicesRouter(ctx: HubContext): Router {
   const router = Router();
+
+  router.get('/:village/:device/events', async (req: Request, res: Response) => {
+    // Counted (GET /api/health) and logged for commune IT; the answer names each bad parameter.
+    const refuse = (error: string, issues: NonNullable<ApiError['issues']>): void => {
+      ctx.counters.inc('api.bad_requests');
+      ctx.log.debug({ path: req.path, issues }, `events API: ${error}`);
+      sendError(res, 400, error, issues);
+    };
+    const params = deviceParams.safeParse(req.params);
+    if (!params.success) return refuse('invalid device address', zodIssues(params.error));
+    const query = eventsQuerySchema.safeParse(req.query);
+    if (!query.success) return refuse('invalid events query', zodIssues(query.error));
+    const { village, device } = params.data;
+    if (!ctx.devices.get({ village, device })) return sendError(res, 404, `no device "${device}" in village "${village}"`);
+    const to = query.data.to ?? ctx.clock.now() + DEFAULT_AHEAD_MS;
+    const from = query.data.from ?? to - DEFAULT_AHEAD_MS - DEFAULT_EVENTS_RANGE_MS;
+    if (from >= to) return refuse('invalid events query', [{ path: 'from', code: 'to-before-from', message: '"from" must be before "to"' }]);
+    try {
+      const events = await ctx.store.events({ village, device, from, to, limit: query.data.limit });
+      const body: DeviceEventsResponse = { village, device, from, to, events: events.map(deviceEventView) };
+      res.json(body);
+    } catch (err) {
+      ctx.counters.inc('api.store_errors');
+      ctx.log.error({ err: (err as Error).message }, 'events query failed');
+      sendError(res, 503, `metric store unavailable: ${(err as Error).message}`);
+    }
+  });
 
   router.get('/:village/:device/snapshot', async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);

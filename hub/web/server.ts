@@ -12,6 +12,7 @@ import { closeServer, listen } from '../core/net.js';
 import { DeviceRegistry } from '../registry/registry.js';
 import { slug } from '../config/schema.js';
 import { apiRouter, sendError } from './api.js';
+import { deviceEventView } from './devices-api.js';
 import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
 
 const OWNER = 'web';
@@ -131,6 +132,9 @@ export class WebServer {
         ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}),
         ...(r.reasonParams ? { reasonParams: r.reasonParams } : {}),
       });
+    });
+    ctx.bus.on(OWNER, 'device-event', (e) => {
+      io.to([ALL_ROOM, `v:${e.village}`]).emit('device:event', deviceEventView(e));
     });
     ctx.bus.on(OWNER, 'reading', (r) => {
       const key = deviceKey(r);

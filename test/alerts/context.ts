@@ -49,6 +49,8 @@ export function setup(extraYaml = '', state: StateDb = openStateDb(':memory:')) 
     entry.state = to;
     entry.since = Date.now();
     if (extra.reason) entry.reason = extra.reason;
+    if (to === 'unreachable' && extra.cause) entry.cause = extra.cause;
+    else delete entry.cause;
     bus.emit('transition', { village, device, kind: entry.kind, ts: Date.now(), from, to, ...extra });
   };
   const reading = (device: string, fields: Record<string, number | boolean>, village = 'dong-cam') => {

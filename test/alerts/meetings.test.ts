@@ -91,9 +91,9 @@ describe('meeting readiness', () => {
     transition('mr', 'online');
     vi.advanceTimersByTime(START - 30 * MIN - NOW);
     expect(events[0]?.alert.detail).toMatchObject({ failed: INTERNET_NAME, internet: 'unknown' });
-    bus.emit('internet', { village: 'dong-cam', state: 'down', ts: Date.now() });
+    bus.emit('internet', { state: 'down', ts: Date.now() });
     expect(engine.meetings.readinessNow(engine.meetings.list()[0]!)).toEqual({ ready: false, failed: [INTERNET_NAME], internet: 'down' });
-    bus.emit('internet', { village: 'dong-cam', state: 'up', ts: Date.now() });
+    bus.emit('internet', { state: 'up', ts: Date.now() });
     expect(events.map((e) => `${e.change} ${e.alert.condition}`)).toEqual([
       'fired meeting-not-ready',
       'fired internet-down',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricFallbackLabel } from '../../shared/metric-label.js';
+import { metricFallbackLabel } from '../../shared/metric-names.js';
 import { utcOffsetText, zoneLabel } from '../../shared/time.js';
 
 describe('zones in words (shared/time.ts)', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceKind } from '../../hub/config/schema.js';
 import type { AvailabilityState } from '../../hub/core/domain.js';
-import type { AvailabilityPoint, MetricStore, SeriesPoint, TelemetryPoint } from '../../hub/store/types.js';
+import type { AvailabilityPoint, EventPoint, MetricStore, SeriesPoint, TelemetryPoint } from '../../hub/store/types.js';
 
 const HOUR = 3_600_000;
 
@@ -17,6 +17,18 @@ export function tel(
 
 export function avail(device: string, ts: number, state: AvailabilityState, village = 'dong-cam', kind: DeviceKind = 'wifi-ap'): AvailabilityPoint {
   return { measurement: 'availability', village, device, kind, ts, state };
+}
+
+export function ev(
+  device: string,
+  ts: number,
+  type: string,
+  severity: EventPoint['severity'] = 'info',
+  message?: string,
+  village = 'dong-cam',
+  kind: DeviceKind = 'onvif-camera',
+): EventPoint {
+  return { measurement: 'event', village, device, kind, ts, type, severity, ...(message !== undefined ? { message } : {}) };
 }
 
 /** What querySeries must return: buckets of width ceil((to-from)/points) starting at `from`. */
@@ -204,6 +216,41 @@ export function metricStoreContract(name: string, makeStore: () => Promise<Metri
       expect(byKey['dong-cam/ap-2']).toEqual(avail('ap-2', T0 + 1000, 'unreachable'));
       expect(byKey['dong-cam/cam-1']).toEqual(avail('cam-1', T0 + 2000, 'online', 'dong-cam', 'onvif-camera'));
       expect(byKey['gia-phu/ap-1']?.ts).toBe(T0 + 3000);
+    });
+
+    it('stores device events and reads a device\'s events newest first, in [from, to), at most `limit`', async () => {
+      const s = 1000;
+      await store.write([
+        ev('cam-1', T0, 'boot', 'info', 'Thiết bị khởi động lại sau khi mất điện'),
+        ev('cam-1', T0 + 10 * s, 'tamper', 'critical', 'Vỏ "camera" bị mở;\nkiểm tra, xin cảm ơn ✓'),
+        ev('cam-1', T0 + 20 * s, 'info', 'info', '{"model":"DS-2CD","firmware":"V5.7"}'),
+        ev('cam-1', T0 + 30 * s, 'disk', 'warning'),
+        ev('cam-2', T0 + 15 * s, 'boot'),
+        ev('cam-1', T0 + 16 * s, 'boot', 'info', undefined, 'gia-phu'),
+        tel('cam-1', T0 + 5 * s, { rttMs: 3 }, 'dong-cam', 'onvif-camera'),
+      ]);
+      const all = await store.events({ village: 'dong-cam', device: 'cam-1', from: T0, to: T0 + HOUR, limit: 100 });
+      expect(all).toEqual([
+        ev('cam-1', T0 + 30 * s, 'disk', 'warning'),
+        ev('cam-1', T0 + 20 * s, 'info', 'info', '{"model":"DS-2CD","firmware":"V5.7"}'),
+        ev('cam-1', T0 + 10 * s, 'tamper', 'critical', 'Vỏ "camera" bị mở;\nkiểm tra, xin cảm ơn ✓'),
+        ev('cam-1', T0, 'boot', 'info', 'Thiết bị khởi động lại sau khi mất điện'),
+      ]);
+      const two = await store.events({ village: 'dong-cam', device: 'cam-1', from: T0, to: T0 + HOUR, limit: 2 });
+      expect(two.map((e) => e.type)).toEqual(['disk', 'info']);
+      const range = await store.events({ village: 'dong-cam', device: 'cam-1', from: T0 + 10 * s, to: T0 + 30 * s, limit: 100 });
+      expect(range.map((e) => e.ts)).toEqual([T0 + 20 * s, T0 + 10 * s]);
+      expect(await store.events({ village: 'dong-cam', device: 'cam-9', from: T0, to: T0 + HOUR, limit: 100 })).toEqual([]);
+      expect((await store.events({ village: 'gia-phu', device: 'cam-1', from: T0, to: T0 + HOUR, limit: 100 })).map((e) => e.type)).toEqual(['boot']);
+      // Events are not telemetry: they do not count as messages of it.
+      expect(await store.countTelemetry({ village: 'dong-cam', device: 'cam-1', from: T0, to: T0 + HOUR })).toBe(1);
+    });
+
+    it('overwrites an event with the same device and timestamp (a replayed batch does not double it)', async () => {
+      await store.write([ev('cam-1', T0, 'boot', 'info', 'lần 1')]);
+      await store.write([ev('cam-1', T0, 'boot', 'info', 'lần 1')]);
+      await store.write([ev('cam-1', T0, 'tamper', 'critical', 'lần 2')]);
+      expect(await store.events({ village: 'dong-cam', device: 'cam-1', from: T0, to: T0 + 1000, limit: 10 })).toEqual([ev('cam-1', T0, 'tamper', 'critical', 'lần 2')]);
     });
 
     it('countTelemetry counts messages by village, device and range', async () => {

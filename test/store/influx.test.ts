@@ -10,7 +10,7 @@ import { createLogger } from '../../hub/core/log.js';
 import { continuousQueries, InfluxMetricStore, type InfluxStoreConfig } from '../../hub/store/influx.js';
 import { MetricWriter } from '../../hub/store/writer.js';
 import { freePort } from '../../scripts/services/influxd.js';
-import { avail, metricStoreContract, tel } from './contract.js';
+import { avail, ev, metricStoreContract, tel } from './contract.js';
 
 const log = createLogger('silent');
 const url = inject('influxUrl');
@@ -77,6 +77,19 @@ describe('InfluxMetricStore schema', () => {
     expect(a.map((r) => [r.state, r.up])).toEqual([
       ['online', 1],
       ['offline', 0],
+    ]);
+  });
+
+  it('stores device events as the measurement "event": tags village/device/kind, fields type/severity/message', async () => {
+    const cfg = config();
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
+    const ts = Date.now() - MIN;
+    await store.write([ev('cam-1', ts, 'tamper', 'critical', 'Vỏ camera bị mở'), ev('cam-1', ts + 1, 'boot')]);
+    const rows = await q<Record<string, unknown>>(cfg.database, 'SELECT * FROM "raw"."event"');
+    expect(rows.map(({ time: _t, ...r }) => r)).toEqual([
+      { village: 'dong-cam', device: 'cam-1', kind: 'onvif-camera', type: 'tamper', severity: 'critical', message: 'Vỏ camera bị mở' },
+      { village: 'dong-cam', device: 'cam-1', kind: 'onvif-camera', type: 'boot', severity: 'info', message: '' },
     ]);
   });
 

@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WriterConfig } from '../../hub/config/schema.js';
 import { Counters } from '../../hub/core/counters.js';
 import { createLogger } from '../../hub/core/log.js';
-import type { AvailabilityPoint, MetricPoint, MetricStore, SeriesPoint } from '../../hub/store/types.js';
+import type { AvailabilityPoint, EventPoint, MetricPoint, MetricStore, SeriesPoint } from '../../hub/store/types.js';
 import { MetricWriter, type WriterOptions } from '../../hub/store/writer.js';
-import { tel } from './contract.js';
+import { avail, ev, tel } from './contract.js';
 
 const log = createLogger('silent');
 const T0 = 1_700_000_000_000;
@@ -41,6 +41,9 @@ class FakeStore implements MetricStore {
     return [];
   }
   async lastAvailability(): Promise<AvailabilityPoint[]> {
+    return [];
+  }
+  async events(): Promise<EventPoint[]> {
     return [];
   }
   async countTelemetry(): Promise<number> {
@@ -178,6 +181,29 @@ describe('MetricWriter', () => {
     await second.flush();
     expect(fresh.written).toEqual(range(310));
     expect(spoolFiles(dir)).toEqual([]);
+  });
+
+  it('spools device events with the other points while the store is away, and replays them after a restart', async () => {
+    store.down = true;
+    const first = make({ batchSize: 10, maxQueued: 20 });
+    first.start();
+    const points: MetricPoint[] = [
+      tel('cam-1', T0, { rttMs: 4 }, 'dong-cam', 'onvif-camera'),
+      ev('cam-1', T0 + 1, 'tamper', 'critical', 'Vỏ camera bị mở'),
+      avail('cam-1', T0 + 2, 'offline', 'dong-cam', 'onvif-camera'),
+      ev('cam-1', T0 + 3, 'boot'),
+    ];
+    for (const p of points) first.add(p);
+    await first.stop();
+    expect(first.stats()).toMatchObject({ queued: 0, spooled: 4 });
+
+    const fresh = new FakeStore();
+    const second = make({ batchSize: 10, flushMs: 20 }, fast, fresh);
+    second.start();
+    const next = ev('cam-1', T0 + 4, 'info', 'info', '{"firmware":"V5.7"}');
+    second.add(next);
+    await second.flush();
+    expect(fresh.batches.flat()).toEqual([...points, next]);
   });
 
   it('stop() writes what is queued when the store is up', async () => {

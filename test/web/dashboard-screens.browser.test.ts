@@ -122,7 +122,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
         await page.getByTestId('internet').getByText(/mất kết nối từ \d{2}:\d{2}/).waitFor();
         await page.getByTestId('device-alert-dong-cam-cam-2').waitFor();
         // The unreachable AP links to the alert of the switch that took it down.
-        const root = page.getByTestId('active-alerts').getByText(/^Bộ chuyển mạch nhà văn hóa \(Đông Căm\) mất kết nối lúc \d{2}:\d{2}, kéo theo 1 thiết bị khác — nguyên nhân: không nhận được tín hiệu từ thiết bị$/);
+        const root = page.getByTestId('active-alerts').getByText(/^Bộ chuyển mạch nhà văn hóa \(Đông Căm\) mất kết nối lúc \d{2}:\d{2}, kéo theo 1 thiết bị khác: Wi-Fi nhà văn hóa — nguyên nhân: không nhận được tín hiệu từ thiết bị$/);
         await root.waitFor();
         await page.getByTestId('device-dong-cam-ap-1').locator('.metric-value', { hasText: '14' }).waitFor();
         await expectNoSideScroll(page);

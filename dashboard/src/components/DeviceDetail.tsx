@@ -9,6 +9,7 @@ import { kindView } from '../kinds';
 import { metricLabel } from '../metrics';
 import { dateTime } from '../time';
 import { CameraSnapshot } from './CameraSnapshot';
+import { DeviceEvents } from './DeviceEvents';
 import { alertHref, deviceHref } from './DeviceTile';
 import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
@@ -141,6 +142,8 @@ export function DeviceDetail({ snap, village, device }: Props) {
       ) : (
         <p class="empty">{t('device.noData')}</p>
       )}
+
+      <DeviceEvents village={village} device={device} tz={tz} epoch={snap.epoch} />
 
       {telemetry && <LatestValues kind={d.kind} telemetry={telemetry} tz={tz} />}
     </div>

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
+import { AlertStore } from '../../../hub/alerts/store.js';
+import { DeviceStateRepo } from '../../../hub/state/device-states.js';
 import type { Alert } from '../../../hub/core/domain.js';
 import { emitAlert, makeAlert, makeCtx, shiftedClock, sleep, startHttp, tempDir, waitFor, type HttpRequest, type TestCtx } from './helpers.js';
 
@@ -102,7 +104,7 @@ describe('notifications outbox', () => {
     expect(esc?.body.text).toMatch(/^Chưa ai xác nhận sau \d+ phút: Camera chợ \(Gia Phú\) mất kết nối lúc/);
   });
 
-  it('a receiver that is down for a while gets every message later, in order, exactly once, saying it is late', async () => {
+  it('a receiver that is down for a while gets every message later, in order, exactly once, saying it is late and why', async () => {
     const s = await setup();
     const ok = new Set<HttpRequest>();
     s.http.set(() => ({ status: 503, body: 'maintenance' }));
@@ -127,12 +129,68 @@ describe('notifications outbox', () => {
     expect(got.map(alertOf)).toEqual(alerts.map((a) => a.id));
     expect(new Set(got.map(keyOf)).size).toBe(5);
     for (const r of got) {
-      expect(r.body.text).toMatch(/\n\(Tin nhắn gửi chậm 5 phút do mất kết nối Internet\)$/);
+      // The receiver refused connections last; the village's Internet link was never seen down.
+      expect(r.body.text).toMatch(/\n\(Tin nhắn gửi chậm 5 phút do không kết nối được tới nơi nhận tin \(webhook\)\)$/);
       expect(r.body.delayedS).toBeGreaterThanOrEqual(300);
       expect(r.body.id).toBe(keyOf(r));
     }
     expect(s.t.counters.get('notify.sent')).toBe(5);
     expect(s.n.stats()).toMatchObject({ pending: 0, delivered: 5, oldestPendingAt: null });
+  });
+
+  it('a late message names the Internet link only when an outage of it was recorded during the wait', async () => {
+    const s = await setup();
+    s.http.set(() => ({ status: 503 }));
+    const a = makeAlert({ village: 'gia-phu', device: 'cam-market' });
+    emitAlert(s.t, 'fired', a);
+    await waitFor(() => s.t.counters.get('notify.failed_attempts') >= 1, 5_000, 'a refused attempt');
+    // The link goes down and comes back while the message waits (as the alert engine records it).
+    const store = new AlertStore(s.t.ctx.state);
+    const link = store.open({ key: 'internet-down:*', village: '*', device: null, condition: 'internet-down', severity: 'critical', detail: {} }, s.clock.now());
+    s.clock.shift(3 * 60_000);
+    store.resolve(link.alert.key, s.clock.now(), 'up');
+    const ok = new Set<HttpRequest>();
+    s.http.set((r) => (ok.add(r), { status: 200 }));
+    s.n.retryNow();
+    await waitFor(() => ok.size === 1, 5_000, 'delivery');
+    expect([...ok][0]?.body.text).toMatch(/\n\(Tin nhắn gửi chậm 3 phút do mất kết nối Internet\)$/);
+  });
+
+  it('a late message says the receiver refused it, with the status, when that is what held it back', async () => {
+    const s = await setup();
+    s.http.set(() => ({ status: 503 }));
+    emitAlert(s.t, 'fired', makeAlert({ village: 'gia-phu', device: 'cam-market' }));
+    await waitFor(() => s.t.counters.get('notify.failed_attempts') >= 1, 5_000, 'a refused attempt');
+    s.clock.shift(2 * 60_000);
+    const ok = new Set<HttpRequest>();
+    s.http.set((r, n) => (n > 2 ? (ok.add(r), { status: 200 }) : { status: 503 }));
+    await waitFor(() => ok.size === 1, 5_000, 'delivery');
+    expect([...ok][0]?.body.text).toMatch(/\n\(Tin nhắn gửi chậm 2 phút do nơi nhận tin \(webhook\) báo lỗi 503\)$/);
+  });
+
+  it('a message that waited while the hub was not running says when the hub was away', async () => {
+    const s = await setup();
+    // The running hub records its heartbeat (availability does this every 10 s)…
+    new DeviceStateRepo(s.t.ctx.state).heartbeat(s.clock.now());
+    // …and stops (the village PC loses power) right after queueing a message.
+    await s.n.stop();
+    s.n.enqueue('fired', makeAlert({ village: 'gia-phu', device: 'cam-market' }), s.clock.now());
+    s.clock.shift(30 * 60_000);
+    await s.restart();
+    await waitFor(() => s.http.requests.length === 1, 5_000, 'delivery after the restart');
+    const line = (s.http.requests[0]?.body.text as string).split('\n')[1];
+    expect(line).toMatch(/^\(Tin nhắn gửi chậm 30 phút do trung tâm không hoạt động từ \d{2}:\d{2} đến \d{2}:\d{2}\)$/);
+  });
+
+  it('the hub\'s Internet link is one alert for all its villages, and routes naming villages receive it', async () => {
+    const s = await setup();
+    const link = makeAlert({ key: 'internet-down:*', village: '*', device: null, condition: 'internet-down', startedAt: Date.now(), detail: { reason: null } });
+    emitAlert(s.t, 'fired', link);
+    await waitFor(() => s.http.requests.length >= 2, 5_000, 'both routes');
+    await sleep(200);
+    // hook-dc covers only dong-cam, hook-all every village: both get it, once.
+    expect(s.http.requests.map((r) => r.path).sort()).toEqual(['/all', '/dc']);
+    expect(s.http.requests[0]?.body.text).toMatch(/^Đường truyền Internet của trung tâm \(thôn Đông Căm, thôn Gia Phú\) bị mất lúc \d{2}:\d{2}$/);
   });
 
   it('signs the exact body with HMAC-SHA256 when the channel has a secret', async () => {
@@ -181,7 +239,7 @@ describe('notifications outbox', () => {
     await s.http.reopen();
     await sleep(300);
     expect(s.http.requests).toHaveLength(0); // still backing off (about a minute)
-    s.t.ctx.bus.emit('internet', { village: 'gia-phu', state: 'up', ts: Date.now() });
+    s.t.ctx.bus.emit('internet', { state: 'up', ts: Date.now() });
     await waitFor(() => s.http.requests.length === 1, 2_000, 'delivery on internet up');
     // The receiver has it; the hub marks it delivered once the response is back.
     await waitFor(() => s.n.stats().delivered === 1, 2_000, 'marked delivered');
