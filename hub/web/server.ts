@@ -12,6 +12,7 @@ import { closeServer, listen } from '../core/net.js';
 import { DeviceRegistry } from '../registry/registry.js';
 import { slug } from '../config/schema.js';
 import { apiRouter, sendError } from './api.js';
+import { dashboardStatic } from './static.js';
 import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
 
 const OWNER = 'web';
@@ -147,7 +148,7 @@ export class WebServer {
       });
       return;
     }
-    app.use(express.static(this.dashboardDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheIndex }));
+    app.use(dashboardStatic(this.dashboardDir));
   }
 
   async stop(): Promise<void> {
@@ -165,11 +166,6 @@ export class WebServer {
     this.io = null;
     this.http = null;
   }
-}
-
-/** index.html must be revalidated so a new build is picked up; hashed assets can be cached. */
-function noCacheIndex(res: Response, file: string): void {
-  if (file.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
 /** CSRF-safe sockets: a browser page from another origin may not open a live connection (DESIGN.md §7). */
