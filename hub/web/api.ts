@@ -49,6 +49,13 @@ export function sendError(res: Response, status: number, error: string, issues?:
   res.status(status).json(body);
 }
 
+/** Bad input: a 400 that names each field and what was expected, logged and counted (`api.bad_requests` in /api/health). */
+export function rejectInput(ctx: Pick<HubContext, 'counters' | 'log'>, res: Response, error: string, issues: NonNullable<ApiError['issues']>): void {
+  ctx.counters.inc('api.bad_requests');
+  ctx.log.warn({ issues }, `bad API request: ${error}`);
+  sendError(res, 400, error, issues);
+}
+
 export function zodIssues(err: z.ZodError): NonNullable<ApiError['issues']> {
   return err.issues.map((i) => ({
     path: i.path.map(String).join('.') || '(query)',
@@ -57,7 +64,7 @@ export function zodIssues(err: z.ZodError): NonNullable<ApiError['issues']> {
 }
 
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
-export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
+export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0): Router {
   const router = Router();
   const kinds = kindViews();
 
@@ -82,6 +89,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
       villages: ctx.devices.villageList(),
       kinds,
       devices: ctx.devices.all().map((e) => DeviceRegistry.view(e)),
+      changes: changes(),
     };
     res.json(body);
   });

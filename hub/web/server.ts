@@ -39,6 +39,8 @@ export class WebServer {
   private readonly pending = new Map<string, ReadingPush>();
   private readonly detach: Array<() => void> = [];
   private readonly extensions: WebExtension[] = [];
+  /** Changes pushed to browsers so far (devices, alerts, internet): lets a browser tell whether its list missed one. */
+  private changes = 0;
   port = 0;
 
   constructor(
@@ -67,7 +69,7 @@ export class WebServer {
     );
     app.use(express.json({ limit: '64kb' }));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
-    app.use('/api', apiRouter(ctx, this.broker));
+    app.use('/api', apiRouter(ctx, this.broker, () => this.changes));
     this.serveDashboard(app);
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
@@ -87,7 +89,7 @@ export class WebServer {
     this.io = io;
     io.on('connection', (socket) => {
       void socket.join(ALL_ROOM);
-      socket.emit('hello', { startedAt: ctx.startedAt, version: ctx.version });
+      socket.emit('hello', { startedAt: ctx.startedAt, version: ctx.version, changes: this.changes });
       socket.on('watch:villages', (villages: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: { ok: boolean; error?: string }) => void) : () => undefined;
         const parsed = watchSchema.safeParse(villages);
@@ -104,6 +106,7 @@ export class WebServer {
     });
 
     ctx.bus.on(OWNER, 'transition', (t) => {
+      this.changes++;
       io.to([ALL_ROOM, `v:${t.village}`]).emit('device:state', {
         village: t.village,
         device: t.device,
@@ -122,8 +125,16 @@ export class WebServer {
     });
     ctx.bus.on(OWNER, 'unregistered', (u) => {
       const entry = ctx.devices.get(u);
+      this.changes++;
       if (entry) io.to([ALL_ROOM, `v:${u.village}`]).emit('device:added', DeviceRegistry.view(entry));
     });
+    ctx.bus.on(OWNER, 'device-dismissed', (d) => {
+      this.changes++;
+      io.to([ALL_ROOM, `v:${d.village}`]).emit('device:removed', { village: d.village, device: d.device });
+    });
+    // Pushed by extensions (alerts-socket.ts, main.ts); counted here so a browser's lists can be checked.
+    ctx.bus.on(OWNER, 'alert', () => this.changes++);
+    ctx.bus.on(OWNER, 'internet', () => this.changes++);
     for (const ext of this.extensions) {
       const off = ext.attach?.(io);
       if (off) this.detach.push(off);
