@@ -19,6 +19,7 @@ import { Counters } from './core/counters.js';
 import { Ingest } from './ingest/ingest.js';
 import { LiveTelemetry } from './registry/live-telemetry.js';
 import { createLogger, type Logger } from './core/log.js';
+import { Dismissals } from './registry/dismissals.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createMetricStore } from './store/index.js';
 import { Recorder } from './store/recorder.js';
@@ -111,7 +112,8 @@ export function createHub(opts: HubOptions): Hub {
 
   const broker = new MqttBroker(ctx);
   const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'));
-  const ingest = new Ingest(ctx, broker);
+  const dismissals = new Dismissals(ctx);
+  const ingest = new Ingest(ctx, broker, dismissals);
   const availability = new Availability(ctx);
   const recorder = new Recorder(ctx);
   const live = new LiveTelemetry(ctx);
@@ -122,7 +124,7 @@ export function createHub(opts: HubOptions): Hub {
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot.
   web.extend({
     routers: [
-      ['/devices', devicesRouter(ctx)],
+      ['/devices', devicesRouter(ctx, dismissals)],
       ['/discover', discoverRouter(ctx)],
     ],
   });

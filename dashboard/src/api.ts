@@ -147,6 +147,11 @@ export function fetchNotifications(signal?: AbortSignal): Promise<NotificationsR
   return getJson<NotificationsResponse>('/api/notifications?status=pending&limit=20', signal);
 }
 
+/** Hides a device that published without being configured, until it publishes again (an admin action). */
+export function dismissDevice(village: string, device: string): Promise<void> {
+  return request<void>('POST', `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/dismiss`, {});
+}
+
 export function snapshotUrl(village: string, device: string): string {
   return `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/snapshot`;
 }

@@ -11,6 +11,8 @@ export interface BusEvents {
   transition: Transition;
   /** A device not in config published a valid message for the first time. */
   unregistered: DeviceRef & { ts: number; topic: string };
+  /** An admin dismissed an unregistered device: it leaves the registry until it publishes again. */
+  'device-dismissed': DeviceRef & { ts: number };
   'ingest-error': IngestError;
   /** A device started or stopped flapping (too many transitions in the window). */
   flapping: DeviceRef & { ts: number; flapping: boolean; changes: number };

@@ -88,4 +88,14 @@ export const migrations: string[] = [
   `
   UPDATE alerts SET condition = 'internet-down', key = 'internet-down:' || village WHERE condition = 'uplink-down';
   `,
+  // 6: unregistered devices an admin dismissed (hub/registry/dismissals.ts)
+  `
+  CREATE TABLE IF NOT EXISTS dismissed_devices (
+  village      TEXT NOT NULL,
+  device       TEXT NOT NULL,
+  dismissed_at INTEGER NOT NULL,
+  dismissed_by TEXT,
+  PRIMARY KEY (village, device)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -6,7 +6,8 @@ import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-
 import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
 import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
-import { sendError, zodIssues } from './api.js';
+import type { Dismissals } from '../registry/dismissals.js';
+import { rejectInput, sendError, zodIssues } from './api.js';
 
 const deviceParams = z.strictObject({ village: slug, device: slug });
 
@@ -18,13 +19,33 @@ export function snapshotPath(dataDir: string, village: string, device: string): 
   return path.join(path.resolve(dataDir), 'devices', village, device, SNAPSHOT_FILE);
 }
 
+const dismissBody = z.strictObject({
+  /** No user accounts yet: the name the person typed, kept with the dismissal. */
+  by: z.string().trim().min(1, 'enter your name (1 to 80 characters)').max(80, 'at most 80 characters').optional(),
+});
+
 /**
  * Device extras under /api/devices, mounted before the core api router:
+ * POST /:village/:device/dismiss {by?} — hide an unregistered device (see hub/registry/dismissals.ts);
  * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
  * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives).
  */
-export function devicesRouter(ctx: HubContext): Router {
+export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
   const router = Router();
+
+  router.post('/:village/:device/dismiss', (req: Request, res: Response) => {
+    const params = deviceParams.safeParse(req.params);
+    if (!params.success) return rejectInput(ctx, res, 'invalid device address', zodIssues(params.error));
+    const body = dismissBody.safeParse(req.body ?? {});
+    if (!body.success) return rejectInput(ctx, res, 'invalid dismissal', zodIssues(body.error).map((i) => (i.path === '(query)' ? { ...i, path: '(body)' } : i)));
+    const { village, device } = params.data;
+    const r = dismissals.dismiss(params.data, body.data.by ?? null);
+    if (r.result === 'missing') return sendError(res, 404, `no device "${device}" in village "${village}"`);
+    if (r.result === 'registered') {
+      return sendError(res, 409, `device "${device}" in village "${village}" is in the configuration file; remove it there`);
+    }
+    res.json({ village, device, dismissedAt: r.at });
+  });
 
   router.get('/:village/:device/snapshot', async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);

@@ -1,15 +1,15 @@
 import { useState } from 'preact/hooks';
 import { alertForDevice } from '../alert-list';
 import { alertText } from '../alert-text';
-import { statusNote } from '../device-status';
-import { chartableFields, kindLabel, mainMetric, relativeTime, stateLabel, useNow, villageName, villageTz } from '../format';
+import { statusLine, statusNote } from '../device-status';
+import { chartableFields, kindLabel, mainMetric, relativeTime, useNow, villageName, villageTz } from '../format';
 import { t, tParts } from '../i18n';
 import type { LiveSnapshot } from '../live';
 import { kindView } from '../kinds';
 import { metricLabel } from '../metrics';
 import { dateTime } from '../time';
 import { CameraSnapshot } from './CameraSnapshot';
-import { alertHref, deviceHref } from './DeviceTile';
+import { alertHref, deviceHref, StateBadge } from './DeviceTile';
 import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
 import './detail.css';
@@ -55,10 +55,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
       {back}
       <div class="detail-head">
         <h2>{d.name}</h2>
-        <span class={`badge state-${d.state}`} data-testid="detail-state" data-state={d.state}>
-          <span class="dot" aria-hidden="true" />
-          {stateLabel(d.state)}
-        </span>
+        <StateBadge state={d.state} stale={snap.staleSince !== null} testId="detail-state" />
       </div>
       <dl class="facts">
         <div>
@@ -69,6 +66,12 @@ export function DeviceDetail({ snap, village, device }: Props) {
           <dt>{t('detail.village')}</dt>
           <dd>{villageName(snap.villages, village)}</dd>
         </div>
+        {d.location && (
+          <div>
+            <dt>{t('detail.location')}</dt>
+            <dd data-testid="detail-location">{d.location}</dd>
+          </div>
+        )}
         {d.parent && (
           <div>
             <dt>{t('detail.parent')}</dt>
@@ -78,9 +81,15 @@ export function DeviceDetail({ snap, village, device }: Props) {
           </div>
         )}
       </dl>
-      <p class="detail-line">
-        {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
-        {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since, tz) })}</>}
+      <p class="detail-line" data-testid="detail-seen">
+        {snap.staleSince !== null ? (
+          statusLine(d, now, tz, snap.staleSince)
+        ) : (
+          <>
+            {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
+            {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since, tz) })}</>}
+          </>
+        )}
       </p>
       {note && (
         <p class={`tile-reason note-${note.kind}`} data-testid="detail-note">
