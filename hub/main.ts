@@ -30,6 +30,7 @@ import { WebServer } from './web/server.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
 import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
+import { availabilityRouter } from './web/availability-api.js';
 
 export interface HubOptions {
   config: Config;
@@ -121,10 +122,12 @@ export function createHub(opts: HubOptions): Hub {
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
-  // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot.
+  // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
+  // /dismiss and /availability.
   web.extend({
     routers: [
       ['/devices', devicesRouter(ctx, dismissals)],
+      ['/devices', availabilityRouter(ctx)],
       ['/discover', discoverRouter(ctx)],
     ],
   });

@@ -94,6 +94,24 @@ export interface SeriesResponse {
   points: Array<{ ts: number; mean: number; min: number; max: number }>;
 }
 
+/** One stretch of time in one availability state (GET /api/devices/:village/:device/availability). */
+export interface AvailabilitySpan {
+  from: number;
+  to: number;
+  state: AvailabilityState;
+  /** The state the device was still in at the end of the range (for a range ending now: its state now). */
+  ongoing: boolean;
+}
+
+/** GET /api/devices/:village/:device/availability?from=&to= — the stored transitions as spans, oldest first, clipped to the range. */
+export interface AvailabilityResponse {
+  village: string;
+  device: string;
+  from: number;
+  to: number;
+  spans: AvailabilitySpan[];
+}
+
 export interface ApiError {
   error: string;
   /** One entry per bad field: path and what was expected. */

@@ -2,6 +2,7 @@ import type {
   AlertDetailResponse,
   AlertsResponse,
   ApiError,
+  AvailabilityResponse,
   DevicesResponse,
   HealthResponse,
   MaintenanceRequest,
@@ -97,6 +98,11 @@ export function fetchSeries(q: SeriesRequest, signal?: AbortSignal): Promise<Ser
   });
   const path = `/api/devices/${encodeURIComponent(q.village)}/${encodeURIComponent(q.device)}/series?${params}`;
   return getJson<SeriesResponse>(path, signal);
+}
+
+export function fetchAvailability(q: { village: string; device: string; from: number; to: number }, signal?: AbortSignal): Promise<AvailabilityResponse> {
+  const params = new URLSearchParams({ from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)) });
+  return getJson<AvailabilityResponse>(`/api/devices/${encodeURIComponent(q.village)}/${encodeURIComponent(q.device)}/availability?${params}`, signal);
 }
 
 export type AlertStatusFilter = 'open' | 'firing' | 'acknowledged' | 'resolved' | 'all';

@@ -10,7 +10,7 @@ import { METRIC_HINT, METRIC_PATTERN } from '../../shared/ids.js';
 
 const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */
-const MAX_RANGE_MS = 2 * 366 * 24 * HOUR;
+export const MAX_RANGE_MS = 2 * 366 * 24 * HOUR;
 
 /** Accepts ms since epoch or an ISO 8601 date. */
 const instant = z.union([
@@ -32,7 +32,7 @@ export const seriesQuerySchema = z
     points: z.coerce.number().int().min(1).max(2_000).default(300),
   });
 
-function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
+export function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
   if (v === undefined) return undefined;
   const r = instant.safeParse(v);
   if (!r.success) {

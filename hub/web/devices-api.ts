@@ -28,7 +28,8 @@ const dismissBody = z.strictObject({
  * Device extras under /api/devices, mounted before the core api router:
  * POST /:village/:device/dismiss {by?} — hide an unregistered device (see hub/registry/dismissals.ts);
  * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
- * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives).
+ * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives);
+ * 204 No Content while there is none yet — a normal answer, not an error in the browser's console.
  */
 export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
   const router = Router();
@@ -54,17 +55,16 @@ export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
     const entry = ctx.devices.get({ village, device });
     if (!entry) return sendError(res, 404, `no device "${device}" in village "${village}"`);
     // One open file: the stat and the bytes are of the same picture even if the driver renames a new one in.
+    const none = (): void => void res.status(204).setHeader('Cache-Control', 'no-cache').end();
     let fh;
     try {
       fh = await open(snapshotPath(ctx.config.dataDir, village, device), 'r');
     } catch {
-      return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
+      return none();
     }
     try {
       const st = await fh.stat();
-      if (!st.isFile() || st.size === 0 || st.size > MAX_SNAPSHOT_BYTES) {
-        return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
-      }
+      if (!st.isFile() || st.size === 0 || st.size > MAX_SNAPSHOT_BYTES) return none();
       res.setHeader('Cache-Control', 'no-cache');
       res.setHeader('Last-Modified', st.mtime.toUTCString());
       if (req.fresh) return void res.status(304).end();

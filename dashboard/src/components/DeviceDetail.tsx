@@ -143,7 +143,16 @@ export function DeviceDetail({ snap, village, device }: Props) {
               ))}
             </div>
           </div>
-          <SeriesChart village={village} device={device} kind={d.kind} metric={chosen} range={range} epoch={snap.epoch} tz={tz} />
+          <SeriesChart
+            village={village}
+            device={device}
+            kind={d.kind}
+            metric={chosen}
+            range={range}
+            epoch={snap.epoch}
+            tz={tz}
+            current={{ state: d.state, since: d.since }}
+          />
         </section>
       ) : (
         <p class="empty">{t('device.noData')}</p>

@@ -76,6 +76,7 @@ export const en: Record<MessageKey, string> = {
   'detail.chartLabel': 'Chart of {metric} over {range}',
   'detail.mean': 'Mean',
   'detail.band': 'Min – max',
+  'detail.shadeLegend': 'Shaded on the chart',
   'detail.latest': 'Latest values',
   'detail.latestAt': 'Updated: {when}',
   'detail.field': 'Metric',

@@ -74,6 +74,7 @@ export const vi = {
   'detail.chartLabel': 'Biểu đồ {metric} trong {range}',
   'detail.mean': 'Trung bình',
   'detail.band': 'Thấp nhất – cao nhất',
+  'detail.shadeLegend': 'Vùng tô màu trên biểu đồ',
   'detail.latest': 'Giá trị mới nhất',
   'detail.latestAt': 'Cập nhật: {when}',
   'detail.field': 'Chỉ số',
