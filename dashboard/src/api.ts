@@ -121,6 +121,11 @@ export function ackAlert(id: number, body: { by: string; note?: string }): Promi
   return request<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, body);
 }
 
+/** A note in an alert's history, whatever its status (POST /api/alerts/:id/note). */
+export function noteAlert(id: number, body: { by: string; note: string }): Promise<AlertDetailResponse> {
+  return request<AlertDetailResponse>('POST', `/api/alerts/${id}/note`, body);
+}
+
 export function fetchInternet(signal?: AbortSignal): Promise<InternetView> {
   return getJson<InternetView>('/api/internet', signal);
 }
