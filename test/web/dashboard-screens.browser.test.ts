@@ -178,7 +178,8 @@ describe('dashboard layout at phone and desktop sizes', () => {
 
       it('maintenance and meetings: forms fit the screen', async () => {
         await page.getByRole('link', { name: 'Bảo trì' }).click();
-        await page.getByTestId('maintenance-form').getByLabel('Thiết bị').waitFor();
+        await page.getByTestId('maintenance-form').getByLabel('Một thiết bị').check();
+        await page.getByTestId('maintenance-form').getByLabel('Thiết bị', { exact: true }).waitFor();
         await page.getByTestId('maintenance-form').getByLabel('Lặp lại').check();
         await page.getByTestId('maintenance-form').getByLabel('Hằng ngày').uncheck();
         await page.getByTestId('maintenance-form').getByLabel('Thứ 7').check();
