@@ -73,6 +73,7 @@ describe('an alert that resolves while someone types its acknowledgement', () =>
     expect(await form.getByLabel('Tên của bạn').inputValue()).toBe('Chị Lan');
     // Still where it was, and still being typed into.
     expect(await page.locator('[data-testid^="alert-"][data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')))).toEqual(before);
+    if (process.env.LANGSO_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.LANGSO_SCREENSHOT_DIR, 'ack-resolved-360.png'), fullPage: true });
     await form.getByLabel('Ghi chú', { exact: true }).press('End');
     await page.keyboard.type(': dây nguồn bị lỏng');
 

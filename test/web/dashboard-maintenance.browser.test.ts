@@ -97,6 +97,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await form.getByRole('button', { name: 'Lưu' }).click();
     const confirm = form.getByTestId('maintenance-confirm');
     await confirm.getByText(/mọi thiết bị của thôn Đông Căm sẽ không gây cảnh báo/).waitFor();
+    if (process.env.LANGSO_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.LANGSO_SCREENSHOT_DIR, 'maintenance-confirm-360.png'), fullPage: true });
     expect(await windows()).toEqual([]);
     // Going back saves nothing.
     await confirm.getByRole('button', { name: 'Quay lại' }).click();

@@ -69,7 +69,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         </a>
       </nav>
       <div class="header-status">
-        <Internet internet={internet} tz={tz} />
+        <Internet internet={internet} tz={tz} stale={staleSince !== null} />
         {loaded && (
           <ul class={`summary${staleSince !== null ? ' stale' : ''}`} aria-label={t('summary.label')} data-testid="summary">
             {staleSince !== null && <li class="summary-total">{t('summary.staleAt', { time: shortTime(staleSince, tz) })}</li>}
