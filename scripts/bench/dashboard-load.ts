@@ -182,7 +182,10 @@ async function main(): Promise<void> {
       devicesRequestMs: median(loads.map((l) => l.devicesRequestMs)),
     };
     report(figures, loads);
-    if (typeof values.json === 'string') await writeFile(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+    if (typeof values.json === 'string') {
+      const rounded = { ...figures, firstTileMs: Math.round(figures.firstTileMs), devicesRequestMs: Math.round(figures.devicesRequestMs) };
+      await writeFile(values.json, `${JSON.stringify(rounded, null, 2)}\n`);
+    }
     if (typeof values.baseline === 'string') {
       const base = JSON.parse(await readFile(values.baseline, 'utf8')) as LoadFigures;
       compare(figures, base);

@@ -46,6 +46,7 @@ describe('dashboard overview in Chromium', () => {
     t = await startTestHub({ villages: [testVillage, banPho], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } }, { dashboardDir: outDir });
     client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'devices', reconnectPeriod: 0 });
     for (const d of devices) await status(d.village, d.id, { state: 'online' });
+    await client.publishAsync('langso/dong-cam/cam-1/telemetry', JSON.stringify({ rttMs: 12.4 }), { qos: 1 });
     await status('dong-cam', 'cam-2', { state: 'offline', reason: 'lwt' });
     await status('dong-cam', 'sw-1', { state: 'offline', reason: 'timeout' });
     await status('dong-cam', 'ap-1', { state: 'offline', reason: 'timeout' });
@@ -63,6 +64,19 @@ describe('dashboard overview in Chromium', () => {
     await browser?.close();
     await t?.stop();
     if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('shows the tiles before (and without) the chart code, and nothing sticks out sideways meanwhile', async () => {
+    const bare = await context.newPage();
+    bare.setDefaultTimeout(10_000);
+    // chart.js comes in a chunk of its own after the tiles; here it never arrives.
+    await bare.route('**/assets/charts-*.js', (r) => r.abort());
+    await bare.goto(`${t.httpUrl}/`);
+    await bare.getByTestId('device-dong-cam-cam-1').getByText('Vị trí: Cổng thôn').waitFor();
+    await bare.getByTestId('device-dong-cam-cam-1').locator('.sparkline canvas').waitFor({ state: 'attached' });
+    const { scroll, width } = await bare.evaluate<{ scroll: number; width: number }>('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })');
+    expect(scroll).toBeLessThanOrEqual(width);
+    await bare.close();
   });
 
   it('puts offline devices first, then the ones they cut off, then the rest by name', async () => {

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AvailabilitySpan, DeviceView } from '../../../shared/events';
 import { errorText, fetchAvailability, fetchSeries, isAbort } from '../api';
-import { Chart, seriesConfig, type SeriesData, type XY } from '../charts';
+import type { Chart } from 'chart.js';
+import { useCharts } from '../chart-loader';
+import type { SeriesData, XY } from '../charts';
 import { useStore } from '../context';
 import { stateLabel } from '../format';
 import { t, useLang } from '../i18n';
@@ -44,6 +46,7 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz, c
   const lang = useLang();
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const [spans, setSpans] = useState<AvailabilitySpan[]>([]);
+  const charts = useCharts();
   const shades: Shade[] = shadesFor(spans, current);
   // The chart reads the shades at every draw; this keeps them current without rebuilding it.
   const shadesRef = useRef(shades);
@@ -52,14 +55,14 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz, c
   // One chart per metric, range and language; reconnects refill it in place (second effect).
   useEffect(() => {
     const el = canvas.current;
-    if (!el) return;
+    if (!el || !charts) return;
     const span = RANGES[range];
     const bucket = span / POINTS;
     const now = Date.now();
     const data: SeriesData = { mean: [], min: [], max: [] };
-    const chart = new Chart(
+    const chart = new charts.Chart(
       el,
-      seriesConfig(data, {
+      charts.seriesConfig(data, {
         labels: { mean: t('detail.mean'), band: t('detail.band') },
         span: { from: now - span, to: now },
         tz,
@@ -108,9 +111,10 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz, c
       chart.destroy();
       live.current = null;
     };
-  }, [store, village, device, kind, metric, range, lang, tz]);
+  }, [store, village, device, kind, metric, range, lang, tz, charts]);
 
   useEffect(() => {
+    if (!charts) return;
     const abort = new AbortController();
     const span = RANGES[range];
     const to = Date.now();
@@ -137,7 +141,7 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz, c
         setStatus({ kind: 'error', message: t('error.series', { message: errorText(err) }) });
       });
     return () => abort.abort();
-  }, [village, device, metric, range, epoch, lang]);
+  }, [village, device, metric, range, epoch, lang, charts]);
 
   // Outages and maintenance over the range: refetched with the range and after a reconnect.
   useEffect(() => {
