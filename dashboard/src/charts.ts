@@ -139,6 +139,8 @@ function shadePlugin(shades: () => Shade[]): Plugin<'line'> {
       d.yMin = String(y.min);
       const title = (y.options as { title?: { display?: boolean; text?: unknown } }).title;
       d.yTitle = title?.display ? String(title.text) : '';
+      // How big the readings' dots are drawn (0 when a line shows them).
+      d.pointRadius = String(chart.getDatasetMeta(0).data[0]?.options?.radius ?? 0);
     },
   };
 }
@@ -155,7 +157,8 @@ export function seriesConfig(data: SeriesData, { labels, span, tz, format, tick,
     type: 'line',
     data: {
       datasets: [
-        { label: labels.mean, data: data.mean, borderColor: line, borderWidth: 2, pointRadius: 0, ...shape, order: 0 },
+        // Dots while there are too few points to draw a line: one reading must not look like no data.
+        { label: labels.mean, data: data.mean, borderColor: line, backgroundColor: line, borderWidth: 2, pointRadius: (c) => (c.dataset.data.length < 3 ? 3 : 0), ...shape, order: 0 },
         // The band: max line filled down to the min line (dataset index 2).
         { label: labels.band, data: data.max, borderColor: 'transparent', backgroundColor: band, pointRadius: 0, fill: '+1', ...shape, order: 1 },
         { label: labels.band, data: data.min, borderColor: 'transparent', pointRadius: 0, fill: false, ...shape, order: 1 },

@@ -21,6 +21,7 @@ const devices = [
   { id: 'ap-1', village: 'dong-cam', name: 'Wi-Fi nhà văn hóa', kind: 'wifi-ap' },
   { id: 'cam-1', village: 'dong-cam', name: 'Camera cổng thôn', kind: 'onvif-camera' },
   { id: 'pc-1', village: 'dong-cam', name: 'Máy tính thư viện', kind: 'pc' },
+  { id: 'sw-1', village: 'dong-cam', name: 'Bộ chuyển mạch', kind: 'switch' },
 ].map((d) => ({ ...d, timeoutS: 7200 }));
 
 /** What a chart's axes say, as Chart.js laid them out (mirrored on the canvas element by charts.ts). */
@@ -87,7 +88,10 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
       await publish('cam-1', 'telemetry', { ts: now + dt * MIN, rttMs: 12, streamOk: dt !== -25, clockDriftS: dt === -15 ? -3 : 2 });
       await publish('pc-1', 'telemetry', { ts: now + dt * MIN, memUsedPct: 40 + dt, cpuLoad: 0.2 });
     }
-    await waitFor(async () => (await t.hub.ctx.store.countTelemetry({ from: now - 40 * MIN, to: now })) === 12, 5_000, 'telemetry stored');
+    // The switch has said one thing so far.
+    await publish('sw-1', 'status', { state: 'online' });
+    await publish('sw-1', 'telemetry', { ts: now - 2 * MIN, rttMs: 3.2 });
+    await waitFor(async () => (await t.hub.ctx.store.countTelemetry({ from: now - 40 * MIN, to: now })) === 13, 5_000, 'telemetry stored');
     // The AP is under maintenance from 5 min ago.
     const res = await fetch(`${t.httpUrl}/api/maintenance`, {
       method: 'POST',
@@ -149,6 +153,15 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     expect(a.shaded).toEqual(['offline']);
     await page.getByTestId('shade-legend').getByText('Mất kết nối').waitFor();
     await shot('chart-outage');
+  });
+
+  it('a single reading shows as a dot, not as an empty chart', async () => {
+    await chart('sw-1', 'rttMs');
+    const radius = Number(await page.locator('.series[data-ready="true"]').getByTestId('series-canvas').getAttribute('data-point-radius'));
+    expect(radius).toBeGreaterThan(0);
+    // With enough readings for a line, no dots.
+    await chart('cam-1', 'rttMs');
+    expect(await page.locator('.series[data-ready="true"]').getByTestId('series-canvas').getAttribute('data-point-radius')).toBe('0');
   });
 
   it('maintenance going on now is shaded too, up to the present', async () => {
