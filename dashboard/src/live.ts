@@ -8,7 +8,6 @@ import type {
   MaintenanceWindowView,
   ReadingPush,
   ServerToClientEvents,
-  StateChange,
   InternetView,
   VillageView,
 } from '../../shared/events';
@@ -16,6 +15,7 @@ import { applyToOpen, sortedOpen } from './alert-list';
 import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, isAbort } from './api';
 import { t } from './i18n';
 import { setKinds } from './kinds';
+import { applyReading, applyState, deviceKey, type Push } from './device-push';
 
 /**
  * connecting: before the first socket connection; live: connected; lost: disconnected, retrying;
@@ -51,42 +51,12 @@ export interface LiveSnapshot {
 
 export type AlertEvent = { change: AlertChange; alert: AlertView };
 
-type Push =
-  | { kind: 'state'; change: StateChange }
-  | { kind: 'reading'; reading: ReadingPush }
-  | { kind: 'added'; device: DeviceView }
-  | { kind: 'removed'; village: string; device: string };
-
-export const deviceKey = (village: string, device: string): string => `${village}/${device}`;
-
 const RESTORED_MS = 4000;
 const NOTIFY_MS = 100;
 /** Without a socket after this long, say the live link is down (the list is shown from REST anyway). */
 const NO_SOCKET_MS = 5000;
 /** A short blip is not worth greying the page: after this long without the live link, the data is old. */
 const STALE_AFTER_MS = 5000;
-
-/** Applies a state change unless the list already holds a newer state. */
-function applyState(d: DeviceView, c: StateChange): DeviceView {
-  if (d.since !== null && c.ts < d.since) return d;
-  const next: DeviceView = { ...d, state: c.state, since: c.ts };
-  if (c.reason !== undefined) next.reason = c.reason;
-  else delete next.reason;
-  // An unreachable device names the device that took it down; any other state has no cause.
-  if (c.cause !== undefined) next.cause = c.cause;
-  else delete next.cause;
-  // Only a message from the device brings it online, so that is also a sighting.
-  if (c.state === 'online') next.lastSeen = Math.max(d.lastSeen ?? 0, c.ts);
-  return next;
-}
-
-function applyReading(d: DeviceView, r: ReadingPush): DeviceView {
-  const lastSeen = Math.max(d.lastSeen ?? 0, r.ts);
-  if (d.telemetry && r.ts < d.telemetry.ts) return { ...d, lastSeen };
-  // Fields absent from this message keep their last value, as the latest-values table expects.
-  const fields = { ...(d.telemetry?.fields ?? {}), ...r.fields };
-  return { ...d, lastSeen, telemetry: { ts: r.ts, fields } };
-}
 
 export class LiveStore {
   private snapshot: LiveSnapshot = {
