@@ -21,6 +21,7 @@ import { Redactor } from './core/redact.js';
 import { Ingest } from './ingest/ingest.js';
 import { LiveTelemetry } from './registry/live-telemetry.js';
 import { createLogger, type Logger } from './core/log.js';
+import { Dismissals } from './registry/dismissals.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createMetricStore } from './store/index.js';
 import { Recorder } from './store/recorder.js';
@@ -32,6 +33,7 @@ import { FleetSimulator } from '../devices/sim/fleet.js';
 import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
+import { availabilityRouter } from './web/availability-api.js';
 
 export interface HubOptions {
   config: Config;
@@ -127,7 +129,8 @@ export function createHub(opts: HubOptions): Hub {
 
   const broker = new MqttBroker(ctx);
   const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'));
-  const ingest = new Ingest(ctx, broker);
+  const dismissals = new Dismissals(ctx);
+  const ingest = new Ingest(ctx, broker, dismissals);
   const availability = new Availability(ctx);
   const recorder = new Recorder(ctx);
   const live = new LiveTelemetry(ctx);
@@ -135,10 +138,12 @@ export function createHub(opts: HubOptions): Hub {
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
-  // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot.
+  // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
+  // /dismiss and /availability.
   web.extend({
     routers: [
-      ['/devices', devicesRouter(ctx)],
+      ['/devices', devicesRouter(ctx, dismissals)],
+      ['/devices', availabilityRouter(ctx)],
       ['/discover', discoverRouter(ctx)],
     ],
   });

@@ -83,7 +83,7 @@ const vi: AlertPhrases = {
   stable: 'đã ổn định trở lại',
   thresholdNormal: 'đã trở lại bình thường',
   threshold: 'ngưỡng',
-  outOfRange: (m) => `chỉ số ${m} vượt ngưỡng`,
+  outOfRange: (m) => `${m} vượt ngưỡng`,
   internetOf: (v) => (v.length === 1 ? `Đường truyền Internet của ${placeVi(v[0] as string)}` : `Đường truyền Internet của trung tâm (${v.map(placeVi).join(', ')})`),
   internetDown: 'bị mất',
   internetBack: 'đã có lại',

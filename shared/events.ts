@@ -25,6 +25,8 @@ export interface DeviceView {
   /** False for a device that published but is not in the configuration (to adopt). */
   registered: boolean;
   parent?: string;
+  /** Where it is, as the configuration says ("Nhà văn hóa thôn"). */
+  location?: string;
   state: AvailabilityState;
   /** When the current state began (ms), null before anything is known. */
   since: number | null;
@@ -69,6 +71,12 @@ export interface DevicesResponse {
   villages: VillageView[];
   kinds: KindView[];
   devices: DeviceView[];
+  /**
+   * How many changes (device states, devices added or removed, alerts, the internet link) the hub had
+   * pushed when it answered; `hello` says the same when a socket connects. A list older than the
+   * socket's start may have missed a push: the dashboard loads it again.
+   */
+  changes: number;
 }
 
 /** GET /api/health */
@@ -145,6 +153,23 @@ export interface ApiIssue {
 /** Why a request failed as a whole, beside the English `error` (absent: see the HTTP status). */
 export const apiErrorCodes = ['invalid', 'not-found', 'from-config', 'already-resolved', 'busy', 'store-unavailable', 'bad-json', 'too-large', 'internal'] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];
+/** One stretch of time in one availability state (GET /api/devices/:village/:device/availability). */
+export interface AvailabilitySpan {
+  from: number;
+  to: number;
+  state: AvailabilityState;
+  /** The state the device was still in at the end of the range (for a range ending now: its state now). */
+  ongoing: boolean;
+}
+
+/** GET /api/devices/:village/:device/availability?from=&to= — the stored transitions as spans, oldest first, clipped to the range. */
+export interface AvailabilityResponse {
+  village: string;
+  device: string;
+  from: number;
+  to: number;
+  spans: AvailabilitySpan[];
+}
 
 export interface ApiError {
   error: string;
@@ -346,13 +371,16 @@ export interface DeviceEventsResponse {
 
 /** Server → browser. Only changes are pushed; the full list comes from REST on (re)connect. */
 export interface ServerToClientEvents {
-  hello: (info: { startedAt: number; version: string }) => void;
+  /** `changes`: changes pushed so far (see DevicesResponse.changes). */
+  hello: (info: { startedAt: number; version: string; changes: number }) => void;
   'device:state': (change: StateChange) => void;
   'device:reading': (reading: ReadingPush) => void;
   /** A device sent an event (to the same rooms as `device:state`). */
   'device:event': (event: DeviceEventView) => void;
   /** A device appeared that was not known before (unregistered publisher). */
   'device:added': (device: DeviceView) => void;
+  /** An unregistered device was dismissed by an admin: it leaves the list (until it publishes again). */
+  'device:removed': (ref: { village: string; device: string }) => void;
   /** The internet link changed state. */
   internet: (u: InternetView) => void;
   /** An alert fired, was acknowledged, escalated or resolved (the list itself comes from GET /api/alerts). */

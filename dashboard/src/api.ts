@@ -3,6 +3,7 @@ import type {
   AlertsResponse,
   ApiError,
   DeviceEventsResponse,
+  AvailabilityResponse,
   DevicesResponse,
   HealthResponse,
   MaintenanceRequest,
@@ -106,6 +107,11 @@ export function fetchSeries(q: SeriesRequest, signal?: AbortSignal): Promise<Ser
   return getJson<SeriesResponse>(path, signal);
 }
 
+export function fetchAvailability(q: { village: string; device: string; from: number; to: number }, signal?: AbortSignal): Promise<AvailabilityResponse> {
+  const params = new URLSearchParams({ from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)) });
+  return getJson<AvailabilityResponse>(`/api/devices/${encodeURIComponent(q.village)}/${encodeURIComponent(q.device)}/availability?${params}`, signal);
+}
+
 export type AlertStatusFilter = 'open' | 'firing' | 'acknowledged' | 'resolved' | 'all';
 
 export function fetchAlerts(q: { status: AlertStatusFilter; limit?: number; before?: number | null }, signal?: AbortSignal): Promise<AlertsResponse> {
@@ -120,6 +126,11 @@ export function fetchAlert(id: number, signal?: AbortSignal): Promise<AlertDetai
 
 export function ackAlert(id: number, body: { by: string; note?: string }): Promise<AlertDetailResponse> {
   return request<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, body);
+}
+
+/** A note in an alert's history, whatever its status (POST /api/alerts/:id/note). */
+export function noteAlert(id: number, body: { by: string; note: string }): Promise<AlertDetailResponse> {
+  return request<AlertDetailResponse>('POST', `/api/alerts/${id}/note`, body);
 }
 
 export function fetchInternet(signal?: AbortSignal): Promise<InternetView> {
@@ -158,6 +169,11 @@ export function fetchNotifications(signal?: AbortSignal): Promise<NotificationsR
 export function fetchDeviceEvents(village: string, device: string, limit: number, signal?: AbortSignal): Promise<DeviceEventsResponse> {
   const path = `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/events?limit=${limit}`;
   return getJson<DeviceEventsResponse>(path, signal);
+}
+
+/** Hides a device that published without being configured, until it publishes again (an admin action). */
+export function dismissDevice(village: string, device: string): Promise<void> {
+  return request<void>('POST', `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/dismiss`, {});
 }
 
 export function snapshotUrl(village: string, device: string): string {

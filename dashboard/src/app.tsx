@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { t, useLang } from './i18n';
 import { useLive } from './live';
 import { useStore } from './context';
-import { villageTz } from './format';
+import { villageName, villageTz } from './format';
 import { AlertAnnouncer } from './components/AlertAnnouncer';
 import { AlertsPage, type AlertsView } from './components/AlertsPage';
 import { DeviceDetail } from './components/DeviceDetail';
@@ -60,7 +60,8 @@ export function App() {
     let title = t('app.tagline');
     if (route.page === 'device') {
       const d = snap.devices.find((x) => x.village === route.village && x.id === route.device);
-      title = d?.name ?? route.device;
+      // Two villages may each have a "Camera cổng thôn": the tab and the history say which.
+      title = `${d?.name ?? route.device} (${villageName(snap.villages, route.village)})`;
     } else if (route.page === 'alerts') {
       title = t('alerts.title');
     } else if (route.page === 'maintenance') {
@@ -81,8 +82,9 @@ export function App() {
         internet={snap.internet}
         tz={tz}
         page={route.page}
+        staleSince={snap.staleSince}
       />
-      <LiveBanner conn={snap.conn} />
+      <LiveBanner conn={snap.conn} staleSince={snap.staleSince} tz={tz} />
       <InternetBanner internet={snap.internet} />
       <AlertAnnouncer snap={snap} />
       <main class="content" aria-busy={snap.loading}>

@@ -1,6 +1,8 @@
 import type { DeviceView, MaintenanceWindowView } from '../../shared/events';
-import { deviceName, reasonOf } from './format';
+import { deviceName, reasonOf, relativeTime, stateLabel } from './format';
 import { t } from './i18n';
+import { formatDuration } from './metrics';
+import { shortTime } from './time';
 
 /** The maintenance window that covers a device now: its own first, then one for the whole village. */
 export function windowFor(windows: MaintenanceWindowView[], d: DeviceView): MaintenanceWindowView | undefined {
@@ -31,4 +33,16 @@ export function statusNote(d: DeviceView, devices: DeviceView[], windows: Mainte
   const { words, detail } = reasonOf(d);
   if (!words) return null;
   return { kind: 'reason', text: t('device.reason', { reason: words }), detail };
+}
+
+/**
+ * The line under a device's name: how old the data is when the live link is down; since when and for how
+ * long a device is down ("Mất kết nối từ 14:02 · 35 phút"); else when it was last heard from.
+ */
+export function statusLine(d: DeviceView, now: number, tz: string, staleSince: number | null): string {
+  if (staleSince !== null) return t('device.stale', { time: shortTime(staleSince, tz, now) });
+  if (d.since !== null && (d.state === 'offline' || d.state === 'unreachable' || d.state === 'maintenance')) {
+    return t('device.downSince', { state: stateLabel(d.state), time: shortTime(d.since, tz, now), duration: formatDuration(Math.max(0, now - d.since) / 1000) });
+  }
+  return d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen');
 }

@@ -9,7 +9,6 @@ import type {
   MaintenanceWindowView,
   ReadingPush,
   ServerToClientEvents,
-  StateChange,
   InternetView,
   VillageView,
 } from '../../shared/events';
@@ -17,6 +16,7 @@ import { applyToOpen, sortedOpen } from './alert-list';
 import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, isAbort } from './api';
 import { t } from './i18n';
 import { setKinds } from './kinds';
+import { applyReading, applyState, deviceKey, type Push } from './device-push';
 
 /**
  * connecting: before the first socket connection; live: connected; lost: disconnected, retrying;
@@ -43,41 +43,21 @@ export interface LiveSnapshot {
   alertsLoaded: boolean;
   /** Maintenance windows, for the note of a device in maintenance. */
   maintenance: MaintenanceWindowView[];
+  /**
+   * Set when the live link has been down for more than a few seconds: what is shown is as of this time
+   * (ms) and may be out of date. Null while live.
+   */
+  staleSince: number | null;
 }
 
 export type AlertEvent = { change: AlertChange; alert: AlertView };
 
-type Push = { kind: 'state'; change: StateChange } | { kind: 'reading'; reading: ReadingPush } | { kind: 'added'; device: DeviceView };
-
-export const deviceKey = (village: string, device: string): string => `${village}/${device}`;
-
 const RESTORED_MS = 4000;
 const NOTIFY_MS = 100;
-/** Without a socket after this long, load the list by REST anyway so the page is not empty. */
-const FALLBACK_LOAD_MS = 5000;
-
-/** Applies a state change unless the list already holds a newer state. */
-function applyState(d: DeviceView, c: StateChange): DeviceView {
-  if (d.since !== null && c.ts < d.since) return d;
-  const next: DeviceView = { ...d, state: c.state, since: c.ts };
-  if (c.reason !== undefined) next.reason = c.reason;
-  else delete next.reason;
-  if (c.reasonCode !== undefined) next.reasonCode = c.reasonCode;
-  else delete next.reasonCode;
-  if (c.reasonParams !== undefined) next.reasonParams = c.reasonParams;
-  else delete next.reasonParams;
-  // Only a message from the device brings it online, so that is also a sighting.
-  if (c.state === 'online') next.lastSeen = Math.max(d.lastSeen ?? 0, c.ts);
-  return next;
-}
-
-function applyReading(d: DeviceView, r: ReadingPush): DeviceView {
-  const lastSeen = Math.max(d.lastSeen ?? 0, r.ts);
-  if (d.telemetry && r.ts < d.telemetry.ts) return { ...d, lastSeen };
-  // Fields absent from this message keep their last value, as the latest-values table expects.
-  const fields = { ...(d.telemetry?.fields ?? {}), ...r.fields };
-  return { ...d, lastSeen, telemetry: { ts: r.ts, fields } };
-}
+/** Without a socket after this long, say the live link is down (the list is shown from REST anyway). */
+const NO_SOCKET_MS = 5000;
+/** A short blip is not worth greying the page: after this long without the live link, the data is old. */
+const STALE_AFTER_MS = 5000;
 
 export class LiveStore {
   private snapshot: LiveSnapshot = {
@@ -92,6 +72,7 @@ export class LiveStore {
     alerts: [],
     alertsLoaded: false,
     maintenance: [],
+    staleSince: null,
   };
   private devices = new Map<string, DeviceView>();
   private openAlerts = new Map<number, AlertView>();
@@ -111,6 +92,12 @@ export class LiveStore {
   private restoredTimer: ReturnType<typeof setTimeout> | null = null;
   private fallbackTimer: ReturnType<typeof setTimeout> | null = null;
   private everConnected = false;
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Until when what is shown is known to be current: the last list load, or the moment the link dropped. */
+  private freshAt = 0;
+  /** `changes` of the last list loaded, and of the socket's hello (null until each is known). */
+  private listChanges: number | null = null;
+  private helloChanges: number | null = null;
 
   get current(): LiveSnapshot {
     return this.snapshot;
@@ -157,7 +144,13 @@ export class LiveStore {
     this.update({ alerts: sortedOpen(this.openAlerts) });
   }
 
+  /**
+   * Loads the list at once, without waiting for the socket: on a slow phone link its handshake takes
+   * several round trips the first tiles need not wait for. The socket's `hello` says how many device
+   * changes the hub had pushed when it connected; a list answered before one of them is loaded again.
+   */
   start(): void {
+    void this.load();
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io' });
     this.socket = socket;
     socket.on('connect', () => {
@@ -165,13 +158,13 @@ export class LiveStore {
       this.everConnected = true;
       this.clearFallback();
       this.setConn(wasLost ? 'restored' : 'live');
+      this.helloChanges = null;
       if (wasLost) {
         if (this.restoredTimer) clearTimeout(this.restoredTimer);
         this.restoredTimer = setTimeout(() => this.setConn('live'), RESTORED_MS);
+        // The server pushes changes only: any change during the gap is only in the list.
+        void this.load();
       }
-      // On the first connection and every reconnection: the server pushes changes only, so any
-      // change during the gap is only in the list.
-      void this.load();
     });
     socket.on('disconnect', (reason) => {
       this.setConn('lost');
@@ -181,21 +174,33 @@ export class LiveStore {
     socket.on('connect_error', () => {
       if (this.snapshot.conn !== 'connecting') this.setConn('lost');
     });
-    socket.on('hello', (info) => this.update({ hubVersion: info.version }));
+    socket.on('hello', (info) => {
+      this.helloChanges = typeof info.changes === 'number' ? info.changes : Number.POSITIVE_INFINITY;
+      this.update({ hubVersion: info.version });
+      this.reloadIfBehind();
+    });
     socket.on('device:state', (change) => this.push({ kind: 'state', change }));
     socket.on('device:reading', (reading) => this.push({ kind: 'reading', reading }));
     socket.on('device:added', (device) => this.push({ kind: 'added', device }));
     socket.on('device:event', (e) => {
       for (const fn of this.eventListeners.get(deviceKey(e.village, e.device)) ?? []) fn(e);
     });
+    socket.on('device:removed', (ref) => this.push({ kind: 'removed', ...ref }));
     socket.on('internet', (internet) => this.update({ internet }));
     socket.on('alert', (e) => this.pushAlert(e));
     this.fallbackTimer = setTimeout(() => {
       this.fallbackTimer = null;
-      if (this.everConnected) return;
-      this.setConn('lost');
-      void this.load();
-    }, FALLBACK_LOAD_MS);
+      if (!this.everConnected) this.setConn('lost');
+    }, NO_SOCKET_MS);
+  }
+
+  /**
+   * The list (and what loads with it) again when it predates a change the socket was not there to hear,
+   * or never loaded. Called when the socket says hello and after a list loaded.
+   */
+  private reloadIfBehind(): void {
+    if (this.loadAbort || this.helloChanges === null) return;
+    if (this.listChanges === null || this.listChanges < this.helloChanges) void this.load();
   }
 
   stop(): void {
@@ -204,7 +209,7 @@ export class LiveStore {
     this.loadAbort?.abort();
     this.sideAbort?.abort();
     this.clearFallback();
-    for (const timer of [this.notifyTimer, this.restoredTimer, this.maintenanceTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.notifyTimer, this.restoredTimer, this.maintenanceTimer, this.staleTimer]) if (timer) clearTimeout(timer);
   }
 
   /** Loads the full list by REST; also the retry button's action. */
@@ -220,6 +225,8 @@ export class LiveStore {
       const map = new Map<string, DeviceView>();
       for (const d of res.devices) map.set(deviceKey(d.village, d.id), d);
       this.devices = map;
+      this.listChanges = typeof res.changes === 'number' ? res.changes : null;
+      this.freshAt = Date.now();
       for (const p of this.pending ?? []) this.applyPush(p, false);
       this.pending = null;
       this.update({
@@ -228,6 +235,8 @@ export class LiveStore {
         loading: false,
         error: null,
         epoch: this.snapshot.epoch + 1,
+        // Loaded while the live link is down (the retry button): current as of now, old again from now on.
+        ...(this.snapshot.staleSince !== null ? { staleSince: this.freshAt } : {}),
       });
     } catch (err) {
       if (isAbort(err)) return;
@@ -236,6 +245,7 @@ export class LiveStore {
     } finally {
       if (this.loadAbort === abort) this.loadAbort = null;
     }
+    if (this.loadAbort === null && !abort.signal.aborted && this.snapshot.error === null) this.reloadIfBehind();
   }
 
   /**
@@ -315,8 +325,15 @@ export class LiveStore {
     this.applyPush(p, true);
   }
 
+  /** A device the hub no longer lists (dismissed here, before the push says so). */
+  removeDevice(village: string, device: string): void {
+    this.push({ kind: 'removed', village, device });
+  }
+
   private applyPush(p: Push, live: boolean): void {
-    if (p.kind === 'added') {
+    if (p.kind === 'removed') {
+      this.devices.delete(deviceKey(p.village, p.device));
+    } else if (p.kind === 'added') {
       const key = deviceKey(p.device.village, p.device.id);
       if (!this.devices.has(key)) this.devices.set(key, p.device);
     } else if (p.kind === 'state') {
@@ -346,7 +363,21 @@ export class LiveStore {
       clearTimeout(this.restoredTimer);
       this.restoredTimer = null;
     }
-    if (this.snapshot.conn !== conn) this.update({ conn });
+    const was = this.snapshot.conn;
+    if (conn === 'lost' && was !== 'lost') {
+      // Live until now; never live: as of the last list load.
+      if (was === 'live' || was === 'restored') this.freshAt = Date.now();
+      if (this.staleTimer) clearTimeout(this.staleTimer);
+      this.staleTimer = setTimeout(() => {
+        this.staleTimer = null;
+        this.update({ staleSince: this.freshAt });
+      }, STALE_AFTER_MS);
+    } else if (conn === 'live' || conn === 'restored') {
+      if (this.staleTimer) clearTimeout(this.staleTimer);
+      this.staleTimer = null;
+      if (this.snapshot.staleSince !== null) this.update({ staleSince: null });
+    }
+    if (was !== conn) this.update({ conn });
   }
 
   private clearFallback(): void {

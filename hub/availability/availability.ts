@@ -101,6 +101,7 @@ export class Availability {
     this.repo.recordAway(clock.now());
     bus.on(OWNER, 'seen', (e) => this.onSeen(e, e.ts));
     bus.on(OWNER, 'status', (e) => this.onStatus(e));
+    bus.on(OWNER, 'device-dismissed', (e) => this.forget(e));
     // Maintenance windows may already be open at start.
     for (const t of this.tracks.values()) this.update(t);
     this.tick = clock.setInterval(() => this.onTick(), TICK_MS);
@@ -127,6 +128,13 @@ export class Availability {
 
   isFlapping(ref: DeviceRef): boolean {
     return this.tracks.get(deviceKey(ref))?.flap.flapping ?? false;
+  }
+
+  /** A dismissed unregistered device: no timer, no state, until it publishes again (as a new entry). */
+  private forget(ref: DeviceRef): void {
+    const t = this.tracks.get(deviceKey(ref));
+    if (t?.timer) this.ctx.clock.clearTimeout(t.timer);
+    this.tracks.delete(deviceKey(ref));
   }
 
   private track(entry: DeviceEntry): Track {

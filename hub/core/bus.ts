@@ -16,6 +16,8 @@ export interface BusEvents {
   reason: DeviceRef & ReasonFields & { state: AvailabilityState; since: number | null };
   /** A device not in config published a valid message for the first time. */
   unregistered: DeviceRef & { ts: number; topic: string };
+  /** An admin dismissed an unregistered device: it leaves the registry until it publishes again. */
+  'device-dismissed': DeviceRef & { ts: number };
   'ingest-error': IngestError;
   /**
    * A device started or stopped flapping (too many changes of its own in the window): `outages` of them

@@ -5,6 +5,7 @@ import type { Channel } from '../broker/topics.js';
 import type { HubContext } from '../context.js';
 import type { DeviceRef, StatusReport } from '../core/domain.js';
 import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema, type StatusPayload } from './payloads.js';
+import type { Dismissals } from '../registry/dismissals.js';
 import type { DeviceEntry } from '../registry/registry.js';
 
 const OWNER = 'ingest';
@@ -26,6 +27,7 @@ export class Ingest {
   constructor(
     private readonly ctx: HubContext,
     private readonly broker: MqttBroker,
+    private readonly dismissals: Dismissals,
   ) {}
 
   start(): void {
@@ -82,10 +84,14 @@ export class Ingest {
     const body = decode(parsed.channel, text);
     if (!body.ok) return body;
 
+    const now = clock.now();
+    // A dismissed device stays out until it says something newer than its dismissal.
+    if (!this.ctx.devices.get(ref) && !this.dismissals.admits(ref, claimedTs(body.value) ?? now, now)) {
+      return { ok: false, code: 'dismissed', reason: 'unregistered device dismissed by an admin; this message is older than the dismissal' };
+    }
     const entry = this.lookup(ref, packet.topic);
     if (!entry) return { ok: false, code: 'unregistered_cap', reason: 'too many unregistered devices; message dropped' };
 
-    const now = clock.now();
     switch (parsed.channel) {
       case 'status': {
         const r = parse(statusPayloadSchema, body.value, 'status');
@@ -173,6 +179,12 @@ function decode(channel: Channel, text: string): { ok: true; value: unknown } | 
     const hint = channel === 'status' ? ' (or the plain word online/offline)' : '';
     return { ok: false, code: 'json', reason: `${channel}: invalid JSON${hint}: ${(err as Error).message}` };
   }
+}
+
+/** The time a message says it is from (its `ts`), before its schema is checked; undefined when it has none. */
+function claimedTs(value: unknown): number | undefined {
+  const ts = typeof value === 'object' && value !== null ? (value as { ts?: unknown }).ts : undefined;
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined;
 }
 
 function parse<T extends z.ZodType>(

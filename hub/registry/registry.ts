@@ -14,6 +14,8 @@ export interface DeviceEntry extends ReasonFields {
   readonly kind: DeviceKind;
   readonly registered: boolean;
   readonly parent?: string;
+  /** Where it is, from the configuration ("Nhà văn hóa thôn"). */
+  readonly location?: string;
   readonly timeoutS: number;
   state: AvailabilityState;
   since: number | null;
@@ -47,6 +49,7 @@ export class DeviceRegistry {
         kind: d.kind,
         registered: true,
         ...(d.parent ? { parent: d.parent } : {}),
+        ...(d.location ? { location: d.location } : {}),
         timeoutS: heartbeatTimeoutS(d),
         state: 'unknown',
         since: null,
@@ -82,6 +85,15 @@ export class DeviceRegistry {
     return entry;
   }
 
+  /** Takes an unregistered device out of the table (dismissed); configured devices stay. */
+  removeUnregistered(ref: DeviceRef): boolean {
+    const entry = this.get(ref);
+    if (!entry || entry.registered) return false;
+    this.entries.delete(deviceKey(ref));
+    this.unregisteredCount--;
+    return true;
+  }
+
   all(): DeviceEntry[] {
     return [...this.entries.values()];
   }
@@ -98,6 +110,7 @@ export class DeviceRegistry {
       kind: e.kind,
       registered: e.registered,
       ...(e.parent ? { parent: e.parent } : {}),
+      ...(e.location ? { location: e.location } : {}),
       state: e.state,
       since: e.since,
       ...(e.reason ? { reason: e.reason } : {}),

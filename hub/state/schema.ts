@@ -100,4 +100,14 @@ export const migrations: string[] = [
     to_ts   INTEGER NOT NULL
   );
   `,
+  // 8: unregistered devices an admin dismissed (hub/registry/dismissals.ts)
+  `
+  CREATE TABLE IF NOT EXISTS dismissed_devices (
+  village      TEXT NOT NULL,
+  device       TEXT NOT NULL,
+  dismissed_at INTEGER NOT NULL,
+  dismissed_by TEXT,
+  PRIMARY KEY (village, device)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -5,7 +5,7 @@ import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Meeting } from '../alerts/meetings.js';
-import { sendError, zodIssues } from './api.js';
+import { rejectInput, sendError, zodIssues } from './api.js';
 import { alertView } from './alerts-socket.js';
 import type { AlertDetailResponse, AlertsResponse, MeetingView } from '../../shared/events.js';
 
@@ -40,6 +40,11 @@ const ackBody = z.strictObject({
   note: z.string().trim().max(500, 'at most 500 characters').optional(),
 });
 
+const noteBody = z.strictObject({
+  by: z.string().trim().min(1, 'enter your name (1 to 80 characters)').max(80, 'at most 80 characters'),
+  note: z.string().trim().min(1, 'write the note (1 to 500 characters)').max(500, 'at most 500 characters'),
+});
+
 const meetingsQuery = z.strictObject({ village: slug.optional() });
 const meetingBody = meetingSchema.extend({ title: z.string().trim().min(1).max(200) });
 const meetingId = z.string().regex(/^(cfg-)?\d{1,15}$/, 'expected a meeting id');
@@ -58,8 +63,8 @@ function parseId(req: Request, res: Response): number | undefined {
   return id.data;
 }
 
-/** Alerts (DESIGN.md §6, §7): list, one with its history, acknowledge. Mounted at /api/alerts. */
-export function alertsRouter(_ctx: HubContext, engine: AlertEngine): Router {
+/** Alerts (DESIGN.md §6, §7): list, one with its history, acknowledge, add a note. Mounted at /api/alerts. */
+export function alertsRouter(ctx: HubContext, engine: AlertEngine): Router {
   const router = Router();
 
   router.get('/', (req: Request, res: Response) => {
@@ -90,6 +95,23 @@ export function alertsRouter(_ctx: HubContext, engine: AlertEngine): Router {
     if (r.result === 'resolved') return sendError(res, 409, `alert ${id} is already resolved; there is nothing to acknowledge`, undefined, 'already-resolved');
     // Acknowledging twice is harmless: the first acknowledgement stands and is returned.
     const body: AlertDetailResponse = { alert: alertView(r.alert), history: engine.store.history(id) };
+    res.json(body);
+  });
+
+  /**
+   * A note in the alert's history, whatever its status: someone was writing an acknowledgement when the
+   * alert resolved itself (or another person acknowledged it), and what they wrote is still worth keeping.
+   * Changes nothing else and notifies no one.
+   */
+  router.post('/:id/note', (req: Request, res: Response) => {
+    const id = parseId(req, res);
+    if (id === undefined) return;
+    const b = noteBody.safeParse(req.body ?? {});
+    if (!b.success) return rejectInput(ctx, res, 'invalid note', bodyIssues(b.error));
+    const alert = engine.store.get(id);
+    if (!alert) return sendError(res, 404, `no alert with id ${id}`);
+    engine.store.addNote(id, b.data.by, b.data.note, ctx.clock.now());
+    const body: AlertDetailResponse = { alert: alertView(alert), history: engine.store.history(id) };
     res.json(body);
   });
 

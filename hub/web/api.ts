@@ -12,7 +12,7 @@ import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
 const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */
-const MAX_RANGE_MS = 2 * 366 * 24 * HOUR;
+export const MAX_RANGE_MS = 2 * 366 * 24 * HOUR;
 
 /** Accepts ms since epoch or an ISO 8601 date. */
 const instant = z.union([
@@ -100,6 +100,13 @@ function issueCode(i: z.core.$ZodIssue): { code: ApiIssueCode; params?: Record<s
   }
 }
 
+/** Bad input: a 400 that names each field and what was expected, logged and counted (`api.bad_requests` in /api/health). */
+export function rejectInput(ctx: Pick<HubContext, 'counters' | 'log'>, res: Response, error: string, issues: ApiIssue[]): void {
+  ctx.counters.inc('api.bad_requests');
+  ctx.log.warn({ issues }, `bad API request: ${error}`);
+  sendError(res, 400, error, issues);
+}
+
 export function zodIssues(err: z.ZodError): ApiIssue[] {
   return err.issues.map((i) => {
     const { code, params } = issueCode(i);
@@ -113,7 +120,7 @@ export function zodIssues(err: z.ZodError): ApiIssue[] {
 }
 
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
-export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
+export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0): Router {
   const router = Router();
   const kinds = kindViews();
 
@@ -146,6 +153,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker): Router {
       villages: ctx.devices.villageList(),
       kinds,
       devices: ctx.devices.all().map((e) => DeviceRegistry.view(e)),
+      changes: changes(),
     };
     res.json(body);
   });

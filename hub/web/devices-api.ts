@@ -6,10 +6,11 @@ import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-
 import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
 import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
-import { parseInstant, sendError, zodIssues } from './api.js';
+import { parseInstant, rejectInput, sendError, zodIssues } from './api.js';
 import type { DeviceEvent } from '../core/domain.js';
 import type { EventPoint } from '../store/types.js';
 import type { ApiError, DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
+import type { Dismissals } from '../registry/dismissals.js';
 
 const deviceParams = z.strictObject({ village: slug, device: slug });
 
@@ -44,13 +45,20 @@ export function snapshotPath(dataDir: string, village: string, device: string): 
   return path.join(path.resolve(dataDir), 'devices', village, device, SNAPSHOT_FILE);
 }
 
+const dismissBody = z.strictObject({
+  /** No user accounts yet: the name the person typed, kept with the dismissal. */
+  by: z.string().trim().min(1, 'enter your name (1 to 80 characters)').max(80, 'at most 80 characters').optional(),
+});
+
 /**
  * Device extras under /api/devices, mounted before the core api router:
+ * POST /:village/:device/dismiss {by?} — hide an unregistered device (see hub/registry/dismissals.ts);
  * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
- * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives).
+ * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives);
+ * 204 No Content while there is none yet — a normal answer, not an error in the browser's console.
  * GET /:village/:device/events?from=&to=&limit= — the device's events, newest first.
  */
-export function devicesRouter(ctx: HubContext): Router {
+export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
   const router = Router();
 
   router.get('/:village/:device/events', async (req: Request, res: Response) => {
@@ -80,6 +88,20 @@ export function devicesRouter(ctx: HubContext): Router {
     }
   });
 
+  router.post('/:village/:device/dismiss', (req: Request, res: Response) => {
+    const params = deviceParams.safeParse(req.params);
+    if (!params.success) return rejectInput(ctx, res, 'invalid device address', zodIssues(params.error));
+    const body = dismissBody.safeParse(req.body ?? {});
+    if (!body.success) return rejectInput(ctx, res, 'invalid dismissal', zodIssues(body.error).map((i) => (i.path === '(query)' ? { ...i, path: '(body)' } : i)));
+    const { village, device } = params.data;
+    const r = dismissals.dismiss(params.data, body.data.by ?? null);
+    if (r.result === 'missing') return sendError(res, 404, `no device "${device}" in village "${village}"`);
+    if (r.result === 'registered') {
+      return sendError(res, 409, `device "${device}" in village "${village}" is in the configuration file; remove it there`);
+    }
+    res.json({ village, device, dismissedAt: r.at });
+  });
+
   router.get('/:village/:device/snapshot', async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return sendError(res, 400, 'invalid device address', zodIssues(params.error));
@@ -87,17 +109,16 @@ export function devicesRouter(ctx: HubContext): Router {
     const entry = ctx.devices.get({ village, device });
     if (!entry) return sendError(res, 404, `no device "${device}" in village "${village}"`);
     // One open file: the stat and the bytes are of the same picture even if the driver renames a new one in.
+    const none = (): void => void res.status(204).setHeader('Cache-Control', 'no-cache').end();
     let fh;
     try {
       fh = await open(snapshotPath(ctx.config.dataDir, village, device), 'r');
     } catch {
-      return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
+      return none();
     }
     try {
       const st = await fh.stat();
-      if (!st.isFile() || st.size === 0 || st.size > MAX_SNAPSHOT_BYTES) {
-        return sendError(res, 404, `no snapshot yet for "${device}" in village "${village}"`);
-      }
+      if (!st.isFile() || st.size === 0 || st.size > MAX_SNAPSHOT_BYTES) return none();
       res.setHeader('Cache-Control', 'no-cache');
       res.setHeader('Last-Modified', st.mtime.toUTCString());
       if (req.fresh) return void res.status(304).end();

@@ -13,6 +13,7 @@ import { DeviceRegistry } from '../registry/registry.js';
 import { slug } from '../config/schema.js';
 import { apiRouter, sendError } from './api.js';
 import { deviceEventView } from './devices-api.js';
+import { dashboardStatic } from './static.js';
 import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
 
 const OWNER = 'web';
@@ -39,6 +40,8 @@ export class WebServer {
   private readonly pending = new Map<string, ReadingPush>();
   private readonly detach: Array<() => void> = [];
   private readonly extensions: WebExtension[] = [];
+  /** Changes pushed to browsers so far (devices, alerts, internet): lets a browser tell whether its list missed one. */
+  private changes = 0;
   port = 0;
 
   constructor(
@@ -69,7 +72,7 @@ export class WebServer {
     // Every JSON answer passes the redactor: a reason quoting a URL with credentials never leaves the hub.
     app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'string' ? ctx.redact(value) : value));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
-    app.use('/api', apiRouter(ctx, this.broker));
+    app.use('/api', apiRouter(ctx, this.broker, () => this.changes));
     this.serveDashboard(app);
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
@@ -89,7 +92,7 @@ export class WebServer {
     this.io = io;
     io.on('connection', (socket) => {
       void socket.join(ALL_ROOM);
-      socket.emit('hello', { startedAt: ctx.startedAt, version: ctx.version });
+      socket.emit('hello', { startedAt: ctx.startedAt, version: ctx.version, changes: this.changes });
       socket.on('watch:villages', (villages: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: { ok: boolean; error?: string }) => void) : () => undefined;
         const parsed = watchSchema.safeParse(villages);
@@ -106,6 +109,7 @@ export class WebServer {
     });
 
     ctx.bus.on(OWNER, 'transition', (t) => {
+      this.changes++;
       io.to([ALL_ROOM, `v:${t.village}`]).emit('device:state', {
         village: t.village,
         device: t.device,
@@ -144,8 +148,16 @@ export class WebServer {
     });
     ctx.bus.on(OWNER, 'unregistered', (u) => {
       const entry = ctx.devices.get(u);
+      this.changes++;
       if (entry) io.to([ALL_ROOM, `v:${u.village}`]).emit('device:added', DeviceRegistry.view(entry));
     });
+    ctx.bus.on(OWNER, 'device-dismissed', (d) => {
+      this.changes++;
+      io.to([ALL_ROOM, `v:${d.village}`]).emit('device:removed', { village: d.village, device: d.device });
+    });
+    // Pushed by extensions (alerts-socket.ts, main.ts); counted here so a browser's lists can be checked.
+    ctx.bus.on(OWNER, 'alert', () => this.changes++);
+    ctx.bus.on(OWNER, 'internet', () => this.changes++);
     for (const ext of this.extensions) {
       const off = ext.attach?.(io);
       if (off) this.detach.push(off);
@@ -172,7 +184,7 @@ export class WebServer {
       });
       return;
     }
-    app.use(express.static(this.dashboardDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheIndex }));
+    app.use(dashboardStatic(this.dashboardDir));
   }
 
   async stop(): Promise<void> {
@@ -190,11 +202,6 @@ export class WebServer {
     this.io = null;
     this.http = null;
   }
-}
-
-/** index.html must be revalidated so a new build is picked up; hashed assets can be cached. */
-function noCacheIndex(res: Response, file: string): void {
-  if (file.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
 /** CSRF-safe sockets: a browser page from another origin may not open a live connection (DESIGN.md §7). */

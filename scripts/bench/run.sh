@@ -8,3 +8,5 @@ node --import tsx scripts/bench/throughput.ts "$@"
 node --import tsx scripts/bench/alerts.ts "$@"
 # Pollers: 200 simulated cameras + 200 APs in a child process; its options are its own (see the file).
 node --import tsx scripts/bench/pollers.ts
+# Dashboard first load on a throttled phone profile, against the figures recorded before compression.
+node --import tsx scripts/bench/dashboard-load.ts --baseline scripts/bench/dashboard-load.baseline.json

@@ -149,6 +149,28 @@ meetings:
     expect(late.body as ApiError).toMatchObject({ error: expect.stringMatching(/already resolved/), code: 'already-resolved' });
   });
 
+  it('adds a note to the history of any alert, a resolved one too; the note and the name are required', async () => {
+    const resolvedId = t.engine.store.list({ status: 'resolved', limit: 1 })[0]!.id;
+    for (const [body, field] of [
+      [{ by: 'Chị Lan' }, 'note'],
+      [{ by: 'Chị Lan', note: '  ' }, 'note'],
+      [{ note: 'đã thay dây' }, 'by'],
+      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note'],
+      [{ by: 'Chị Lan', note: 'ok', status: 'firing' }, '(body)'],
+    ] as const) {
+      const r = await call('POST', `/api/alerts/${resolvedId}/note`, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect((r.body as ApiError).error).toBe('invalid note');
+      expect(paths(r.body)).toEqual([field]);
+    }
+    expect((await call('POST', '/api/alerts/99999/note', { by: 'Chị Lan', note: 'ok' })).status).toBe(404);
+    const before = t.engine.store.get(resolvedId)!;
+    const r = await call<AlertDetailResponse>('POST', `/api/alerts/${resolvedId}/note`, { by: ' Chị Lan ', note: ' Đã đi kiểm tra: dây nguồn lỏng ' });
+    expect(r.status).toBe(200);
+    expect(r.body.alert).toMatchObject({ id: resolvedId, status: 'resolved', ackedBy: before.ackedBy, resolvedAt: before.resolvedAt });
+    expect(r.body.history.at(-1)).toMatchObject({ action: 'note', who: 'Chị Lan', note: 'Đã đi kiểm tra: dây nguồn lỏng' });
+  });
+
   it('creates, lists and deletes meetings; times without offset are village time', async () => {
     const created = await call<{ meeting: MeetingView }>('POST', '/api/meetings', { village: 'dong-cam', startAt: tomorrowLocal, title: ' Họp với xã ', device: 'mr' });
     expect(created.status).toBe(201);

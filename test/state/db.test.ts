@@ -23,7 +23,7 @@ describe('state database', () => {
     expect(() => db.prepare('SELECT 1')).toThrow(/before it was opened/);
     db.open();
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['alerts', 'alert_history', 'device_state', 'hub_heartbeat', 'maintenance', 'meetings', 'outbox']));
+    expect(tables).toEqual(expect.arrayContaining(['alerts', 'alert_history', 'device_state', 'hub_heartbeat', 'maintenance', 'meetings', 'outbox', 'dismissed_devices']));
     db.close();
     expect(db.isOpen).toBe(false);
   });

@@ -74,9 +74,54 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
+  it('cannot be saved by one tap on what is filled in: device or whole village is chosen on purpose', async () => {
+    const form = page.getByTestId('maintenance-form');
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await form.getByTestId('maintenance-target').getByText('Chọn một thiết bị hoặc cả thôn.').waitFor();
+    // Nothing is chosen for the person, and nothing was saved.
+    expect(await form.getByLabel('Một thiết bị').isChecked()).toBe(false);
+    expect(await form.getByLabel('Cả thôn Đông Căm').isChecked()).toBe(false);
+    await form.getByLabel('Một thiết bị').check();
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await page.locator('[data-field="mw-device"] .field-error', { hasText: 'Chọn thiết bị cần bảo trì.' }).waitFor();
+    expect(await windows()).toEqual([]);
+  });
+
+  it('a whole-village window needs a note and a second, explicit confirmation', async () => {
+    const form = page.getByTestId('maintenance-form');
+    await form.getByLabel('Cả thôn Đông Căm').check();
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await page.locator('[data-field="mw-note"] .field-error', { hasText: 'Bảo trì cả thôn thì cần ghi lý do.' }).waitFor();
+    await form.getByLabel('Ghi chú (bắt buộc khi bảo trì cả thôn)').fill('Cắt điện cả thôn để sửa đường dây');
+    await form.getByLabel('Tên của bạn').fill('Anh Tuấn');
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    const confirm = form.getByTestId('maintenance-confirm');
+    await confirm.getByText(/mọi thiết bị của thôn Đông Căm sẽ không gây cảnh báo/).waitFor();
+    if (process.env.LANGSO_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.LANGSO_SCREENSHOT_DIR, 'maintenance-confirm-360.png'), fullPage: true });
+    expect(await windows()).toEqual([]);
+    // Going back saves nothing.
+    await confirm.getByRole('button', { name: 'Quay lại' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await windows()).toEqual([]);
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await form.getByTestId('maintenance-confirm').getByRole('button', { name: 'Đúng, lưu cho cả thôn' }).click();
+    await form.getByRole('status').getByText('Đã lưu.').waitFor();
+    const [w] = await windows();
+    expect(w).toMatchObject({ village: 'dong-cam', note: 'Cắt điện cả thôn để sửa đường dây', createdBy: 'Anh Tuấn' });
+    expect(w?.device).toBeUndefined();
+    // The next window is chosen afresh.
+    expect(await form.getByLabel('Cả thôn Đông Căm').isChecked()).toBe(false);
+    const item = page.getByTestId(`window-${w!.id}`);
+    await item.getByText('Cả thôn (Đông Căm)').waitFor();
+    await item.getByRole('button', { name: /^Xóa lịch bảo trì: Cả thôn/ }).click();
+    await item.getByRole('button', { name: 'Xóa', exact: true }).click();
+    await page.getByText('Chưa có lịch bảo trì nào.').waitFor();
+  });
+
   it('checks the form before sending: "To" must be after "From"', async () => {
     const form = page.getByTestId('maintenance-form');
-    await form.getByLabel('Thiết bị').selectOption({ label: 'Camera cổng thôn' });
+    await form.getByLabel('Một thiết bị').check();
+    await form.getByLabel('Thiết bị', { exact: true }).selectOption({ label: 'Camera cổng thôn' });
     await form.getByLabel('Từ', { exact: true }).fill(villageLocal(Date.now() + 3600_000));
     await form.getByLabel('Đến', { exact: true }).fill(villageLocal(Date.now() - 3600_000));
     await form.getByRole('button', { name: 'Lưu' }).click();
@@ -87,6 +132,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
 
   it('adds a one-off window in the village time zone, and the device shows as in maintenance with its note', async () => {
     const form = page.getByTestId('maintenance-form');
+    expect(await form.getByLabel('Thiết bị', { exact: true }).inputValue()).toBe('cam-1');
     // The browser runs in Berlin; the times typed are the village's (Vietnam) and sent without offset.
     const from = villageLocal(Date.now() - 10 * 60_000);
     const to = villageLocal(Date.now() + 3600_000);

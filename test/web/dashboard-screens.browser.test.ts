@@ -79,6 +79,8 @@ describe('dashboard layout at phone and desktop sizes', () => {
     await publish('ap-1', 'telemetry', { clients: 14, rxBps: 310_000, txBps: 2_450_000, uptimeS: 93_780 });
     await publish('cam-1', 'telemetry', { rttMs: 12.4, streamOk: true, snapshotOk: true, snapshotAgeS: 3, imageLuma: 96.5, frozen: false, clockDriftS: 2 });
     await publish('pc-1', 'telemetry', { cpuLoad: 0.23, memUsedPct: 61.5, diskFreePct: 42.1, uptimeS: 7_500 });
+    // A device nobody configured: listed apart, to adopt or dismiss.
+    await publish('esp-la', 'telemetry', { temp: 28 });
     await publish('cam-2', 'status', { state: 'offline', reason: 'lwt' });
     await publish('sw-1', 'status', { state: 'offline', reason: 'timeout' });
     // The AP behind the switch falls silent too: unreachable, with the switch as the cause.
@@ -178,12 +180,27 @@ describe('dashboard layout at phone and desktop sizes', () => {
 
       it('maintenance and meetings: forms fit the screen', async () => {
         await page.getByRole('link', { name: 'Bảo trì' }).click();
-        await page.getByTestId('maintenance-form').getByLabel('Thiết bị').waitFor();
+        await page.getByTestId('maintenance-form').getByLabel('Một thiết bị').check();
+        await page.getByTestId('maintenance-form').getByLabel('Thiết bị', { exact: true }).waitFor();
         await page.getByTestId('maintenance-form').getByLabel('Lặp lại').check();
         await page.getByTestId('maintenance-form').getByLabel('Hằng ngày').uncheck();
         await page.getByTestId('maintenance-form').getByLabel('Thứ 7').check();
         await expectNoSideScroll(page);
         await shot('maintenance');
+      });
+
+      it('overview cut off from the hub: tiles greyed, saying how old their data is', async () => {
+        await page.goto(`${t.httpUrl}/`);
+        await page.getByTestId('device-dong-cam-cam-1').waitFor();
+        await context.setOffline(true);
+        try {
+          await page.getByTestId('device-dong-cam-cam-1').and(page.locator('[data-stale="true"]')).waitFor({ timeout: 20_000 });
+          await page.getByTestId('live-banner').getByText(/^Mất kết nối trực tiếp tới trung tâm từ \d{2}:\d{2}/).waitFor();
+          await expectNoSideScroll(page);
+          await shot('overview-stale');
+        } finally {
+          await context.setOffline(false);
+        }
       });
 
       it('reads the same in English', async () => {

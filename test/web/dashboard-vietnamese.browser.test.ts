@@ -101,7 +101,8 @@ describe('the Vietnamese dashboard: API errors, time zone, metric names', () => 
   it('the hub\'s field errors come back as codes and show in Vietnamese at the field', async () => {
     await page.goto(`${t.httpUrl}/#/maintenance`);
     const form = page.getByTestId('maintenance-form');
-    await form.getByLabel('Thiết bị').selectOption({ label: 'Camera cổng thôn' });
+    await form.getByLabel('Một thiết bị').check();
+    await form.getByLabel('Thiết bị', { exact: true }).selectOption({ label: 'Camera cổng thôn' });
     await form.getByLabel('Từ', { exact: true }).fill(villageLocal(Date.now() + 3600_000));
     await form.getByLabel('Đến', { exact: true }).fill(villageLocal(Date.now() + 2 * 3600_000));
     const save = () => form.getByRole('button', { name: 'Lưu' }).click();

@@ -1,25 +1,36 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView } from '../../../shared/events';
-import { ackAlert, formErrors } from '../api';
+import { ackAlert, ApiFailure, fetchAlert, formErrors, noteAlert } from '../api';
 import { t } from '../i18n';
 import { rememberName, rememberedName } from '../name';
+import { shortTime } from '../time';
 import { described, Field } from './Field';
 
 interface Props {
   alert: AlertView;
-  onDone: (alert: AlertView) => void;
+  /** The village's time zone, for "resolved at 14:10". */
+  tz: string;
+  /** Acknowledged (`note` false) or a note saved to the history (`note` true). */
+  onDone: (alert: AlertView, note: boolean) => void;
   onCancel: () => void;
 }
 
-/** The small acknowledge form: who (remembered on this phone) and an optional note. */
-export function AckForm({ alert, onDone, onCancel }: Props) {
+/**
+ * The small acknowledge form: who (remembered on this phone) and an optional note. If the alert resolves
+ * itself (or someone else acknowledges it) while the person is typing, the form stays with what was
+ * typed, says what happened, and offers to save the note to the alert's history instead.
+ */
+export function AckForm({ alert, tz, onDone, onCancel }: Props) {
   const [by, setBy] = useState(rememberedName);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // The hub answered "already resolved" before the push arrived: the alert as it is now.
+  const [overtaken, setOvertaken] = useState<AlertView | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
   const base = `ack-${alert.id}`;
+  const noteMode = alert.status !== 'firing' || overtaken !== null;
 
   useEffect(() => {
     // With the name already known, the note is what is left to type.
@@ -29,28 +40,54 @@ export function AckForm({ alert, onDone, onCancel }: Props) {
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     const name = by.trim();
-    if (!name) {
-      setErrors({ by: t('ack.nameRequired') });
-      nameRef.current?.focus();
+    const text = note.trim();
+    const missing: Record<string, string> = {};
+    if (!name) missing.by = t('ack.nameRequired');
+    if (noteMode && !text) missing.note = t('ack.noteRequired');
+    if (Object.keys(missing).length > 0) {
+      setErrors(missing);
+      (missing.by ? nameRef : noteRef).current?.focus();
       return;
     }
     setBusy(true);
     setErrors({});
     try {
-      const res = await ackAlert(alert.id, note.trim() ? { by: name, note: note.trim() } : { by: name });
+      const res = noteMode ? await noteAlert(alert.id, { by: name, note: text }) : await ackAlert(alert.id, text ? { by: name, note: text } : { by: name });
       rememberName(name);
-      onDone(res.alert);
+      onDone(res.alert, noteMode);
     } catch (err) {
+      if (!noteMode && err instanceof ApiFailure && err.status === 409) {
+        // Resolved between the last push and this click? Then keep the text and offer the note instead.
+        const now = await fetchAlert(alert.id).catch(() => null);
+        if (now?.alert.status === 'resolved') {
+          setBusy(false);
+          setOvertaken(now.alert);
+          return;
+        }
+      }
+      setBusy(false);
+      // The hub's codes, said at the fields; anything else above the button.
       const fields = formErrors(err, ['by', 'note']);
       const general = fields[''] ?? '';
-      setErrors({ ...fields, '': general ? t('ack.failed', { message: general }) : '' });
-      setBusy(false);
+      setErrors({ ...fields, '': general ? t(noteMode ? 'ack.noteFailed' : 'ack.failed', { message: general }) : '' });
     }
   };
 
+  const resolvedAt = alert.resolvedAt ?? overtaken?.resolvedAt ?? null;
+  const notice =
+    alert.status === 'resolved' || overtaken !== null
+      ? resolvedAt !== null
+        ? t('ack.resolvedMeanwhile', { time: shortTime(resolvedAt, tz) })
+        : t('ack.resolvedMeanwhileNow')
+      : alert.status === 'acknowledged'
+        ? t('ack.ackedMeanwhile', { who: alert.ackedBy ?? '?' })
+        : '';
   return (
-    <form class="ack-form" onSubmit={(e) => void submit(e)} aria-labelledby={`${base}-title`} data-testid="ack-form" noValidate>
-      <h4 id={`${base}-title`}>{t('ack.title')}</h4>
+    <form class="ack-form" onSubmit={(e) => void submit(e)} aria-labelledby={`${base}-title`} data-testid="ack-form" data-mode={noteMode ? 'note' : 'ack'} noValidate>
+      <h4 id={`${base}-title`}>{noteMode ? t('ack.noteTitle') : t('ack.title')}</h4>
+      <p class="ack-notice" role="status" data-testid="ack-notice">
+        {noteMode ? notice : ''}
+      </p>
       <Field id={`${base}-by`} label={t('ack.name')} error={errors.by}>
         <input
           {...described(`${base}-by`, errors.by)}
@@ -64,7 +101,7 @@ export function AckForm({ alert, onDone, onCancel }: Props) {
           onInput={(e) => setBy(e.currentTarget.value)}
         />
       </Field>
-      <Field id={`${base}-note`} label={t('ack.note')} error={errors.note}>
+      <Field id={`${base}-note`} label={noteMode ? t('ack.noteLabel') : t('ack.note')} error={errors.note}>
         <textarea
           {...described(`${base}-note`, errors.note)}
           ref={noteRef}
@@ -82,7 +119,7 @@ export function AckForm({ alert, onDone, onCancel }: Props) {
       </p>
       <div class="form-actions">
         <button type="submit" class="button primary" disabled={busy}>
-          {busy ? t('ack.sending') : t('ack.submit')}
+          {busy ? t('ack.sending') : noteMode ? t('ack.saveNote') : t('ack.submit')}
         </button>
         <button type="button" class="button" onClick={onCancel}>
           {t('ack.cancel')}

@@ -16,11 +16,18 @@ interface Props {
   /** Opened from a link to this alert: show its timeline and bring it into view. */
   focused?: boolean;
   onAcked?: (alert: AlertView) => void;
+  /** The acknowledge form opened (true) or closed (false): the list keeps a card whose form is open. */
+  onDraft?: (alert: AlertView, open: boolean) => void;
 }
 
 /** One alert: status and severity in words and colour, the plain sentence, who acknowledged, actions. */
-export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
-  const [acking, setAcking] = useState(false);
+export function AlertCard({ alert: a, ctx, focused = false, onAcked, onDraft }: Props) {
+  const [acking, setAckingState] = useState(false);
+  const [notes, setNotes] = useState(0);
+  const setAcking = (open: boolean): void => {
+    setAckingState(open);
+    onDraft?.(a, open);
+  };
   const [timeline, setTimeline] = useState(focused);
   const [announce, setAnnounce] = useState('');
   const textRef = useRef<HTMLParagraphElement>(null);
@@ -38,10 +45,17 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
     textRef.current?.focus({ preventScroll: true });
   }, [focused]);
 
-  const done = (updated: AlertView): void => {
-    setAcking(false);
-    setAnnounce(t('ack.done'));
-    onAcked?.(updated);
+  const done = (updated: AlertView, note: boolean): void => {
+    setAnnounce(t(note ? 'ack.noteSaved' : 'ack.done'));
+    if (note) {
+      // The card stays on the page (kept by the list) to show the note saved in its history.
+      setAckingState(false);
+      setNotes((n) => n + 1);
+      setTimeline(true);
+    } else {
+      setAcking(false);
+      onAcked?.(updated);
+    }
     // The button is gone once acknowledged: keep the focus on this alert.
     textRef.current?.focus();
   };
@@ -108,9 +122,11 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
           </a>
         )}
       </div>
-      {acking && a.status === 'firing' && (
+      {/* Stays open if the alert resolves while the person types: the form then saves a note. */}
+      {acking && (
         <AckForm
           alert={a}
+          tz={tz}
           onDone={done}
           onCancel={() => {
             setAcking(false);
@@ -118,8 +134,8 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked }: Props) {
           }}
         />
       )}
-      {timeline && <AlertTimeline alert={a} tz={tz} now={ctx.now} />}
-      <p class="visually-hidden" role="status">
+      {timeline && <AlertTimeline alert={a} tz={tz} now={ctx.now} refresh={notes} />}
+      <p class={notes > 0 ? 'alert-meta alert-saved' : 'visually-hidden'} role="status" data-testid="alert-announce">
         {announce}
       </p>
     </li>

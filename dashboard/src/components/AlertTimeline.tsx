@@ -14,14 +14,16 @@ interface Props {
   alert: AlertView;
   tz: string;
   now: number;
+  /** Changes when a note was added here: fetch the history again. */
+  refresh?: number;
 }
 
 /** Every step of one alert: fired, acknowledged (who, note), escalated, resolved. Refetched as it changes. */
-export function AlertTimeline({ alert, tz, now }: Props) {
+export function AlertTimeline({ alert, tz, now, refresh = 0 }: Props) {
   const [history, setHistory] = useState<AlertHistoryView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   // A new step (ack, resolution) changes one of these: fetch the history again.
-  const version = `${alert.status}|${alert.ackedAt}|${alert.escalatedAt}|${alert.resolvedAt}`;
+  const version = `${alert.status}|${alert.ackedAt}|${alert.escalatedAt}|${alert.resolvedAt}|${refresh}`;
 
   useEffect(() => {
     const abort = new AbortController();

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView, NotificationsResponse } from '../../../shared/events';
+import { compareOpen } from '../alert-list';
 import type { AlertContext } from '../alert-text';
 import { ApiFailure, errorText, fetchAlert, fetchNotifications, isAbort } from '../api';
 import { useStore } from '../context';
@@ -70,11 +71,47 @@ function LinkedAlert({ id, ctx }: { id: number; ctx: AlertContext }) {
   );
 }
 
+/**
+ * Alerts someone is writing an acknowledgement for, with their latest copy: when one resolves and leaves
+ * the open list, its card stays where it was (with the text typed) until the person closes the form.
+ * Returns the list to show: the open alerts plus those kept, in the open list's order.
+ */
+function useDrafts(open: AlertView[]): { shown: AlertView[]; onDraft: (a: AlertView, isOpen: boolean) => void } {
+  const store = useStore();
+  // latest: as last pushed; sortAs: as it last was in the open list, so a kept card does not move.
+  const drafts = useRef(new Map<number, { latest: AlertView; sortAs: AlertView }>());
+  const [, rerender] = useState(0);
+  useEffect(
+    () =>
+      store.onAlert(({ alert }) => {
+        const d = drafts.current.get(alert.id);
+        if (!d) return;
+        d.latest = alert;
+        rerender((n) => n + 1);
+      }),
+    [store],
+  );
+  const openIds = new Set(open.map((a) => a.id));
+  for (const a of open) {
+    const d = drafts.current.get(a.id);
+    if (d) drafts.current.set(a.id, { latest: a, sortAs: a });
+  }
+  const onDraft = (a: AlertView, isOpen: boolean): void => {
+    if (isOpen) drafts.current.set(a.id, { latest: a, sortAs: a });
+    else if (drafts.current.delete(a.id) && !openIds.has(a.id)) rerender((n) => n + 1);
+  };
+  const kept = [...drafts.current.values()].filter((d) => !openIds.has(d.latest.id));
+  if (kept.length === 0) return { shown: open, onDraft };
+  const order = new Map<AlertView, AlertView>([...open.map((a) => [a, a] as const), ...kept.map((d) => [d.latest, d.sortAs] as const)]);
+  return { shown: [...order.keys()].sort((a, b) => compareOpen(order.get(a)!, order.get(b)!)), onDraft };
+}
+
 export function AlertsPage({ snap, view }: { snap: LiveSnapshot; view: AlertsView }) {
   const store = useStore();
   const now = useNow();
   const ctx: AlertContext = { villages: snap.villages, devices: snap.devices, now };
   const open = snap.alerts;
+  const { shown, onDraft } = useDrafts(open);
   const linkedOpen = view.id !== null && open.some((a) => a.id === view.id);
   const tabs: Array<[AlertsView['tab'], string, string]> = [
     ['open', '#/alerts', t('alerts.tabOpen')],
@@ -98,14 +135,14 @@ export function AlertsPage({ snap, view }: { snap: LiveSnapshot; view: AlertsVie
           {view.id !== null && !linkedOpen && snap.alertsLoaded && <LinkedAlert id={view.id} ctx={ctx} />}
           {!snap.alertsLoaded ? (
             <p class="loading">{t('alerts.loading')}</p>
-          ) : open.length === 0 ? (
+          ) : shown.length === 0 ? (
             <p class="empty all-clear" data-testid="alerts-none">
               {t('alerts.none')}
             </p>
           ) : (
             <ul class="alert-list" data-testid="alerts-open">
-              {open.map((a) => (
-                <AlertCard key={a.id} alert={a} ctx={ctx} focused={a.id === view.id} onAcked={(x) => store.applyAlert(x)} />
+              {shown.map((a) => (
+                <AlertCard key={a.id} alert={a} ctx={ctx} focused={a.id === view.id} onAcked={(x) => store.applyAlert(x)} onDraft={onDraft} />
               ))}
             </ul>
           )}

@@ -32,8 +32,8 @@ function takenAt(res: Response, ageS: number | null, at: number | null): number 
 }
 
 /**
- * The camera's latest good snapshot, fetched every 30 s with a cache-busting query. Loaded as a blob so a
- * 404 (no snapshot yet) shows a placeholder instead of a broken image.
+ * The camera's latest good snapshot, fetched every 30 s with a cache-busting query. Loaded as a blob so
+ * "none yet" (204) shows a placeholder instead of a broken image.
  */
 export function CameraSnapshot({ village, device, name, tz, ageS, at }: Props) {
   const now = useNow();
@@ -52,7 +52,8 @@ export function CameraSnapshot({ village, device, name, tz, ageS, at }: Props) {
     let url: string | null = null;
     fetch(`${snapshotUrl(village, device)}?t=${Date.now()}`, { signal: abort.signal, credentials: 'same-origin', cache: 'no-store' })
       .then(async (res) => {
-        if (res.status === 404) return setShot({ kind: 'none' });
+        // 204: no picture yet (the hub says so without an error).
+        if (res.status === 204) return setShot({ kind: 'none' });
         if (!res.ok) return setShot({ kind: 'error', message: t('error.http', { status: res.status }) });
         const blob = await res.blob();
         if (!blob.type.startsWith('image/')) return setShot({ kind: 'none' });

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { alertForDevice } from '../alert-list';
 import { alertText } from '../alert-text';
-import { statusNote } from '../device-status';
-import { chartableFields, kindLabel, mainMetric, relativeTime, stateLabel, useNow, villageName, villageTz } from '../format';
+import { statusLine, statusNote } from '../device-status';
+import { chartableFields, kindLabel, mainMetric, relativeTime, useNow, villageName, villageTz } from '../format';
 import { t, tParts } from '../i18n';
 import type { LiveSnapshot } from '../live';
 import { kindView } from '../kinds';
@@ -10,7 +10,7 @@ import { metricLabel } from '../metrics';
 import { dateTime } from '../time';
 import { CameraSnapshot } from './CameraSnapshot';
 import { DeviceEvents } from './DeviceEvents';
-import { alertHref, deviceHref } from './DeviceTile';
+import { alertHref, deviceHref, StateBadge } from './DeviceTile';
 import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
 import { TechDetail } from './TechDetail';
@@ -57,10 +57,7 @@ export function DeviceDetail({ snap, village, device }: Props) {
       {back}
       <div class="detail-head">
         <h2>{d.name}</h2>
-        <span class={`badge state-${d.state}`} data-testid="detail-state" data-state={d.state}>
-          <span class="dot" aria-hidden="true" />
-          {stateLabel(d.state)}
-        </span>
+        <StateBadge state={d.state} stale={snap.staleSince !== null} testId="detail-state" />
       </div>
       <dl class="facts">
         <div>
@@ -71,6 +68,12 @@ export function DeviceDetail({ snap, village, device }: Props) {
           <dt>{t('detail.village')}</dt>
           <dd>{villageName(snap.villages, village)}</dd>
         </div>
+        {d.location && (
+          <div>
+            <dt>{t('detail.location')}</dt>
+            <dd data-testid="detail-location">{d.location}</dd>
+          </div>
+        )}
         {d.parent && (
           <div>
             <dt>{t('detail.parent')}</dt>
@@ -80,9 +83,15 @@ export function DeviceDetail({ snap, village, device }: Props) {
           </div>
         )}
       </dl>
-      <p class="detail-line">
-        {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
-        {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since, tz) })}</>}
+      <p class="detail-line" data-testid="detail-seen">
+        {snap.staleSince !== null ? (
+          statusLine(d, now, tz, snap.staleSince)
+        ) : (
+          <>
+            {d.lastSeen !== null ? t('device.lastSeen', { when: relativeTime(d.lastSeen, now) }) : t('device.neverSeen')}
+            {d.since !== null && <> · {t('detail.since', { when: dateTime(d.since, tz) })}</>}
+          </>
+        )}
       </p>
       {note && (
         <p class={`tile-reason note-${note.kind}`} data-testid="detail-note">
@@ -137,7 +146,16 @@ export function DeviceDetail({ snap, village, device }: Props) {
               ))}
             </div>
           </div>
-          <SeriesChart village={village} device={device} kind={d.kind} metric={chosen} range={range} epoch={snap.epoch} tz={tz} />
+          <SeriesChart
+            village={village}
+            device={device}
+            kind={d.kind}
+            metric={chosen}
+            range={range}
+            epoch={snap.epoch}
+            tz={tz}
+            current={{ state: d.state, since: d.since }}
+          />
         </section>
       ) : (
         <p class="empty">{t('device.noData')}</p>

@@ -1,10 +1,8 @@
 import type { AlertView, AvailabilityState, DeviceView, InternetView } from '../../../shared/events';
 import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
+import { shortTime } from '../time';
 import { Internet } from './Internet';
-
-/** Online and offline always show; the rarer states only when some device is in them. */
-const ALWAYS: AvailabilityState[] = ['online', 'offline'];
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance';
 
@@ -17,6 +15,8 @@ interface Props {
   /** The village whose clock the internet time is shown in. */
   tz: string;
   page: Page;
+  /** The live link is down: the counts are as of this time (ms). */
+  staleSince: number | null;
 }
 
 function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
@@ -35,7 +35,7 @@ function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
   );
 }
 
-export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, page }: Props) {
+export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, page, staleSince }: Props) {
   const counts = new Map<AvailabilityState, number>();
   for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const lang = getLang();
@@ -69,11 +69,13 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         </a>
       </nav>
       <div class="header-status">
-        <Internet internet={internet} tz={tz} />
+        <Internet internet={internet} tz={tz} stale={staleSince !== null} />
         {loaded && (
-          <ul class="summary" aria-label={t('summary.label')} data-testid="summary">
+          <ul class={`summary${staleSince !== null ? ' stale' : ''}`} aria-label={t('summary.label')} data-testid="summary">
+            {staleSince !== null && <li class="summary-total">{t('summary.staleAt', { time: shortTime(staleSince, tz) })}</li>}
             <li class="summary-total">{t('summary.total', { n: devices.length })}</li>
-            {STATES.filter((s) => ALWAYS.includes(s) || (counts.get(s) ?? 0) > 0).map((s) => (
+            {/* Only states some device is in: a row of zeros is noise on a phone. */}
+            {STATES.filter((s) => (counts.get(s) ?? 0) > 0).map((s) => (
               <li key={s} class={`badge state-${s}`} data-testid={`summary-${s}`}>
                 <span class="dot" aria-hidden="true" />
                 {stateLabel(s)}: <strong>{counts.get(s) ?? 0}</strong>

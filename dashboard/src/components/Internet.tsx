@@ -14,11 +14,12 @@ function internetText(u: InternetView | null, tz: string): { cls: string; text: 
  * The village's internet link, apart from the device counts: a WAN outage is not a device outage.
  * Colour plus words; the banner below announces the outage to screen readers.
  */
-export function Internet({ internet, tz }: { internet: InternetView | null; tz: string }) {
+/** `stale`: the live link is down, so this is the last known state: shown grey, not as current. */
+export function Internet({ internet, tz, stale = false }: { internet: InternetView | null; tz: string; stale?: boolean }) {
   const { cls, text } = internetText(internet, tz);
   const title = internet?.state === 'up' && internet.rttMs !== null ? t('internet.rtt', { ms: Math.round(internet.rttMs) }) : internet ? (reasonOf(internet).words ?? undefined) : undefined;
   return (
-    <p class={`internet internet-${cls}`} data-testid="internet" data-state={internet?.probed ? internet.state : 'off'} title={title}>
+    <p class={`internet internet-${stale ? 'off' : cls}`} data-testid="internet" data-state={internet?.probed ? internet.state : 'off'} title={title}>
       <span class="dot" aria-hidden="true" />
       <span>
         {t('internet.label')}: <strong>{text}</strong>

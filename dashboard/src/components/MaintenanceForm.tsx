@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../../../shared/events';
 import { addMaintenance, formErrors } from '../api';
-import { villageTz } from '../format';
+import { villageName, villageTz } from '../format';
 import { t } from '../i18n';
 import { rememberName, rememberedName } from '../name';
-import { WEEKDAYS } from '../schedule';
+import { scheduleText, WEEKDAYS } from '../schedule';
 import { toLocalInput, zoneText } from '../time';
 import { described, errorId, Field } from './Field';
 
@@ -25,10 +25,17 @@ function nextQuarter(now: number): number {
 /** `2026-05-01T14:00` as the hub expects: an ISO date-time without offset, read in the village's zone. */
 const withSeconds = (v: string): string => (v.length === 16 ? `${v}:00` : v);
 
+/**
+ * Adds a maintenance window. What it covers is chosen on purpose — one device or the whole village, no
+ * default — and a whole-village window needs a note and a second confirmation: it silences every alert of
+ * the village, so it must never be one tap on pre-filled values.
+ */
 export function MaintenanceForm({ villages, devices, onSaved }: Props) {
   const [village, setVillage] = useState(villages[0]?.id ?? '');
   const tz = villageTz(villages, village);
+  const [target, setTarget] = useState<'device' | 'village' | null>(null);
   const [device, setDevice] = useState('');
+  const [confirming, setConfirming] = useState(false);
   const [mode, setMode] = useState<'once' | 'recurring'>('once');
   const [from, setFrom] = useState(() => toLocalInput(nextQuarter(Date.now()), tz));
   const [to, setTo] = useState(() => toLocalInput(nextQuarter(Date.now()) + 2 * 3600_000, tz));
@@ -46,6 +53,9 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
 
   const check = (): Errors => {
     const e: Errors = {};
+    if (target === null) e.target = t('maint.pickTarget');
+    else if (target === 'device' && !device) e.device = t('maint.pickDevice');
+    else if (target === 'village' && !note.trim()) e.note = t('maint.villageNote');
     if (mode === 'once') {
       if (!from) e.from = t('form.required');
       if (!to) e.to = t('form.required');
@@ -64,11 +74,21 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
     const e = check();
     setErrors(e);
     if (Object.keys(e).length > 0) {
+      setConfirming(false);
       document.getElementById(`mw-${Object.keys(e)[0]}`)?.focus();
       return;
     }
+    // The whole village: say what it means and ask once more.
+    if (target === 'village' && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    await save();
+  };
+
+  const save = async (): Promise<void> => {
     const body: MaintenanceRequest = { village };
-    if (device) body.device = device;
+    if (target === 'device') body.device = device;
     if (note.trim()) body.note = note.trim();
     if (by.trim()) body.by = by.trim();
     if (mode === 'once') {
@@ -85,9 +105,14 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
       await addMaintenance(body);
       if (by.trim()) rememberName(by);
       setNote('');
+      // The next window is chosen afresh, not saved again by a second tap.
+      setTarget(null);
+      setDevice('');
+      setConfirming(false);
       setSaved(t('form.saved'));
       await onSaved();
     } catch (err) {
+      setConfirming(false);
       // The hub's codes, said at the fields this form shows; anything else above the save button.
       const shown = [...(villages.length > 1 ? ['village'] : []), 'device', ...(mode === 'once' ? ['from', 'to'] : ['daily', 'days', 'start', 'end']), 'note', 'by'];
       const f = formErrors(err, shown, { village: t('form.village'), device: t('form.device'), from: t('form.from'), to: t('form.to'), start: t('form.start'), end: t('form.end') });
@@ -97,6 +122,15 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
       setBusy(false);
     }
   };
+
+  /** The schedule being added, in words (as the list will show it), for the confirmation. */
+  const when = (): string =>
+    scheduleText(
+      mode === 'once'
+        ? { id: '', village, source: 'api', from: withSeconds(from), to: withSeconds(to) }
+        : { id: '', village, source: 'api', ...(daily ? { daily: true } : { days }), start, end },
+      tz,
+    );
 
   const toggleDay = (d: Weekday): void => setDays((cur) => (cur.includes(d) ? cur.filter((x) => x !== d) : [...cur, d]));
 
@@ -117,16 +151,53 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
           </select>
         </Field>
       )}
-      <Field id="mw-device" label={t('form.device')} error={errors.device}>
-        <select {...described('mw-device', errors.device)} class="input" value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
-          <option value="">{t('maint.wholeVillage')}</option>
-          {own.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <fieldset class="choice" aria-describedby={errors.target ? errorId('mw-target') : undefined} data-testid="maintenance-target">
+        <legend>{t('maint.target')}</legend>
+        <label class="check">
+          <input
+            id="mw-target"
+            type="radio"
+            name="mw-target"
+            value="device"
+            checked={target === 'device'}
+            onChange={() => {
+              setTarget('device');
+              setConfirming(false);
+            }}
+          />
+          {t('maint.oneDevice')}
+        </label>
+        <label class="check">
+          <input
+            type="radio"
+            name="mw-target"
+            value="village"
+            checked={target === 'village'}
+            onChange={() => {
+              setTarget('village');
+              setConfirming(false);
+            }}
+          />
+          {t('maint.wholeVillageOf', { village: villageName(villages, village) })}
+        </label>
+        {errors.target && (
+          <p id={errorId('mw-target')} class="field-error">
+            {errors.target}
+          </p>
+        )}
+      </fieldset>
+      {target === 'device' && (
+        <Field id="mw-device" label={t('form.device')} error={errors.device}>
+          <select {...described('mw-device', errors.device)} class="input" value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
+            <option value="">{t('maint.chooseDevice')}</option>
+            {own.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
       <fieldset class="choice">
         <legend>{t('form.schedule')}</legend>
         {(['once', 'recurring'] as const).map((m) => (
@@ -177,7 +248,7 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
         </>
       )}
       <p class="field-hint" data-testid="tz-hint">{t('form.tzHint', { zone: zoneText(tz) })}</p>
-      <Field id="mw-note" label={t('form.note')} error={errors.note}>
+      <Field id="mw-note" label={target === 'village' ? t('maint.noteRequired') : t('form.note')} error={errors.note}>
         <input {...described('mw-note', errors.note)} class="input" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </Field>
       <Field id="mw-by" label={t('form.by')} error={errors.by}>
@@ -186,14 +257,28 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
       <p class="form-error" role="alert">
         {errors[''] ?? ''}
       </p>
-      <div class="form-actions">
-        <button type="submit" class="button primary" disabled={busy}>
-          {busy ? t('form.saving') : t('form.save')}
-        </button>
-        <span role="status" class="form-saved">
-          {saved}
-        </span>
-      </div>
+      {confirming ? (
+        <div class="confirm-box" role="group" aria-labelledby="mw-confirm" data-testid="maintenance-confirm">
+          <p id="mw-confirm">{t('maint.confirmVillage', { village: villageName(villages, village), when: when() })}</p>
+          <div class="form-actions">
+            <button type="submit" class="button danger" disabled={busy}>
+              {busy ? t('form.saving') : t('maint.confirmYes')}
+            </button>
+            <button type="button" class="button" onClick={() => setConfirming(false)}>
+              {t('maint.confirmNo')}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div class="form-actions">
+          <button type="submit" class="button primary" disabled={busy}>
+            {busy ? t('form.saving') : t('form.save')}
+          </button>
+          <span role="status" class="form-saved">
+            {saved}
+          </span>
+        </div>
+      )}
     </form>
   );
 }

@@ -1,13 +1,17 @@
+import { useState } from 'preact/hooks';
 import type { DeviceView, VillageView } from '../../../shared/events';
 import { alertForDevice } from '../alert-list';
+import { dismissDevice } from '../api';
+import { useStore } from '../context';
+import { hasProblem, matches, problemsFirst, saveFilter, savedFilter, type DeviceFilter } from '../device-order';
 import { statusNote } from '../device-status';
-import { useNow } from '../format';
+import { useNow, villageTz } from '../format';
 import { t } from '../i18n';
 import type { LiveSnapshot } from '../live';
 import { ActiveAlerts } from './ActiveAlerts';
+import { DeviceFilters } from './DeviceFilters';
 import { DeviceTile } from './DeviceTile';
-
-const byName = (a: DeviceView, b: DeviceView): number => a.name.localeCompare(b.name, 'vi') || a.id.localeCompare(b.id);
+import { RemoveButton } from './RemoveButton';
 
 interface Group {
   village: VillageView;
@@ -22,12 +26,13 @@ function group(villages: VillageView[], devices: DeviceView[]): { groups: Group[
     if (d.registered && g) g.devices.push(d);
     else unregistered.push(d);
   }
-  for (const g of groups.values()) g.devices.sort(byName);
-  unregistered.sort((a, b) => a.village.localeCompare(b.village) || byName(a, b));
+  for (const g of groups.values()) g.devices.sort(problemsFirst);
+  unregistered.sort((a, b) => a.village.localeCompare(b.village) || problemsFirst(a, b));
   return { groups: [...groups.values()], unregistered };
 }
 
-function TileGrid({ devices, now, snap }: { devices: DeviceView[]; now: number; snap: LiveSnapshot }) {
+function TileGrid({ devices, now, snap, dismissable = false }: { devices: DeviceView[]; now: number; snap: LiveSnapshot; dismissable?: boolean }) {
+  const store = useStore();
   return (
     <ul class="grid">
       {devices.map((d) => (
@@ -36,9 +41,24 @@ function TileGrid({ devices, now, snap }: { devices: DeviceView[]; now: number; 
           device={d}
           now={now}
           epoch={snap.epoch}
+          tz={villageTz(snap.villages, d.village)}
+          staleSince={snap.staleSince}
           note={statusNote(d, snap.devices, snap.maintenance)}
           alert={d.state === 'online' ? undefined : alertForDevice(snap.alerts, d)}
-        />
+        >
+          {dismissable && (
+            <RemoveButton
+              label={t('device.dismissLabel', { id: `${d.village}/${d.id}` })}
+              action={t('device.dismiss')}
+              question={t('device.dismissConfirm')}
+              failed={(message) => t('device.dismissFailed', { message })}
+              onRemove={async () => {
+                await dismissDevice(d.village, d.id);
+                store.removeDevice(d.village, d.id);
+              }}
+            />
+          )}
+        </DeviceTile>
       ))}
     </ul>
   );
@@ -46,12 +66,30 @@ function TileGrid({ devices, now, snap }: { devices: DeviceView[]; now: number; 
 
 export function Overview({ snap }: { snap: LiveSnapshot }) {
   const now = useNow();
-  const { groups, unregistered } = group(snap.villages, snap.devices);
+  const [filter, setFilterState] = useState<DeviceFilter>(savedFilter);
+  const setFilter = (f: DeviceFilter): void => {
+    setFilterState(f);
+    saveFilter(f);
+  };
   if (!snap.loading && !snap.error && snap.devices.length === 0) return <p class="empty">{t('device.none')}</p>;
+  const { groups, unregistered } = group(snap.villages, snap.devices);
+  const filtering = filter.problems || filter.query.trim() !== '';
+  const shown = (list: DeviceView[]) => list.filter((d) => matches(d, filter));
+  const unregisteredShown = shown(unregistered);
+  const anyShown = unregisteredShown.length > 0 || groups.some((g) => shown(g.devices).length > 0);
   return (
     <div class="overview">
       <ActiveAlerts alerts={snap.alerts} ctx={{ villages: snap.villages, devices: snap.devices, now }} />
+      {snap.devices.length > 0 && <DeviceFilters filter={filter} onChange={setFilter} problems={snap.devices.filter((d) => d.registered && hasProblem(d)).length} />}
+      {filtering && !anyShown && (
+        <p class="empty" data-testid="filter-empty">
+          {filter.problems && filter.query.trim() === '' ? t('filter.noProblems') : t('filter.noMatch')}
+        </p>
+      )}
       {groups.map(({ village, devices }) => {
+        const visible = shown(devices);
+        // While filtering, a village with nothing to show is left out rather than shown empty.
+        if (filtering && visible.length === 0) return null;
         const online = devices.filter((d) => d.state === 'online').length;
         const place = [village.commune, village.province].filter(Boolean).join(', ');
         return (
@@ -61,17 +99,17 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
               {devices.length > 0 && <span class="village-count">{t('device.villageCount', { online, total: devices.length })}</span>}
             </div>
             {place && <p class="village-place">{place}</p>}
-            {devices.length > 0 ? <TileGrid devices={devices} now={now} snap={snap} /> : <p class="empty">{t('device.none')}</p>}
+            {visible.length > 0 ? <TileGrid devices={visible} now={now} snap={snap} /> : <p class="empty">{t('device.none')}</p>}
           </section>
         );
       })}
-      {unregistered.length > 0 && (
+      {unregisteredShown.length > 0 && (
         <section class="village unregistered" aria-labelledby="v-unregistered" data-testid="unregistered">
           <div class="village-head">
             <h2 id="v-unregistered">{t('device.unregistered')}</h2>
           </div>
           <p class="village-place">{t('device.unregisteredHint')}</p>
-          <TileGrid devices={unregistered} now={now} snap={snap} />
+          <TileGrid devices={unregisteredShown} now={now} snap={snap} dismissable />
         </section>
       )}
     </div>

@@ -6,10 +6,14 @@ interface Props {
   /** Names what is removed, for screen readers ("Xóa lịch bảo trì: Camera cổng, hằng ngày 22:00–05:00"). */
   label: string;
   onRemove: () => Promise<void>;
+  /** The words of the two steps; default "Xóa" / "Xóa thật chứ?". */
+  action?: string;
+  question?: string;
+  failed?: (message: string) => string;
 }
 
 /** Remove in two steps (no browser dialog: it is easy to hit by mistake on a phone and hard to test). */
-export function RemoveButton({ label, onRemove }: Props) {
+export function RemoveButton({ label, onRemove, action = t('form.remove'), question = t('form.confirmRemove'), failed = (message) => t('form.removeFailed', { message }) }: Props) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -22,7 +26,7 @@ export function RemoveButton({ label, onRemove }: Props) {
     try {
       await onRemove();
     } catch (err) {
-      setError(t('form.removeFailed', { message: errorText(err) }));
+      setError(failed(errorText(err)));
       setBusy(false);
       setConfirming(false);
     }
@@ -32,9 +36,9 @@ export function RemoveButton({ label, onRemove }: Props) {
     <div class="remove">
       {confirming ? (
         <span class="remove-confirm" role="group" aria-label={label}>
-          <span>{t('form.confirmRemove')}</span>
+          <span>{question}</span>
           <button type="button" ref={yes} class="button danger" disabled={busy} onClick={() => void remove()}>
-            {t('form.remove')}
+            {action}
           </button>
           <button
             type="button"
@@ -58,7 +62,7 @@ export function RemoveButton({ label, onRemove }: Props) {
             setTimeout(() => yes.current?.focus(), 0);
           }}
         >
-          {t('form.remove')}
+          {action}
         </button>
       )}
       {error && (

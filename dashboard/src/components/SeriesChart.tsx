@@ -1,9 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText, fetchSeries, isAbort } from '../api';
-import { Chart, seriesConfig, type SeriesData, type XY } from '../charts';
+import type { AvailabilitySpan, DeviceView } from '../../../shared/events';
+import { errorText, fetchAvailability, fetchSeries, isAbort } from '../api';
+import type { Chart } from 'chart.js';
+import { useCharts } from '../chart-loader';
+import type { SeriesData, XY } from '../charts';
 import { useStore } from '../context';
+import { stateLabel } from '../format';
 import { t, useLang } from '../i18n';
-import { formatMetric, formatTick, metricLabel } from '../metrics';
+import { metricSpec } from '../kinds';
+import { formatMetric, formatTick, isBoolMetric, metricLabel, metricUnit } from '../metrics';
+import { shadesFor, type Shade } from '../outages';
 
 export const RANGES = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type RangeKey = keyof typeof RANGES;
@@ -20,9 +26,12 @@ interface Props {
   epoch: number;
   /** The village's time zone, for the time axis. */
   tz: string;
+  /** The device's state now and since when: the stretch it is in is shaded as it goes on. */
+  current: Pick<DeviceView, 'state' | 'since'>;
 }
 
-type Status = { kind: 'loading' } | { kind: 'ready'; empty: boolean } | { kind: 'error'; message: string };
+/** `key`: the metric and range the answer was for (a new choice shows "loading" until its own answer). */
+type Status = { kind: 'loading' } | { kind: 'ready'; empty: boolean; key: string } | { kind: 'error'; message: string };
 
 interface Live {
   chart: Chart<'line', XY[]>;
@@ -30,29 +39,42 @@ interface Live {
   loaded: boolean;
 }
 
-export function SeriesChart({ village, device, kind, metric, range, epoch, tz }: Props) {
+export function SeriesChart({ village, device, kind, metric, range, epoch, tz, current }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const live = useRef<Live | null>(null);
   const store = useStore();
   const lang = useLang();
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
+  const [spans, setSpans] = useState<AvailabilitySpan[]>([]);
+  const charts = useCharts();
+  const shades: Shade[] = shadesFor(spans, current);
+  // The chart reads the shades at every draw; this keeps them current without rebuilding it.
+  const shadesRef = useRef(shades);
+  shadesRef.current = shades;
 
   // One chart per metric, range and language; reconnects refill it in place (second effect).
   useEffect(() => {
     const el = canvas.current;
-    if (!el) return;
+    if (!el || !charts) return;
     const span = RANGES[range];
     const bucket = span / POINTS;
     const now = Date.now();
     const data: SeriesData = { mean: [], min: [], max: [] };
-    const chart = new Chart(
+    const chart = new charts.Chart(
       el,
-      seriesConfig(data, {
+      charts.seriesConfig(data, {
         labels: { mean: t('detail.mean'), band: t('detail.band') },
         span: { from: now - span, to: now },
         tz,
         format: (v) => formatMetric(kind, metric, v),
         tick: (v) => formatTick(kind, metric, v),
+        axis: {
+          unit: metricUnit(kind, metric),
+          bool: isBoolMetric(kind, metric),
+          signed: metricSpec(kind, metric)?.signed === true,
+          integer: metricSpec(kind, metric)?.unit === 'count',
+        },
+        shades: () => shadesRef.current,
       }),
     );
     const state: Live = { chart, data, loaded: false };
@@ -81,7 +103,7 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz }:
         while (arr.length > POINTS * 2 || (arr[0] && arr[0].x < end - span)) arr.shift();
       }
       chart.update('none');
-      setStatus((s) => (s.kind === 'ready' && s.empty ? { kind: 'ready', empty: false } : s));
+      setStatus((s) => (s.kind === 'ready' && s.empty ? { ...s, empty: false } : s));
     });
 
     return () => {
@@ -89,9 +111,10 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz }:
       chart.destroy();
       live.current = null;
     };
-  }, [store, village, device, kind, metric, range, lang, tz]);
+  }, [store, village, device, kind, metric, range, lang, tz, charts]);
 
   useEffect(() => {
+    if (!charts) return;
     const abort = new AbortController();
     const span = RANGES[range];
     const to = Date.now();
@@ -111,24 +134,54 @@ export function SeriesChart({ village, device, kind, metric, range, epoch, tz }:
         }
         cur.loaded = true;
         chart.update('none');
-        setStatus({ kind: 'ready', empty: res.points.length === 0 });
+        setStatus({ kind: 'ready', empty: res.points.length === 0, key: `${metric}|${range}` });
       })
       .catch((err: unknown) => {
         if (isAbort(err)) return;
         setStatus({ kind: 'error', message: t('error.series', { message: errorText(err) }) });
       });
     return () => abort.abort();
-  }, [village, device, metric, range, epoch, lang]);
+  }, [village, device, metric, range, epoch, lang, charts]);
 
+  // Outages and maintenance over the range: refetched with the range and after a reconnect.
+  useEffect(() => {
+    const abort = new AbortController();
+    const to = Date.now();
+    fetchAvailability({ village, device, from: to - RANGES[range], to }, abort.signal).then(
+      (res) => setSpans(res.spans),
+      (err: unknown) => {
+        // The shading is an extra: the chart stands without it.
+        if (!isAbort(err)) console.warn('availability', village, device, err);
+      },
+    );
+    return () => abort.abort();
+  }, [village, device, range, epoch]);
+
+  // A new state or new spans: redraw the shading (data and scales are unchanged).
+  const shadeKey = shades.map((s) => `${s.state}:${s.from}-${s.to}`).join(',');
+  useEffect(() => live.current?.chart.update('none'), [shadeKey]);
+
+  const shown = (['offline', 'unreachable', 'maintenance'] as const).filter((st) => shades.some((s) => s.state === st && (s.to ?? Date.now()) > Date.now() - RANGES[range]));
   const rangeLabel = t(`detail.range.${range}`);
+  const key = `${metric}|${range}`;
   return (
-    <div class="series">
+    <div class="series" data-metric={metric} data-ready={String(status.kind === 'ready' && status.key === key)}>
       <div class="series-canvas" role="img" aria-label={t('detail.chartLabel', { metric: metricLabel(kind, metric), range: rangeLabel })}>
-        <canvas ref={canvas} />
+        <canvas ref={canvas} data-testid="series-canvas" />
       </div>
+      {shown.length > 0 && (
+        <ul class="shade-legend" aria-label={t('detail.shadeLegend')} data-testid="shade-legend">
+          {shown.map((st) => (
+            <li key={st}>
+              <span class={`swatch shade-${st}`} aria-hidden="true" />
+              {stateLabel(st)}
+            </li>
+          ))}
+        </ul>
+      )}
       <p class="series-status" role="status">
-        {status.kind === 'loading' && t('detail.loading')}
-        {status.kind === 'ready' && status.empty && t('detail.noSeries')}
+        {(status.kind === 'loading' || (status.kind === 'ready' && status.key !== key)) && t('detail.loading')}
+        {status.kind === 'ready' && status.key === key && status.empty && t('detail.noSeries')}
         {status.kind === 'error' && <span class="error-text">{status.message}</span>}
       </p>
     </div>

@@ -1,6 +1,8 @@
+import type { Chart } from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
 import { fetchSeries, isAbort } from '../api';
-import { Chart, sparklineConfig, type XY } from '../charts';
+import { useCharts } from '../chart-loader';
+import type { XY } from '../charts';
 import { useStore } from '../context';
 
 const WINDOW_MS = 3600_000;
@@ -28,14 +30,15 @@ export function Sparkline({ village, device, metric, epoch }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<{ chart: Chart<'line', XY[]>; data: XY[] } | null>(null);
   const store = useStore();
+  const charts = useCharts();
 
   // The chart lives as long as the metric: a refetch after a reconnect replaces its points in place
   // instead of blanking it.
   useEffect(() => {
     const el = canvas.current;
-    if (!el) return;
+    if (!el || !charts) return;
     const data: XY[] = [];
-    const c = new Chart(el, sparklineConfig(data));
+    const c = new charts.Chart(el, charts.sparklineConfig(data));
     chart.current = { chart: c, data };
     const off = store.onReading(village, device, (r) => {
       const y = r.fields[metric];
@@ -51,9 +54,10 @@ export function Sparkline({ village, device, metric, epoch }: Props) {
       c.destroy();
       chart.current = null;
     };
-  }, [store, village, device, metric]);
+  }, [store, village, device, metric, charts]);
 
   useEffect(() => {
+    if (!charts) return;
     const abort = new AbortController();
     const to = Date.now();
     fetchSeries({ village, device, metric, from: to - WINDOW_MS, to, points: POINTS }, abort.signal)
@@ -73,7 +77,7 @@ export function Sparkline({ village, device, metric, epoch }: Props) {
         if (!isAbort(err)) console.warn('sparkline', village, device, err);
       });
     return () => abort.abort();
-  }, [village, device, metric, epoch]);
+  }, [village, device, metric, epoch, charts]);
 
   return (
     // The value next to it carries the information; the line itself is decoration for screen readers.

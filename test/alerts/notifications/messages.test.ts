@@ -131,7 +131,7 @@ describe('alert messages (vi by default)', () => {
     );
     expect(render({ ...meeting, resolvedAt: T0 + 10 * MIN }, 'resolved').text).toBe('Bộ họp trực tuyến (Đông Căm) đã sẵn sàng cho cuộc họp "Họp giao ban xã" (14:12)');
     const unlabelled = { ...crowded, detail: { ...crowded.detail, label: null } };
-    expect(render(unlabelled).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): chỉ số Người dùng Wi-Fi vượt ngưỡng lúc 14:02 (Người dùng Wi-Fi: 63, ngưỡng > 50)');
+    expect(render(unlabelled).text).toBe('Bộ phát Wi-Fi trung tâm (Đông Căm): Người dùng Wi-Fi vượt ngưỡng lúc 14:02 (Người dùng Wi-Fi: 63, ngưỡng > 50)');
   });
 
   it('a critical device event: its type in words, the device\'s own message as sent', () => {
