@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { HubContext } from '../context.js';
 import { DeviceRegistry } from '../registry/registry.js';
 import { kindViews } from '../registry/kinds.js';
+import { deviceParams, rangeParams } from './params.js';
 import type { MqttBroker } from '../broker/broker.js';
-import { slug } from '../config/schema.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
 import type { ApiError, ApiErrorCode, ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, SeriesResponse } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
@@ -14,38 +14,13 @@ const HOUR = 3_600_000;
 /** Longest range one series request may cover (2 years, the rollup retention). */
 export const MAX_RANGE_MS = 2 * 366 * 24 * HOUR;
 
-/** Accepts ms since epoch or an ISO 8601 date. */
-const instant = z.union([
-  z.coerce.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
-
 export const seriesQuerySchema = z
   .strictObject({
     metric: z.string().regex(METRIC_PATTERN, `expected a metric name such as clients or rttMs: ${METRIC_HINT}`),
-    from: z
-      .string()
-      .optional()
-      .transform((v, ctx) => parseInstant(v, ctx)),
-    to: z
-      .string()
-      .optional()
-      .transform((v, ctx) => parseInstant(v, ctx)),
+    ...rangeParams,
     points: z.coerce.number().int().min(1).max(2_000).default(300),
   });
 
-/** A query parameter that is an instant: ms since 1970 or an ISO 8601 date-time; the issue names what was expected. */
-export function parseInstant(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
-  if (v === undefined) return undefined;
-  const r = instant.safeParse(v);
-  if (!r.success) {
-    ctx.addIssue({ code: 'custom', message: 'expected milliseconds since 1970 or an ISO 8601 date-time (2026-11-25T08:00:00+07:00)', params: { code: 'invalid-date-time' } });
-    return z.NEVER;
-  }
-  return r.data;
-}
-
-const deviceParams = z.strictObject({ village: slug, device: slug });
 
 /** An issue as routes write it; one without a code is sent as `invalid-value`. */
 export type IssueInput = Omit<ApiIssue, 'code'> & { code?: ApiIssueCode };

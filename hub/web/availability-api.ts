@@ -1,22 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
 import type { AvailabilityPoint } from '../store/types.js';
 import type { AvailabilityResponse, AvailabilitySpan } from '../../shared/events.js';
-import { MAX_RANGE_MS, parseInstant, rejectInput, sendError, zodIssues } from './api.js';
+import { MAX_RANGE_MS, rejectInput, sendError, zodIssues } from './api.js';
+import { deviceParams, rangeParams } from './params.js';
 
 const HOUR = 3_600_000;
-const deviceParams = z.strictObject({ village: slug, device: slug });
 const rangeQuery = z.strictObject({
-  from: z
-    .string()
-    .optional()
-    .transform((v, ctx) => parseInstant(v, ctx)),
-  to: z
-    .string()
-    .optional()
-    .transform((v, ctx) => parseInstant(v, ctx)),
+  ...rangeParams,
 });
 
 /**

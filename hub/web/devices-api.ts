@@ -4,15 +4,14 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-camera/discovery.js';
 import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
-import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
-import { parseInstant, rejectInput, sendError, zodIssues } from './api.js';
+import { rejectInput, sendError, zodIssues } from './api.js';
+import { deviceParams, rangeParams } from './params.js';
 import type { DeviceEvent } from '../core/domain.js';
 import type { EventPoint } from '../store/types.js';
-import type { ApiError, DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
+import type { ApiIssue, DeviceEventView, DeviceEventsResponse } from '../../shared/events.js';
 import type { Dismissals } from '../registry/dismissals.js';
 
-const deviceParams = z.strictObject({ village: slug, device: slug });
 
 const DAY = 86_400_000;
 /** Without `from`: the last 30 days (InfluxDB keeps events as long as raw telemetry, 30 days by default). */
@@ -21,14 +20,7 @@ const DEFAULT_EVENTS_RANGE_MS = 30 * DAY;
 const DEFAULT_AHEAD_MS = 3_600_000;
 
 export const eventsQuerySchema = z.strictObject({
-  from: z
-    .string()
-    .optional()
-    .transform((v, ctx) => parseInstant(v, ctx)),
-  to: z
-    .string()
-    .optional()
-    .transform((v, ctx) => parseInstant(v, ctx)),
+  ...rangeParams,
   limit: z.coerce.number('expected a whole number from 1 to 1000').int('expected a whole number from 1 to 1000').min(1).max(1_000).default(100),
 });
 
@@ -63,11 +55,7 @@ export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
 
   router.get('/:village/:device/events', async (req: Request, res: Response) => {
     // Counted (GET /api/health) and logged for commune IT; the answer names each bad parameter.
-    const refuse = (error: string, issues: NonNullable<ApiError['issues']>): void => {
-      ctx.counters.inc('api.bad_requests');
-      ctx.log.debug({ path: req.path, issues }, `events API: ${error}`);
-      sendError(res, 400, error, issues);
-    };
+    const refuse = (error: string, issues: ApiIssue[]): void => rejectInput(ctx, res, error, issues);
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return refuse('invalid device address', zodIssues(params.error));
     const query = eventsQuerySchema.safeParse(req.query);
