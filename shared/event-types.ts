@@ -26,3 +26,31 @@ export type EventSeverity = (typeof eventSeverities)[number];
 export function isEventSeverity(v: unknown): v is EventSeverity {
   return typeof v === 'string' && (eventSeverities as readonly string[]).includes(v);
 }
+
+/** Names of the facts a poller's `info` event carries (each driver's `info` result). */
+const facts: Record<string, Text> = {
+  manufacturer: { vi: 'Hãng', en: 'Manufacturer' },
+  model: { vi: 'Mẫu', en: 'Model' },
+  firmware: { vi: 'Phần mềm (firmware)', en: 'Firmware' },
+  sysDescr: { vi: 'Mô tả hệ thống', en: 'System description' },
+  interface: { vi: 'Giao diện mạng', en: 'Network interface' },
+};
+
+/**
+ * An event's message as people read it: the pollers send a device's facts as a JSON object, shown as
+ * "Hãng: Hikvision · Mẫu: DS-2CD…"; any other message is shown as sent.
+ */
+export function eventMessageText(message: string, lang: Lang): string {
+  if (!message.startsWith('{')) return message;
+  let v: unknown;
+  try {
+    v = JSON.parse(message);
+  } catch {
+    return message;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return message;
+  const parts = Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => (typeof x === 'string' && x !== '') || typeof x === 'number')
+    .map(([k, x]) => `${facts[k]?.[lang] ?? k}: ${String(x)}`);
+  return parts.length > 0 ? parts.join(' · ') : message;
+}

@@ -153,7 +153,9 @@ describe('dashboard alerts and internet in Chromium', () => {
     await resolved.waitFor({ timeout: 10_000 });
     await expect(resolved.textContent()).resolves.toMatch(/Đã khắc phục lúc \d{2}:\d{2}/);
     await expect(resolved.textContent()).resolves.toContain('Đã xác nhận bởi Chị Lan');
-    await page.locator('[data-testid="alerts-count"][data-count="0"]').waitFor();
+    await page.locator('[data-testid="alerts-count"][data-count="0"]').waitFor({ state: 'attached' });
+    // No open alert: no "0" pill in the header (zero counts are hidden).
+    expect(await page.getByTestId('alerts-count').isVisible()).toBe(false);
     await page.getByTestId('tab-open').click();
     await page.getByTestId('alerts-none').waitFor();
     expect((await alertsApi('status=resolved')).alerts[0]?.id).toBe(alertId);

@@ -69,7 +69,9 @@ describe('device events on the device page', () => {
     // The phone is set to London time; the village is in Vietnam: 14:02 and 14:03, not 07:02.
     const [info, boot] = [items().nth(0), items().nth(1)];
     expect(await info.getAttribute('data-type')).toBe('info');
-    await expect(info.textContent()).resolves.toMatch(/^14:03( 25\/11(\/2026)?)?Thông tinthông tin thiết bị thay đổi\{"manufacturer":"Hikvision"/);
+    await expect(info.textContent()).resolves.toMatch(/^14:03( 25\/11(\/2026)?)?Thông tinthông tin thiết bị thay đổi/);
+    // The poller's facts read as named values, not as the JSON they travel in.
+    await expect(info.locator('.event-message').textContent()).resolves.toBe('Hãng: Hikvision · Mẫu: DS-2CD1023G0E-I · Phần mềm (firmware): V5.7.3 build 220112');
     await expect(boot.locator('.event-type').textContent()).resolves.toBe('thiết bị khởi động lại');
     await expect(boot.locator('time').textContent()).resolves.toMatch(/^14:02/);
     await expect(boot.locator('.event-message').textContent()).resolves.toBe('Thiết bị khởi động lại sau khi mất điện');

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DeviceEventView } from '../../../shared/events';
-import { eventTypeText } from '../../../shared/event-types';
+import { eventMessageText, eventTypeText } from '../../../shared/event-types';
 import { errorText, fetchDeviceEvents, isAbort } from '../api';
 import { useStore } from '../context';
 import { useNow } from '../format';
@@ -82,7 +82,7 @@ export function DeviceEvents({ village, device, tz, epoch }: Props) {
                   {eventTypeText(e.type, getLang())}
                 </span>
               </div>
-              {e.message && <p class="event-message">{e.message}</p>}
+              {e.message && <p class="event-message">{eventMessageText(e.message, getLang())}</p>}
             </li>
           ))}
         </ol>

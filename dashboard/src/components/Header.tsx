@@ -29,7 +29,8 @@ function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
       data-count={alerts.length}
       title={label}
     >
-      <span aria-hidden="true">{alerts.length}</span>
+      {/* No open alert: no "0" pill (zero counts are not shown), the label still says so to screen readers. */}
+      {alerts.length > 0 && <span aria-hidden="true">{alerts.length}</span>}
       <span class="visually-hidden">{label}</span>
     </span>
   );
