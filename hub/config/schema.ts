@@ -57,11 +57,60 @@ export const brokerSchema = z.strictObject({
     .default('langso'),
   /** Larger payloads are counted and dropped; the publishing client stays connected. */
   maxPayloadBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+  /**
+   * Clients without credentials may connect. Only for a demo or a closed network: the village LAN is
+   * shared with free public Wi-Fi, so the dashboard warns for as long as this is on.
+   */
+  allowAnonymous: z.boolean().default(false),
+  /** A packet whose header announces more than this is refused before it is read, and the connection closed. */
+  maxPacketBytes: z.number().int().min(1024).max(32 * 1024 * 1024).default(256 * 1024),
+  /** A connection that has not sent CONNECT within this long is closed. */
+  connectTimeoutS: z.number().positive().max(300).default(10),
+  /** Per-client publish rate: a token bucket; a client over it is slowed, then disconnected if it keeps on. */
+  rateLimit: z
+    .strictObject({
+      messagesPerS: z.number().positive().default(50),
+      burst: z.number().int().positive().default(200),
+      /** Throttled this long without letting up → disconnected. */
+      disconnectAfterS: z.number().positive().default(10),
+    })
+    .default({ messagesPerS: 50, burst: 200, disconnectAfterS: 10 }),
+  /** MQTT over TLS (MQTTS) beside plain MQTT: PEM certificate and key files. */
+  tls: z
+    .strictObject({
+      port: port.default(8883),
+      cert: z.string().min(1),
+      key: z.string().min(1),
+    })
+    .optional(),
 });
 
 export const httpSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: port.default(8080),
+  /**
+   * Host names the dashboard answers to (the Host header): anything else is refused, which defeats DNS
+   * rebinding. Empty = this PC's own addresses, its host name and localhost.
+   */
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  /** Serve the dashboard over HTTPS instead of HTTP: PEM certificate and key files. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  session: z
+    .strictObject({
+      /** A login unused this long ends. */
+      idleHours: z.number().positive().max(24 * 90).default(72),
+      /** A login ends this long after it began, used or not. */
+      maxDays: z.number().positive().max(365).default(30),
+    })
+    .default({ idleHours: 72, maxDays: 30 }),
+});
+
+/** Bounds that keep one misbehaving device from filling the store or the hub's memory. */
+export const limitsSchema = z.strictObject({
+  /** Distinct metric names one device may use; messages bringing more are refused, naming the limit. */
+  metricsPerDevice: z.number().int().min(1).max(1_000).default(64),
+  /** Distinct (device, metric) series on the whole hub. */
+  seriesTotal: z.number().int().min(100).max(10_000_000).default(100_000),
 });
 
 const writerSchema = z.strictObject({
@@ -171,6 +220,7 @@ export const configSchema = z.strictObject({
     store: storeSchema.default({ kind: 'sqlite', file: 'metrics.db', writer: writerSchema.parse({}) }),
     villages: z.array(villageSchema).default([]),
     devices: z.array(deviceSchema).default([]),
+  limits: limitsSchema.default(limitsSchema.parse({})),
   sim: simSchema.default(simSchema.parse({})),
   alerts: alertsSchema.default(alertsSchema.parse({})),
   notify: notifySchema.default(notifySchema.parse({})),

@@ -110,4 +110,54 @@ export const migrations: string[] = [
   PRIMARY KEY (village, device)
   ) WITHOUT ROWID;
   `,
+  // 9: people who log in to the dashboard, their sessions, and who did what
+  `
+  CREATE TABLE IF NOT EXISTS users (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    username   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    hash       TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('viewer', 'leader', 'admin')),
+    villages   TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS sessions (
+    token_hash   TEXT PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    ip           TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+  CREATE TABLE IF NOT EXISTS audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts      INTEGER NOT NULL,
+    who     TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    village TEXT,
+    detail  TEXT NOT NULL DEFAULT '{}',
+    ip      TEXT
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_ts ON audit_log (ts);
+  `,
+  // 10: MQTT accounts (device credentials, readers) and the client ids bound to them
+  `
+  CREATE TABLE IF NOT EXISTS mqtt_accounts (
+    username          TEXT PRIMARY KEY,
+    role              TEXT NOT NULL CHECK (role IN ('device', 'reader')),
+    village           TEXT,
+    device            TEXT,
+    hash              TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    last_connected_at INTEGER,
+    last_client_id    TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS mqtt_client_ids (
+    client_id TEXT PRIMARY KEY,
+    username  TEXT NOT NULL,
+    bound_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -25,7 +25,19 @@ function problems(text: string, env: Record<string, string> = {}): string[] {
 describe('config', () => {
   it('fills every default from the schema', () => {
     const c = parseConfig(good, 'test.yaml');
-    expect(c.broker).toEqual({ host: '0.0.0.0', port: 1883, wsPort: 9001, topicPrefix: 'langso', maxPayloadBytes: 65536 });
+    expect(c.broker).toEqual({
+      host: '0.0.0.0',
+      port: 1883,
+      wsPort: 9001,
+      topicPrefix: 'langso',
+      maxPayloadBytes: 65536,
+      allowAnonymous: false,
+      maxPacketBytes: 262144,
+      connectTimeoutS: 10,
+      rateLimit: { messagesPerS: 50, burst: 200, disconnectAfterS: 10 },
+    });
+    expect(c.limits).toEqual({ metricsPerDevice: 64, seriesTotal: 100000 });
+    expect(c.http).toMatchObject({ allowedHosts: [], session: { idleHours: 72, maxDays: 30 } });
     expect(c.http.port).toBe(8080);
     expect(c.store.kind).toBe('sqlite');
     expect(c.store.writer).toEqual({ batchSize: 5000, flushMs: 1000, maxQueued: 100000 });

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { MqttAccounts } from '../../hub/broker/accounts.js';
+import { TopicAcl } from '../../hub/broker/acl.js';
+import { PacketGuard } from '../../hub/broker/packet-guard.js';
+import { Topics } from '../../hub/broker/topics.js';
+import { openStateDb } from '../../hub/state/db.js';
+
+describe('MQTT accounts', () => {
+  it('issues a device secret once, keeps only its hash, rotates it, and binds client ids', async () => {
+    const db = openStateDb(':memory:');
+    const accounts = new MqttAccounts(db);
+    const secret = await accounts.issueDevice('dong-cam', 'cam-1', 1);
+    expect(JSON.stringify(db.prepare('SELECT * FROM mqtt_accounts').all())).not.toContain(secret);
+    expect(await accounts.authenticate('dong-cam/cam-1', secret)).toEqual({ username: 'dong-cam/cam-1', role: 'device', village: 'dong-cam', device: 'cam-1' });
+    expect(await accounts.authenticate('dong-cam/cam-1', `${secret}x`)).toBeUndefined();
+    expect(await accounts.authenticate('dong-cam/cam-2', secret)).toBeUndefined();
+    const rotated = await accounts.issueDevice('dong-cam', 'cam-1', 2);
+    expect(await accounts.authenticate('dong-cam/cam-1', secret)).toBeUndefined();
+    expect(await accounts.authenticate('dong-cam/cam-1', rotated)).toBeDefined();
+    accounts.connected('dong-cam/cam-1', 'cam-1-client', 3);
+    expect(accounts.boundTo('cam-1-client')).toBe('dong-cam/cam-1');
+    expect(accounts.list()[0]).toMatchObject({ username: 'dong-cam/cam-1', lastConnectedAt: 3, lastClientId: 'cam-1-client' });
+    for (let i = 0; i < 12; i++) accounts.connected('dong-cam/cam-1', `random-${i}`, 10 + i);
+    expect((db.prepare("SELECT COUNT(*) AS n FROM mqtt_client_ids WHERE username = 'dong-cam/cam-1'").get() as { n: number }).n).toBe(8);
+    const internal = accounts.internalAccount('pollers');
+    expect(await accounts.authenticate(internal.username, internal.password)).toEqual({ username: '$pollers', role: 'internal' });
+    expect(await accounts.authenticate(internal.username, 'guess')).toBeUndefined();
+    await expect(accounts.addReader('Home Assistant', 1)).rejects.toThrow(/invalid reader name/);
+  });
+});
+
+describe('topic ACL', () => {
+  const acl = new TopicAcl(new Topics('langso'), (v, d) => v === 'dong-cam' && ['cam-1', 'ap-1'].includes(d));
+  const cam = { username: 'dong-cam/cam-1', role: 'device' as const, village: 'dong-cam', device: 'cam-1' };
+  const reader = { username: 'ha', role: 'reader' as const };
+  const internal = { username: '$pollers', role: 'internal' as const };
+  it('a device publishes under its own topics only and subscribes to its own cmd/# only', () => {
+    expect(acl.publish(cam, 'langso/dong-cam/cam-1/status').ok).toBe(true);
+    expect(acl.publish(cam, 'langso/dong-cam/ap-1/status').ok).toBe(false);
+    expect(acl.publish(cam, 'langso/dong-cam/$hub/status').ok).toBe(false);
+    expect(acl.publish(cam, '$SYS/x').ok).toBe(false);
+    expect(acl.subscribe(cam, 'langso/dong-cam/cam-1/cmd/#').ok).toBe(true);
+    for (const f of ['#', '$SYS/#', 'langso/#', 'langso/dong-cam/+/status', 'langso/dong-cam/ap-1/cmd/#']) expect(acl.subscribe(cam, f).ok, f).toBe(false);
+  });
+  it('readers read everything and publish nothing; the hub\'s clients publish configured devices only; $hub is the hub\'s', () => {
+    expect(acl.subscribe(reader, '#').ok).toBe(true);
+    expect(acl.subscribe(reader, '$SYS/#').ok).toBe(true);
+    expect(acl.publish(reader, 'langso/dong-cam/cam-1/status').ok).toBe(false);
+    expect(acl.publish(internal, 'langso/dong-cam/ap-1/telemetry').ok).toBe(true);
+    expect(acl.publish(internal, 'langso/dong-cam/unknown/telemetry').ok).toBe(false);
+    expect(acl.publish({ role: 'anonymous', username: null }, 'langso/dong-cam/$hub/status').ok).toBe(false);
+  });
+});
+
+describe('packet guard', () => {
+  const header = (type: number, length: number): Buffer => {
+    const bytes = [type << 4];
+    let x = length;
+    do {
+      let b = x % 128;
+      x = Math.floor(x / 128);
+      if (x > 0) b |= 0x80;
+      bytes.push(b);
+    } while (x > 0);
+    return Buffer.from(bytes);
+  };
+  it('refuses a 200 MB announcement from its header alone, and a first packet that is not CONNECT', () => {
+    const refused: string[] = [];
+    const g = new PacketGuard({ maxPacketBytes: 256 * 1024, onRefuse: (why) => refused.push(why) });
+    expect(g.check(Buffer.concat([header(1, 10), Buffer.alloc(10)]))).toBe(true);
+    expect(g.check(header(3, 200 * 1024 * 1024))).toBe(false);
+    expect(refused).toEqual(['packet-too-large']);
+    const g2 = new PacketGuard({ maxPacketBytes: 1024, onRefuse: (why) => refused.push(why) });
+    expect(g2.check(Buffer.concat([header(3, 5), Buffer.alloc(5)]))).toBe(false);
+    expect(refused.at(-1)).toBe('not-connect-first');
+  });
+  it('follows packet boundaries across chunks of any size', () => {
+    const g = new PacketGuard({ maxPacketBytes: 300, onRefuse: () => undefined });
+    const stream = Buffer.concat([header(1, 20), Buffer.alloc(20), header(3, 200), Buffer.alloc(200, 0xff), header(12, 0), header(3, 297), Buffer.alloc(297)]);
+    for (let i = 0; i < stream.length; i += 7) expect(g.check(stream.subarray(i, i + 7))).toBe(true);
+    expect(g.check(header(3, 298))).toBe(false);
+  });
+});
