@@ -217,7 +217,7 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
 
     const by = 'Nguyễn Văn Tuấn (trưởng thôn)';
     const note = 'Đã cử người ra cổng kiểm tra nguồn điện';
-    const res = await fetch(`${th.httpUrl}/api/alerts/${id}/ack`, {
+    const res = await th.fetch(`${th.httpUrl}/api/alerts/${id}/ack`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ by, note }),

@@ -26,7 +26,7 @@ async function hub(doc: Record<string, unknown>): Promise<TestHub> {
 }
 
 async function health(t: TestHub): Promise<HealthResponse> {
-  const res = await fetch(`${t.httpUrl}/api/health`);
+  const res = await t.fetch(`${t.httpUrl}/api/health`);
   expect(res.status).toBe(200);
   return (await res.json()) as HealthResponse;
 }
@@ -71,7 +71,7 @@ describe('recoverable errors', () => {
     expect(h.status).toBe('degraded');
     expect(h.problems.find((p) => p.source === 'state-db')?.message).toMatch(/readonly/i);
     expect(h.counters['errors.state-db']).toBeGreaterThanOrEqual(1);
-    const devices = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const devices = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     expect(devices.devices.find((d) => d.id === 'cam')).toMatchObject({ state: 'offline', reason: 'timeout' });
   });
 
@@ -112,7 +112,7 @@ describe('recoverable errors', () => {
     }, 10_000, 'a state-db problem');
     expect(h.status).toBe('degraded');
     expect(h.problems.find((p) => p.source === 'state-db')?.message).toMatch(/full/i);
-    const devices = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const devices = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     expect(devices.devices.find((d) => d.id === 'ap')?.state).toBe('offline');
   });
 

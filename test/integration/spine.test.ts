@@ -67,7 +67,7 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
     expect(reading).toMatchObject({ ts, fields: { rttMs: 42, streamOk: true, imageLuma: 120.5 } });
 
     // The REST list agrees with what was pushed.
-    const list = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const list = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     const dev = list.devices.find((d) => d.id === 'cam-cong-thon');
     expect(dev).toMatchObject({ state: 'online', name: 'Camera cổng thôn', kind: 'onvif-camera', telemetry: { ts } });
     expect(dev?.lastSeen).toBeGreaterThanOrEqual(ts);

@@ -29,7 +29,7 @@ describe('an alert that resolves while someone types its acknowledgement', () =>
 
   const status = (id: string, body: object) => client.publishAsync(`langso/dong-cam/${id}/status`, JSON.stringify(body), { qos: 1, retain: true });
   const openAlert = async (device: string) =>
-    waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse).alerts.find((a) => a.device === device), 10_000, `the alert of ${device}`);
+    waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse).alerts.find((a) => a.device === device), 10_000, `the alert of ${device}`);
   const card = (device: string) => page.locator(`[data-testid^="alert-"][data-device="${device}"]`);
 
   beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('an alert that resolves while someone types its acknowledgement', () =>
     await form.getByRole('button', { name: 'Lưu ghi chú' }).click();
     await cam1.getByTestId('alert-announce').getByText('Đã lưu ghi chú vào lịch sử cảnh báo.').waitFor();
     await cam1.getByTestId(`timeline-${alert.id}`).getByText(': Đang đi kiểm tra nguồn điện: dây nguồn bị lỏng').waitFor();
-    const detail = (await (await fetch(`${t.httpUrl}/api/alerts/${alert.id}`)).json()) as AlertDetailResponse;
+    const detail = (await (await t.fetch(`${t.httpUrl}/api/alerts/${alert.id}`)).json()) as AlertDetailResponse;
     expect(detail.alert.status).toBe('resolved');
     expect(detail.history.at(-1)).toMatchObject({ action: 'note', who: 'Chị Lan', note: 'Đang đi kiểm tra nguồn điện: dây nguồn bị lỏng' });
   });

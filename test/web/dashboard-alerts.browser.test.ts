@@ -37,7 +37,7 @@ describe('dashboard alerts and internet in Chromium', () => {
   let alertId: number;
 
   const status = (body: object) => cam.publishAsync('langso/dong-cam/cam-1/status', JSON.stringify(body), { qos: 1, retain: true });
-  const alertsApi = async (q: string): Promise<AlertsResponse> => (await fetch(`${t.httpUrl}/api/alerts?${q}`)).json() as Promise<AlertsResponse>;
+  const alertsApi = async (q: string): Promise<AlertsResponse> => (await t.fetch(`${t.httpUrl}/api/alerts?${q}`)).json() as Promise<AlertsResponse>;
   const card = () => page.locator('[data-testid^="alert-"][data-device="cam-1"]');
 
   beforeAll(async () => {
@@ -60,7 +60,7 @@ describe('dashboard alerts and internet in Chromium', () => {
     cam = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-1', reconnectPeriod: 0 });
     await status({ state: 'online' });
     await cam.publishAsync('langso/dong-cam/cam-1/telemetry', JSON.stringify({ rttMs: 12, streamOk: true }), { qos: 1 });
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
+    await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });

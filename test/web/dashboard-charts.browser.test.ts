@@ -42,7 +42,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
 
   const publish = (id: string, channel: 'status' | 'telemetry', body: object) =>
     client.publishAsync(`langso/dong-cam/${id}/${channel}`, JSON.stringify(body), { qos: 1 });
-  const stateOf = async (id: string) => ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
+  const stateOf = async (id: string) => ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
 
   /** Opens a device's chart on a metric and waits until its data is drawn. */
   async function chart(device: string, metric: string, until: (a: Axis) => boolean = () => true): Promise<Axis> {
@@ -93,7 +93,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await publish('sw-1', 'telemetry', { ts: now - 2 * MIN, rttMs: 3.2 });
     await waitFor(async () => (await t.hub.ctx.store.countTelemetry({ from: now - 40 * MIN, to: now })) === 13, 5_000, 'telemetry stored');
     // The AP is under maintenance from 5 min ago.
-    const res = await fetch(`${t.httpUrl}/api/maintenance`, {
+    const res = await t.fetch(`${t.httpUrl}/api/maintenance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ village: 'dong-cam', device: 'ap-1', from: new Date(now - 5 * MIN).toISOString(), to: new Date(now + 60 * MIN).toISOString(), note: 'Thay nguồn' }),

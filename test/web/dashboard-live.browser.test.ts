@@ -29,7 +29,7 @@ describe('dashboard live updates in Chromium', () => {
 
   const status = (id: string, body: object) => client.publishAsync(`langso/dong-cam/${id}/status`, JSON.stringify(body), { qos: 1, retain: true });
   const state = async (id: string): Promise<string | undefined> =>
-    ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
+    ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
   const tile = (page: Page, id: string) => page.getByTestId(`device-dong-cam-${id}`);
   /** The live connection is up (the banner is hidden then, hence "attached"). */
   const live = (page: Page) => page.getByTestId('live-banner').and(page.locator('[data-conn="live"]')).waitFor({ state: 'attached' });
@@ -108,7 +108,7 @@ describe('dashboard live updates in Chromium', () => {
       await tile(page, 'ap-1').getByText('Không truy cập được — do Bộ chuyển mạch nhà văn hóa mất kết nối').waitFor();
       // The tile's alert link leads to the switch's alert: the root cause, not a second alert.
       const root = await waitFor(async () => {
-        const body = (await (await fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse;
+        const body = (await (await t.fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse;
         return body.alerts.find((a) => a.device === 'sw-1');
       }, 10_000, 'the switch alert');
       const link = page.getByTestId('device-alert-dong-cam-ap-1');

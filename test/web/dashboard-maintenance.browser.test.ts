@@ -33,7 +33,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
 
   const tile = () => page.getByTestId('device-dong-cam-cam-1');
   const windows = async (): Promise<MaintenanceWindowView[]> =>
-    ((await (await fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: MaintenanceWindowView[] }).windows;
+    ((await (await t.fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: MaintenanceWindowView[] }).windows;
 
   beforeAll(async () => {
     outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
@@ -54,7 +54,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     cam = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-1', reconnectPeriod: 0 });
     await cam.publishAsync('langso/dong-cam/cam-1/status', JSON.stringify({ state: 'online' }), { qos: 1, retain: true });
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
+      const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
       return body.devices.find((d) => d.id === 'cam-1')?.state === 'online';
     }, 5_000, 'cam-1 online');
 
@@ -187,7 +187,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await item.waitFor();
     await expect(item.textContent()).resolves.toContain('Bộ họp nhà văn hóa');
     await expect(page.locator('[data-field="mt-startAt"] .field-error').count()).resolves.toBe(0);
-    const { meetings } = (await (await fetch(`${t.httpUrl}/api/meetings`)).json()) as MeetingsResponse;
+    const { meetings } = (await (await t.fetch(`${t.httpUrl}/api/meetings`)).json()) as MeetingsResponse;
     expect(meetings).toHaveLength(1);
     expect(villageLocal(meetings[0]!.startAt)).toBe(start);
 

@@ -35,7 +35,7 @@ describe('dashboard overview in Chromium', () => {
 
   const status = (village: string, id: string, body: object) =>
     client.publishAsync(`langso/${village}/${id}/status`, JSON.stringify(body), { qos: 1, retain: true });
-  const api = async (): Promise<DevicesResponse> => (await fetch(`${t.httpUrl}/api/devices`)).json() as Promise<DevicesResponse>;
+  const api = async (): Promise<DevicesResponse> => (await t.fetch(`${t.httpUrl}/api/devices`)).json() as Promise<DevicesResponse>;
   const tile = (id: string, village = 'dong-cam') => page.getByTestId(`device-${village}-${id}`);
   /** Tile names in the order shown in a village's section. */
   const order = (village: string) => page.locator(`section[aria-labelledby="v-${village}"] .tile-name`).allTextContents();

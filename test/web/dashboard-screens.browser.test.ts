@@ -86,7 +86,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
     // The AP behind the switch falls silent too: unreachable, with the switch as the cause.
     await publish('ap-1', 'status', { state: 'offline', reason: 'timeout' });
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
+      const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
       return body.devices.find((d) => d.id === 'ap-1')?.state === 'unreachable';
     }, 5_000, 'ap-1 unreachable behind sw-1');
     browser = await launchChromium();

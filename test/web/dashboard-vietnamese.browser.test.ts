@@ -59,7 +59,7 @@ describe('the Vietnamese dashboard: API errors, time zone, metric names', () => 
     );
     sensor = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-bien', reconnectPeriod: 0 });
     await sensor.publishAsync('langso/dong-cam/cam-bien/telemetry', JSON.stringify({ tempC: 45, projectorOk: true }), { qos: 1 });
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: unknown[] }).alerts.length === 1, 5_000, 'threshold alert');
+    await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: unknown[] }).alerts.length === 1, 5_000, 'threshold alert');
 
     browser = await launchChromium();
     // The browser is in Berlin: the hint must still name the village's zone.

@@ -45,7 +45,7 @@ describe('device events on the device page', () => {
     await event({ type: 'boot', ts: BOOT_TS, message: 'Thiết bị khởi động lại sau khi mất điện' });
     await event({ type: 'info', ts: BOOT_TS + 60_000, message: '{"manufacturer":"Hikvision","model":"DS-2CD1023G0E-I","firmware":"V5.7.3 build 220112"}' });
     await waitFor(async () => {
-      const r = (await (await fetch(`${t.httpUrl}/api/devices/${testVillage.id}/cam-1/events`)).json()) as DeviceEventsResponse;
+      const r = (await (await t.fetch(`${t.httpUrl}/api/devices/${testVillage.id}/cam-1/events`)).json()) as DeviceEventsResponse;
       return r.events.length === 2;
     }, 10_000, 'the events stored');
 
