@@ -63,13 +63,17 @@ export async function sessionAs(t: { hub: Hub; httpUrl: string }, username: stri
   return sessionOf(t.httpUrl, username, await login(t.httpUrl, username));
 }
 
-/** A socket.io client opened with a session cookie (or none); resolves once connected, rejects if refused. */
-export async function socketWith(httpUrl: string, cookie: string | null, extraHeaders: Record<string, string> = {}): Promise<HubSocket> {
+/**
+ * A socket.io client opened with a session cookie (or none); resolves once connected, rejects if refused.
+ * `listen` attaches listeners before the connection opens (the hub's `hello` comes right after it).
+ */
+export async function socketWith(httpUrl: string, cookie: string | null, extraHeaders: Record<string, string> = {}, listen?: (s: HubSocket) => void): Promise<HubSocket> {
   const socket: HubSocket = connect(httpUrl, {
     transports: ['websocket'],
     reconnection: false,
     extraHeaders: { ...(cookie ? { cookie } : {}), ...extraHeaders },
   });
+  listen?.(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => {
