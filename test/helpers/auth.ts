@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response as ExpressResponse } from 'express';
+import type { BrowserContext } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Hub } from '../../hub/main.js';
 import type { Principal, Role } from '../../hub/security/roles.js';
@@ -93,4 +94,9 @@ export function asUser(p: Principal): RequestHandler {
     res.locals.principal = p;
     next();
   };
+}
+
+/** Puts a session's cookie into a browser context: its pages open logged in, as after the login page. */
+export async function useSession(context: BrowserContext, httpUrl: string, s: Pick<Session, 'token'>): Promise<void> {
+  await context.addCookies([{ name: SESSION_COOKIE, value: s.token, url: httpUrl, httpOnly: true, sameSite: 'Lax' }]);
 }

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
 
@@ -88,9 +89,10 @@ describe('dashboard contrast and tap targets at 360 px', () => {
       10_000,
       'the cam-2 alert',
     );
-    await t.fetch(`${t.httpUrl}/api/alerts/${cam2.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'Chị Lan', note: 'đang đi xem' }) });
+    await t.fetch(`${t.httpUrl}/api/alerts/${cam2.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'đang đi xem' }) });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);

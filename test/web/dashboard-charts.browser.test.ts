@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -102,6 +103,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await waitFor(async () => (await stateOf('ap-1')) === 'maintenance', 5_000, 'ap-1 in maintenance');
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);
@@ -114,7 +116,9 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
   });
 
   it('a camera page without a snapshot yet says so and leaves the console clean', async () => {
-    const fresh = await browser.newPage();
+    const freshContext = await browser.newContext();
+    await useSession(freshContext, t.httpUrl, await t.admin());
+    const fresh = await freshContext.newPage();
     const errors: string[] = [];
     fresh.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -123,7 +127,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await fresh.goto(`${t.httpUrl}/#/d/dong-cam/cam-1`);
     await fresh.getByTestId('snapshot').getByText('Chưa có ảnh chụp từ camera này.').waitFor({ timeout: 10_000 });
     await fresh.getByTestId('series-canvas').waitFor({ timeout: 10_000 });
-    await fresh.close();
+    await freshContext.close();
     expect(errors).toEqual([]);
   });
 
