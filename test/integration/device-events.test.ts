@@ -46,7 +46,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
       ],
       store: stores[storeKind],
     });
-    socket = ioClient(th.httpUrl, { transports: ['websocket'], reconnection: false });
+    socket = ioClient(th.httpUrl, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: (await th.admin()).cookie } });
     socket.on('device:event', (e) => pushed.push(e));
     await new Promise<void>((resolve, reject) => {
       socket.once('hello', () => resolve());
