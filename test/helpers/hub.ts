@@ -47,7 +47,12 @@ export async function startTestHub(
   await hub.start();
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
   let admin: Promise<Session> | null = null;
-  const adminSession = (): Promise<Session> => (admin ??= sessionAs({ hub, httpUrl }, 'admin', 'admin'));
+  const adminSession = (): Promise<Session> =>
+    (admin ??= sessionAs({ hub, httpUrl }, 'admin', 'admin').catch((err: unknown) => {
+      // Tried again next time (the state database may have been read-only for a moment).
+      admin = null;
+      throw err;
+    }));
   return {
     hub,
     dataDir,

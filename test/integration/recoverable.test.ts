@@ -62,6 +62,8 @@ describe('recoverable errors', () => {
 
   it('a state database turned read-only under a timer: counted, shown, and the device still goes offline', async () => {
     const t = await hub({ villages: [testVillage], devices: [{ id: 'cam', village: 'dong-cam', name: 'Cam', kind: 'onvif-camera', timeoutS: 1 }] });
+    // Logged in first: a login writes its session to the state database.
+    await t.admin();
     t.hub.ctx.state.exec('PRAGMA query_only = 1');
     // The device's heartbeat timer fires after 1 s and stores the transition: the write fails.
     const h = await waitFor(async () => {
@@ -78,6 +80,8 @@ describe('recoverable errors', () => {
   it('the availability heartbeat on a read-only state database: counted and shown, the hub goes on', async () => {
     // No devices: the only write is the heartbeat, every 10 s.
     const t = await hub({ villages: [testVillage] });
+    // Logged in first: a login writes its session to the state database.
+    await t.admin();
     t.hub.ctx.state.exec('PRAGMA query_only = 1');
     const h = await waitFor(async () => {
       const b = await health(t);

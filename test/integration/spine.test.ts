@@ -26,7 +26,7 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
       ],
       store: { kind: 'influx', url: inject('influxUrl'), database, writer: { flushMs: 100 } },
     });
-    socket = ioClient(t.httpUrl, { transports: ['websocket'] });
+    socket = ioClient(t.httpUrl, { transports: ['websocket'], extraHeaders: { cookie: (await t.admin()).cookie } });
     socket.on('device:state', (s) => states.push(s));
     socket.on('device:reading', (r) => readings.push(r));
     await new Promise<void>((resolve, reject) => {
