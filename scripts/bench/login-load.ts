@@ -8,6 +8,9 @@
  *   - their sum: what a person waits for, typing aside. The budget is 1 s; over it the run fails.
  *
  *   node --import tsx scripts/bench/login-load.ts [--runs 7]
+ *
+ * LANGSO_BENCH_TIMING=1 also prints, per run, the submit and tile times and each API request's start and
+ * end (ms from navigation), to see where the time goes.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -65,8 +68,9 @@ async function load(browser: Browser, url: string): Promise<OneLoad> {
     await form.getByLabel('Tên đăng nhập').fill(USER.username);
     await form.getByLabel('Mật khẩu', { exact: true }).fill(USER.password);
     await form.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.waitForFunction('window.__tile !== null', undefined, { timeout: 30_000, polling: 20 });
+    await page.waitForFunction(() => (globalThis as unknown as { __tile: number | null }).__tile !== null, undefined, { timeout: 30_000, polling: 20 });
     const t = await page.evaluate<{ form: number; submit: number; tile: number }>('({ form: window.__form, submit: window.__submit, tile: window.__tile })');
+    if (process.env.LANGSO_BENCH_TIMING) console.log(JSON.stringify(await page.evaluate(`[window.__submit, window.__tile, ...performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/')).map((r) => [r.name.replace(/^.*\\/api/, ''), Math.round(r.startTime), Math.round(r.responseEnd)])]`)));
     return { loginFormMs: t.form, submitToTileMs: t.tile - t.submit };
   } finally {
     await context.close();

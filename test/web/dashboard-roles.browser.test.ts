@@ -189,7 +189,7 @@ describe('the dashboard by role, logged in through the login page', () => {
       await form.getByLabel('Mật khẩu', { exact: true }).fill(`doan-sai-${i}-roi`);
       await form.getByRole('button', { name: 'Đăng nhập' }).click();
       await form.getByTestId('login-error').getByText('Sai tên đăng nhập hoặc mật khẩu.').waitFor();
-      await page.waitForFunction("!document.querySelector('.login-submit')?.hasAttribute('disabled')");
+      await page.locator('.login-submit:not([disabled])').waitFor();
     }
     await form.getByLabel('Mật khẩu', { exact: true }).fill(TEST_PASSWORD);
     await form.getByRole('button', { name: 'Đăng nhập' }).click();
