@@ -7,6 +7,8 @@ import { describeTarget } from './availability/internet.js';
 import { ListenError } from './core/net.js';
 import { pcAgentCommand } from '../devices/pc/agent.js';
 import { discoverCommand } from './cli/discover.js';
+import { processUserIo, userCommand } from './cli/user.js';
+import type { Hub } from './main.js';
 
 const USAGE = `Làng Số Hub
 
@@ -17,6 +19,8 @@ Usage:
                                    find ONVIF cameras on the network (langso discover --help)
   langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
                                    report this PC's health to a hub (langso agent pc --help)
+  langso user add|passwd|role|remove|list …
+                                   dashboard accounts (langso user --help)
 
 The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs
 (config/demo.yaml: simulated villages and devices).
@@ -28,10 +32,17 @@ LANGSO_LOG_FORMAT (auto, json, pretty), LANGSO_SIM.
 /** The configuration `npm start` shows when none is given. */
 const DEMO_FILE = path.join('config', 'demo.yaml');
 
+/**
+ * The demo's login, created when the demo starts without any user. Fixed and printed on purpose: the demo
+ * runs simulated villages on one's own computer. A real configuration never gets it.
+ */
+export const DEMO_LOGIN = { username: 'admin', password: 'langso-demo' } as const;
+
 async function main(argv: string[]): Promise<number> {
   // The agent has its own options; it runs on a village PC without a hub configuration.
   if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
   if (argv[0] === 'discover') return discoverCommand(argv.slice(1));
+  if (argv[0] === 'user') return userCommand(argv.slice(1), processUserIo(path.join(packageRoot(), DEMO_FILE)));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => hub.ctx.faults.report('unhandled', reason));
   await hub.start();
   process.stdout.write(banner(hub, file));
+  process.stdout.write(await loginNotice(hub, file, source === 'demo'));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -103,6 +115,27 @@ function banner(hub: ReturnType<typeof createHub>, file: string): string {
     '',
   ];
   return hub.ctx.redact(lines.filter((l) => l !== '').join('\n')) + '\n';
+}
+
+/**
+ * How to log in: the demo creates its demo admin when there is no user and says so; a real configuration
+ * without any user gets the exact command that creates the first admin.
+ */
+async function loginNotice(hub: Hub, file: string, demo: boolean): Promise<string> {
+  const { users } = hub.security;
+  if (demo) {
+    if (users.count() === 0) await users.add(DEMO_LOGIN.username, DEMO_LOGIN.password, 'admin', [], Date.now());
+    if (!(await users.verify(DEMO_LOGIN.username, DEMO_LOGIN.password))) return '';
+    return (
+      `  Demo login: ${DEMO_LOGIN.username} / ${DEMO_LOGIN.password}  (a demo login for the simulated villages only;\n` +
+      '  a real village creates its own accounts with "langso user add")\n\n'
+    );
+  }
+  if (users.count() > 0) return '';
+  return (
+    '  No dashboard user yet: nobody can log in. Create the first admin (the password is read from standard input):\n' +
+    `    langso user add <name> --role admin --password-stdin --config ${file}\n\n`
+  );
 }
 
 main(process.argv.slice(2)).then(

@@ -29,11 +29,17 @@ import { MetricWriter } from './store/writer.js';
 import { Pollers } from './pollers/pollers.js';
 import { StateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
+import { HUB_ROOM } from './web/socket-access.js';
 import { FleetSimulator } from '../devices/sim/fleet.js';
 import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
+import { AuditLog } from './security/audit.js';
+import { SessionStore } from './security/sessions.js';
+import { UserStore } from './security/users.js';
+import { WebAuth, type WebSecurity } from './web/auth.js';
+import { LoginLimiter } from './web/login-limit.js';
 
 export interface HubOptions {
   config: Config;
@@ -51,6 +57,8 @@ export interface Hub {
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
   readonly web: WebServer;
+  /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
+  readonly security: WebSecurity;
   /**
    * The demo simulators while `sim.enabled`: MQTT fleet, protocol simulators of polled devices, and the
    * stand-in for the Internet that the link probe reaches.
@@ -127,8 +135,16 @@ export function createHub(opts: HubOptions): Hub {
     startedAt: clock.now(),
   };
 
+  const users = new UserStore(state);
+  const security: WebSecurity = {
+    users,
+    sessions: new SessionStore(state, users, { idleMs: config.http.session.idleHours * 3_600_000, maxMs: config.http.session.maxDays * 86_400_000 }),
+    audit: new AuditLog(state),
+    limiter: new LoginLimiter(),
+  };
+  const auth = new WebAuth(ctx, security);
   const broker = new MqttBroker(ctx);
-  const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'));
+  const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'), auth);
   const dismissals = new Dismissals(ctx);
   const ingest = new Ingest(ctx, broker, dismissals);
   const availability = new Availability(ctx);
@@ -142,23 +158,23 @@ export function createHub(opts: HubOptions): Hub {
   // /dismiss and /availability.
   web.extend({
     routers: [
-      ['/devices', devicesRouter(ctx, dismissals)],
+      ['/devices', devicesRouter(ctx, dismissals, auth)],
       ['/devices', availabilityRouter(ctx)],
-      ['/discover', discoverRouter(ctx)],
+      ['/discover', discoverRouter(ctx, auth)],
     ],
   });
   web.extend({
     routers: [
-      ['/maintenance', maintenanceRouter(ctx, availability)],
+      ['/maintenance', maintenanceRouter(ctx, availability, auth)],
       ['/internet', internetRouter(internet)],
-      ['/alerts', alertsRouter(ctx, alerts)],
-      ['/meetings', meetingsRouter(ctx, alerts)],
+      ['/alerts', alertsRouter(ctx, alerts, auth)],
+      ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
     ],
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
-      // One link per hub, one event.
-      ctx.bus.on('web-internet', 'internet', () => io.emit('internet', internet.view()));
+      // One link per hub, one event, to every logged-in browser.
+      ctx.bus.on('web-internet', 'internet', () => io.to(HUB_ROOM).emit('internet', internet.view()));
       return () => {
         detachAlerts?.();
         ctx.bus.offOwner('web-internet');
@@ -249,6 +265,7 @@ export function createHub(opts: HubOptions): Hub {
     pollers,
     broker,
     web,
+    security,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
     },

@@ -91,6 +91,12 @@ export interface HealthProblem {
   count: number;
 }
 
+/** GET /api/health without a session: liveness only, for monitoring without an account. */
+export interface HealthSummary {
+  status: 'ok' | 'degraded';
+}
+
+/** GET /api/health for a logged-in user. */
 export interface HealthResponse {
   /** `degraded` while any problem is listed (or the store does not answer). */
   status: 'ok' | 'degraded';
@@ -151,7 +157,32 @@ export interface ApiIssue {
 }
 
 /** Why a request failed as a whole, beside the English `error` (absent: see the HTTP status). */
-export const apiErrorCodes = ['invalid', 'not-found', 'from-config', 'already-resolved', 'busy', 'store-unavailable', 'bad-json', 'too-large', 'internal'] as const;
+export const apiErrorCodes = [
+  'invalid',
+  'not-found',
+  'from-config',
+  'already-resolved',
+  'busy',
+  'store-unavailable',
+  'bad-json',
+  'too-large',
+  'internal',
+  // Access (hub/web/access.ts, csrf.ts, hosts.ts, session-api.ts):
+  /** 401: nobody is logged in, or the session ended. */
+  'unauthorized',
+  /** 403: logged in, but this role or village may not. */
+  'forbidden',
+  /** 401 from POST /api/session: wrong user name or password. */
+  'bad-login',
+  /** 429 from POST /api/session: too many failed logins; `retryAfterS` says when to try again. */
+  'rate-limited',
+  /** 415: a change sent as something other than JSON (a form or text/plain post from another site). */
+  'json-only',
+  /** 403: a change sent by a page of another site (Origin / Referer). */
+  'cross-origin',
+  /** 421: the Host header is not a name of this hub (DNS rebinding). */
+  'host-not-allowed',
+] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];
 /** One stretch of time in one availability state (GET /api/devices/:village/:device/availability). */
 export interface AvailabilitySpan {
@@ -176,6 +207,54 @@ export interface ApiError {
   code?: ApiErrorCode;
   /** One entry per bad field: path, code and what was expected. */
   issues?: ApiIssue[];
+  /** With `rate-limited`: seconds until a login may be tried again (the Retry-After header says the same). */
+  retryAfterS?: number;
+}
+
+/** Who is logged in, as GET/POST /api/session answer it (never a password hash). */
+export interface SessionUser {
+  username: string;
+  role: 'viewer' | 'leader' | 'admin';
+  /** The villages a leader leads or a viewer is limited to; empty = every village (viewer, admin). */
+  villages: string[];
+}
+
+/** GET /api/session (200, or 401 when nobody is logged in) and POST /api/session (login). */
+export interface SessionResponse {
+  user: SessionUser;
+}
+
+/** POST /api/session body. */
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+/** One line of the audit log (GET /api/audit, admins only): who did what, when, from where. */
+export interface AuditEntryView {
+  id: number;
+  ts: number;
+  /** A user name; `cli:<os user>` for the command line; the name typed for a failed login. */
+  who: string;
+  /**
+   * `login`, `login-failed`, `logout`, `alert-ack`, `alert-note`, `maintenance-add`, `maintenance-remove`,
+   * `meeting-add`, `meeting-remove`, `discovery`, `device-dismiss`, `user-add`, `user-passwd`, `user-role`,
+   * `user-remove`, `mqtt-credentials`, … (hub/security/audit.ts); the dashboard names the ones it knows.
+   */
+  action: string;
+  /** What it was done to: `alert:12`, `maintenance:3`, `dong-cam/cam-1`, a user name. */
+  target: string | null;
+  village: string | null;
+  detail: Record<string, string | number | boolean | null>;
+  /** The address the request came from; null for the command line. */
+  ip: string | null;
+}
+
+/** GET /api/audit?limit=&before= (newest first). */
+export interface AuditResponse {
+  entries: AuditEntryView[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next: number | null;
 }
 
 export interface StateChange {
@@ -238,7 +317,7 @@ export interface AlertView {
   status: 'firing' | 'acknowledged' | 'resolved';
   startedAt: number;
   ackedAt: number | null;
-  /** The name the person typed when acknowledging. */
+  /** Who acknowledged: the logged-in user's name (older alerts: the name typed then). */
   ackedBy: string | null;
   ackNote: string | null;
   resolvedAt: number | null;
@@ -266,7 +345,7 @@ export interface AlertHistoryView {
   note: string | null;
 }
 
-/** GET /api/alerts/:id and POST /api/alerts/:id/ack (body `{ by, note? }`). */
+/** GET /api/alerts/:id and POST /api/alerts/:id/ack (body `{ note? }`; who acknowledges is the logged-in user). */
 export interface AlertDetailResponse {
   alert: AlertView;
   history: AlertHistoryView[];
@@ -322,8 +401,8 @@ export interface MaintenanceWindowView {
   activeNow?: boolean;
 }
 
-/** POST /api/maintenance body: a window without its id and source, plus who adds it. */
-export type MaintenanceRequest = Omit<MaintenanceWindowView, 'id' | 'source' | 'createdBy' | 'activeNow'> & { by?: string };
+/** POST /api/maintenance body: a window without its id and source (who adds it is the logged-in user). */
+export type MaintenanceRequest = Omit<MaintenanceWindowView, 'id' | 'source' | 'createdBy' | 'activeNow'>;
 
 /** POST /api/meetings body: startAt as ISO (without offset = the village's time zone). */
 export interface MeetingRequest {
@@ -389,6 +468,9 @@ export interface ServerToClientEvents {
 
 /** Browser → server. */
 export interface ClientToServerEvents {
-  /** Limit readings pushed to this socket to some villages; empty = all. Ack reports what was accepted. */
+  /**
+   * Limit pushes to this socket to some villages; empty = every village the user may read. It never widens
+   * what the user may read: villages they may not read are refused (`ok: false`, the rest still applies).
+   */
   'watch:villages': (villages: string[], ack: (res: { ok: boolean; error?: string }) => void) => void;
 }

@@ -2,6 +2,7 @@ import type {
   AlertDetailResponse,
   AlertsResponse,
   ApiError,
+  AuditResponse,
   DeviceEventsResponse,
   AvailabilityResponse,
   DevicesResponse,
@@ -13,6 +14,7 @@ import type {
   MeetingView,
   NotificationsResponse,
   SeriesResponse,
+  SessionResponse,
   InternetView,
 } from '../../shared/events';
 import { failureText, formIssues, issueText } from './api-errors';
@@ -27,6 +29,10 @@ export class ApiFailure extends Error {
     readonly issues: NonNullable<ApiError['issues']> = [],
     /** The hub's own (English) text, for commune IT in the browser console; not shown. */
     readonly serverText: string | null = null,
+    /** The hub's code for the failure as a whole (`bad-login`, `rate-limited`, …). */
+    readonly code: string | null = null,
+    /** With `rate-limited`: seconds until the next login may be tried. */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
     this.name = 'ApiFailure';
@@ -35,10 +41,20 @@ export class ApiFailure extends Error {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
+/**
+ * Called when the hub answers 401 `unauthorized` (nobody logged in, or the session ended): the app shows
+ * the login page, and after it the page the person was on.
+ */
+let onUnauthorized: () => void = () => undefined;
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
 async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // Every change is sent as JSON, with or without a body: the hub refuses any other kind (CSRF defence).
+  if (method !== 'GET') headers['content-type'] = 'application/json';
   try {
     res = await fetch(path, {
       method,
@@ -55,9 +71,13 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
     let detail = t('error.http', { status: res.status });
     let issues: NonNullable<ApiError['issues']> = [];
     let serverText: string | null = null;
+    let code: string | null = null;
+    let retryAfterS: number | null = null;
     try {
       const parsed = (await res.json()) as Partial<ApiError>;
       if (typeof parsed.error === 'string') {
+        code = typeof parsed.code === 'string' ? parsed.code : null;
+        retryAfterS = typeof parsed.retryAfterS === 'number' ? parsed.retryAfterS : null;
         issues = Array.isArray(parsed.issues) ? parsed.issues : [];
         serverText = `${parsed.error}${issues.length ? ` (${issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`;
         // Said in the interface language from the codes; the hub's English stays in serverText.
@@ -67,7 +87,8 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
     } catch {
       // Not JSON (a proxy error page, say): keep the status-based message.
     }
-    throw new ApiFailure(detail, res.status, issues, serverText);
+    if (res.status === 401 && code === 'unauthorized') onUnauthorized();
+    throw new ApiFailure(detail, res.status, issues, serverText, code, retryAfterS);
   }
   if (res.status === 204) return undefined as T;
   try {
@@ -124,12 +145,13 @@ export function fetchAlert(id: number, signal?: AbortSignal): Promise<AlertDetai
   return getJson<AlertDetailResponse>(`/api/alerts/${id}`, signal);
 }
 
-export function ackAlert(id: number, body: { by: string; note?: string }): Promise<AlertDetailResponse> {
+/** Acknowledges as the logged-in user (the hub records who). */
+export function ackAlert(id: number, body: { note?: string }): Promise<AlertDetailResponse> {
   return request<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, body);
 }
 
-/** A note in an alert's history, whatever its status (POST /api/alerts/:id/note). */
-export function noteAlert(id: number, body: { by: string; note: string }): Promise<AlertDetailResponse> {
+/** A note in an alert's history, whatever its status (POST /api/alerts/:id/note), as the logged-in user. */
+export function noteAlert(id: number, body: { note: string }): Promise<AlertDetailResponse> {
   return request<AlertDetailResponse>('POST', `/api/alerts/${id}/note`, body);
 }
 
@@ -174,6 +196,26 @@ export function fetchDeviceEvents(village: string, device: string, limit: number
 /** Hides a device that published without being configured, until it publishes again (an admin action). */
 export function dismissDevice(village: string, device: string): Promise<void> {
   return request<void>('POST', `/api/devices/${encodeURIComponent(village)}/${encodeURIComponent(device)}/dismiss`, {});
+}
+
+/** Who is logged in; 401 when nobody is (the unauthorized handler then shows the login page). */
+export function fetchSession(signal?: AbortSignal): Promise<SessionResponse> {
+  return getJson<SessionResponse>('/api/session', signal);
+}
+
+export function login(username: string, password: string): Promise<SessionResponse> {
+  return request<SessionResponse>('POST', '/api/session', { username, password });
+}
+
+export function logout(): Promise<void> {
+  return request<void>('DELETE', '/api/session');
+}
+
+/** The audit log, newest first (admins). */
+export function fetchAudit(q: { limit: number; before?: number | null }, signal?: AbortSignal): Promise<AuditResponse> {
+  const params = new URLSearchParams({ limit: String(q.limit) });
+  if (q.before) params.set('before', String(q.before));
+  return getJson<AuditResponse>(`/api/audit?${params}`, signal);
 }
 
 export function snapshotUrl(village: string, device: string): string {

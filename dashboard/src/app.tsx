@@ -11,12 +11,15 @@ import { LiveBanner } from './components/LiveBanner';
 import { MaintenancePage } from './components/MaintenancePage';
 import { Overview } from './components/Overview';
 import { InternetBanner } from './components/Internet';
+import { AuditPage } from './components/AuditPage';
+import { can, useUser } from './auth';
 
 type Route =
   | { page: 'overview' }
   | { page: 'device'; village: string; device: string }
   | ({ page: 'alerts' } & AlertsView)
-  | { page: 'maintenance' };
+  | { page: 'maintenance' }
+  | { page: 'audit' };
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/d\/([^/]+)\/([^/]+)\/?$/.exec(hash);
@@ -33,6 +36,7 @@ export function parseRoute(hash: string): Route {
     return { page: 'alerts', tab: 'open', id: a[1] ? Number(a[1]) : null };
   }
   if (/^#\/maintenance\/?$/.test(hash)) return { page: 'maintenance' };
+  if (/^#\/audit\/?$/.test(hash)) return { page: 'audit' };
   return { page: 'overview' };
 }
 
@@ -53,6 +57,7 @@ export function App() {
   const store = useStore();
   const snap = useLive(store);
   const route = useRoute();
+  const user = useUser();
   // Subscribing re-renders everything below with the new language.
   useLang();
 
@@ -66,6 +71,8 @@ export function App() {
       title = t('alerts.title');
     } else if (route.page === 'maintenance') {
       title = t('maint.title');
+    } else if (route.page === 'audit') {
+      title = t('audit.title');
     }
     document.title = route.page === 'overview' ? `${t('app.name')} — ${title}` : `${title} · ${t('app.name')}`;
   });
@@ -103,6 +110,12 @@ export function App() {
           <AlertsPage snap={snap} view={{ tab: route.tab, id: route.id }} />
         ) : route.page === 'maintenance' ? (
           <MaintenancePage snap={snap} />
+        ) : route.page === 'audit' ? (
+          can(user, 'admin') ? (
+            <AuditPage snap={snap} />
+          ) : (
+            <p class="empty">{t('audit.adminOnly')}</p>
+          )
         ) : (
           <Overview snap={snap} />
         )}

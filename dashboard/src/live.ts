@@ -1,56 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
 import { useEffect, useState } from 'preact/hooks';
-import type {
-  AlertChange,
-  AlertView,
-  ClientToServerEvents,
-  DeviceEventView,
-  DeviceView,
-  MaintenanceWindowView,
-  ReadingPush,
-  ServerToClientEvents,
-  InternetView,
-  VillageView,
-} from '../../shared/events';
+import type { AlertView, ClientToServerEvents, DeviceEventView, DeviceView, ReadingPush, ServerToClientEvents } from '../../shared/events';
 import { applyToOpen, sortedOpen } from './alert-list';
-import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, isAbort } from './api';
+import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, fetchSession, isAbort } from './api';
 import { t } from './i18n';
 import { setKinds } from './kinds';
 import { applyReading, applyState, deviceKey, type Push } from './device-push';
+import type { AlertEvent, ConnState, LiveSnapshot } from './live-snapshot';
 
-/**
- * connecting: before the first socket connection; live: connected; lost: disconnected, retrying;
- * restored: reconnected a moment ago (shown briefly, then back to live).
- */
-export type ConnState = 'connecting' | 'live' | 'lost' | 'restored';
-
-export interface LiveSnapshot {
-  conn: ConnState;
-  /** True until the first list load finishes (successfully or not). */
-  loading: boolean;
-  /** The last list load failed with this message; the previous list, if any, stays shown. */
-  error: string | null;
-  villages: VillageView[];
-  devices: DeviceView[];
-  /** Increments on every successful list load, so views can refetch what they may have missed. */
-  epoch: number;
-  hubVersion: string | null;
-  /** The village's internet link; null until the hub has told. */
-  internet: InternetView | null;
-  /** Open alerts (firing and acknowledged), firing and most severe first. */
-  alerts: AlertView[];
-  /** False until the open alerts were loaded once (the badge waits for it). */
-  alertsLoaded: boolean;
-  /** Maintenance windows, for the note of a device in maintenance. */
-  maintenance: MaintenanceWindowView[];
-  /**
-   * Set when the live link has been down for more than a few seconds: what is shown is as of this time
-   * (ms) and may be out of date. Null while live.
-   */
-  staleSince: number | null;
-}
-
-export type AlertEvent = { change: AlertChange; alert: AlertView };
+export type { AlertEvent, ConnState, LiveSnapshot } from './live-snapshot';
 
 const RESTORED_MS = 4000;
 const NOTIFY_MS = 100;
@@ -58,6 +16,8 @@ const NOTIFY_MS = 100;
 const NO_SOCKET_MS = 5000;
 /** A short blip is not worth greying the page: after this long without the live link, the data is old. */
 const STALE_AFTER_MS = 5000;
+/** A refused live connection may mean the session ended: asked at most this often. */
+const SESSION_CHECK_MS = 10_000;
 
 export class LiveStore {
   private snapshot: LiveSnapshot = {
@@ -98,6 +58,7 @@ export class LiveStore {
   /** `changes` of the last list loaded, and of the socket's hello (null until each is known). */
   private listChanges: number | null = null;
   private helloChanges: number | null = null;
+  private sessionCheckedAt = 0;
 
   get current(): LiveSnapshot {
     return this.snapshot;
@@ -173,6 +134,12 @@ export class LiveStore {
     });
     socket.on('connect_error', () => {
       if (this.snapshot.conn !== 'connecting') this.setConn('lost');
+      // The hub refuses a live connection without a session: if that is why, the login page comes up
+      // (a 401 reaches the unauthorized handler); if the hub is just unreachable, nothing changes.
+      if (Date.now() - this.sessionCheckedAt > SESSION_CHECK_MS) {
+        this.sessionCheckedAt = Date.now();
+        fetchSession().catch(() => undefined);
+      }
     });
     socket.on('hello', (info) => {
       this.helloChanges = typeof info.changes === 'number' ? info.changes : Number.POSITIVE_INFINITY;

@@ -1,7 +1,10 @@
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { App } from './app';
+import { Auth, AuthContext, UserContext, useAuthState } from './auth';
+import { LoginPage } from './components/LoginPage';
 import { StoreContext } from './context';
-import { getLang } from './i18n';
+import { getLang, t, useLang } from './i18n';
 import { LiveStore } from './live';
 // Three sheets in their cascade order: base and header, the device grid, shared controls and pages.
 import './styles.css';
@@ -9,14 +12,46 @@ import './grid.css';
 import './controls.css';
 
 document.documentElement.lang = getLang();
-const store = new LiveStore();
-store.start();
+const auth = new Auth();
+
+/**
+ * The login page until the hub says someone is logged in, then the app. Each login gets a fresh live store
+ * (lists, socket): nothing of the previous person's session stays in the page after a logout.
+ */
+function Root() {
+  const state = useAuthState(auth);
+  useLang();
+  const user = state.status === 'in' ? state.user : null;
+  const [store, setStore] = useState<LiveStore | null>(null);
+  useEffect(() => {
+    if (!user) return;
+    const s = new LiveStore();
+    s.start();
+    setStore(s);
+    return () => {
+      s.stop();
+      setStore(null);
+    };
+  }, [user?.username, user?.role, user?.villages.join(',')]);
+
+  if (state.status === 'unknown') return <p class="loading content">{t('app.loading')}</p>;
+  if (state.status === 'out') return <LoginPage expired={state.expired} />;
+  if (!store || !user) return <p class="loading content">{t('app.loading')}</p>;
+  return (
+    <UserContext.Provider value={user}>
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
+    </UserContext.Provider>
+  );
+}
 
 const root = document.getElementById('app');
 if (!root) throw new Error('#app missing from index.html');
 render(
-  <StoreContext.Provider value={store}>
-    <App />
-  </StoreContext.Provider>,
+  <AuthContext.Provider value={auth}>
+    <Root />
+  </AuthContext.Provider>,
   root,
 );
+void auth.start();

@@ -27,6 +27,8 @@ export type AlertStatusFilter = 'open' | AlertStatus | 'all';
 export interface AlertQuery {
   status?: AlertStatusFilter;
   village?: string;
+  /** Only these villages (and hub-wide alerts): what a leader or a limited viewer may read. */
+  villages?: readonly string[];
   /** Alerts still open at or after this instant (ms): open ones, and ones resolved since. */
   since?: number;
   limit: number;
@@ -173,6 +175,10 @@ export class AlertStore {
       // Hub-wide alerts (the hub's Internet link) belong to every village.
       where.push('(village = ? OR village = ?)');
       args.push(q.village, HUB_WIDE);
+    }
+    if (q.villages !== undefined) {
+      where.push(`village IN (${[HUB_WIDE, ...q.villages].map(() => '?').join(', ')})`);
+      args.push(HUB_WIDE, ...q.villages);
     }
     if (q.since !== undefined) {
       where.push('(resolved_at IS NULL OR resolved_at >= ?)');

@@ -1,7 +1,7 @@
-import type { Server } from 'socket.io';
 import type { HubContext } from '../context.js';
 import type { Alert } from '../core/domain.js';
-import type { AlertView, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+import type { AlertView } from '../../shared/events.js';
+import { roomsFor, type HubIo } from './socket-access.js';
 
 const OWNER = 'web-alerts';
 
@@ -11,12 +11,13 @@ export function alertView(a: Alert): AlertView {
 }
 
 /**
- * Pushes every alert change (fired, acknowledged, escalated, resolved) to every connected browser: alerts
- * are few and every page shows the active count. Returns the detach function for the web server's stop().
+ * Pushes every alert change (fired, acknowledged, escalated, resolved) to every browser whose user may
+ * read the alert's village (hub-wide alerts to all): alerts are few and every page shows the active count.
+ * Returns the detach function for the web server's stop().
  */
-export function attachAlertSocket(ctx: Pick<HubContext, 'bus'>, io: Server<ClientToServerEvents, ServerToClientEvents>): () => void {
+export function attachAlertSocket(ctx: Pick<HubContext, 'bus'>, io: HubIo): () => void {
   ctx.bus.on(OWNER, 'alert', (e) => {
-    io.emit('alert', { change: e.change, alert: alertView(e.alert) });
+    io.to(roomsFor(e.alert.village)).emit('alert', { change: e.change, alert: alertView(e.alert) });
   });
   return () => ctx.bus.offOwner(OWNER);
 }

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { HubContext } from '../context.js';
 import { DeviceRegistry } from '../registry/registry.js';
@@ -6,7 +6,7 @@ import { kindViews } from '../registry/kinds.js';
 import { deviceParams, rangeParams } from './params.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
-import type { ApiError, ApiErrorCode, ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, SeriesResponse } from '../../shared/events.js';
+import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
 import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
@@ -22,19 +22,11 @@ export const seriesQuerySchema = z
   });
 
 
-/** An issue as routes write it; one without a code is sent as `invalid-value`. */
-export type IssueInput = Omit<ApiIssue, 'code'> & { code?: ApiIssueCode };
+import { sendError } from './errors.js';
+import { principalOf, rules, secureRouter, unauthorized, villageParam, who } from './access.js';
+import { canRead } from '../security/roles.js';
 
-/**
- * A JSON error: the English `error`, a `code` for the failure as a whole (400 → `invalid`), and per field
- * a code + path the dashboard translates, beside the English message.
- */
-export function sendError(res: Response, status: number, error: string, issues?: IssueInput[], code?: ApiErrorCode): void {
-  const whole = code ?? (status === 400 ? 'invalid' : undefined);
-  const body: ApiError = { error, ...(whole ? { code: whole } : {}) };
-  if (issues) body.issues = issues.map((i) => ({ ...i, code: i.code ?? 'invalid-value' }));
-  res.status(status).json(body);
-}
+export { sendError, type IssueInput } from './errors.js';
 
 function isIssueCode(v: unknown): v is ApiIssueCode {
   return typeof v === 'string' && (apiIssueCodes as readonly string[]).includes(v);
@@ -82,6 +74,16 @@ export function rejectInput(ctx: Pick<HubContext, 'counters' | 'log'>, res: Resp
   sendError(res, 400, error, issues);
 }
 
+/**
+ * Who did something is the logged-in user: a `by` typed into a body (the dashboard before accounts) is
+ * refused with a 400 that says so, rather than recorded as if true. False = the 400 was sent.
+ */
+export function refuseTypedName(ctx: Pick<HubContext, 'counters' | 'log'>, res: Response, body: unknown, what: string): boolean {
+  if (typeof body !== 'object' || body === null || !('by' in body)) return true;
+  rejectInput(ctx, res, what, [{ path: 'by', code: 'unknown-field', message: '"by" is not accepted: the hub records the logged-in user', params: { fields: 'by' } }]);
+  return false;
+}
+
 export function zodIssues(err: z.ZodError): ApiIssue[] {
   return err.issues.map((i) => {
     const { code, params } = issueCode(i);
@@ -95,11 +97,15 @@ export function zodIssues(err: z.ZodError): ApiIssue[] {
 }
 
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
-export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0): Router {
-  const router = Router();
+export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0) {
+  const r = secureRouter();
+  const router = r.router;
   const kinds = kindViews();
 
-  router.get('/health', async (_req: Request, res: Response) => {
+  // Liveness for monitoring (Uptime Kuma, a cron curl) without an account: `{status}` only. Logged-in
+  // users get the whole report: versions, ports, counters and problem texts are for commune IT, not for
+  // whoever joins the public Wi-Fi.
+  r.get('/health', rules.public('a liveness probe: anonymous callers get only {status}'), async (_req: Request, res: Response) => {
     const storeOk = await ctx.store.ping().catch(() => false);
     const w = ctx.writer.stats();
     const b = broker.stats();
@@ -120,20 +126,23 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
       problems,
       counters: ctx.counters.snapshot(),
     };
+    if (!principalOf(res)) return res.json({ status: body.status } satisfies HealthSummary);
     res.json(body);
   });
 
-  router.get('/devices', (_req: Request, res: Response) => {
+  // Only the villages the user may read, and their devices.
+  r.get('/devices', rules.login, (_req: Request, res: Response) => {
+    const p = who(res);
     const body: DevicesResponse = {
-      villages: ctx.devices.villageList(),
+      villages: ctx.devices.villageList().filter((v) => canRead(p, v.id)),
       kinds,
-      devices: ctx.devices.all().map((e) => DeviceRegistry.view(e)),
+      devices: ctx.devices.all().filter((e) => canRead(p, e.village)).map((e) => DeviceRegistry.view(e)),
       changes: changes(),
     };
     res.json(body);
   });
 
-  router.get('/devices/:village/:device/series', async (req: Request, res: Response) => {
+  r.get('/devices/:village/:device/series', rules.read(villageParam), async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return sendError(res, 400, 'invalid device address', zodIssues(params.error));
     const query = seriesQuerySchema.safeParse(req.query);
@@ -157,6 +166,9 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
     }
   });
 
-  router.use((req: Request, res: Response) => sendError(res, 404, `no such API endpoint: ${req.method} ${req.baseUrl}${req.path}`, undefined, 'not-found'));
+  // Nobody logged in learns nothing, not even which paths exist.
+  router.use((req: Request, res: Response) =>
+    principalOf(res) ? sendError(res, 404, `no such API endpoint: ${req.method} ${req.baseUrl}${req.path}`, undefined, 'not-found') : unauthorized(res),
+  );
   return router;
 }

@@ -1,10 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { HubContext } from '../context.js';
 import type { AvailabilityPoint } from '../store/types.js';
 import type { AvailabilityResponse, AvailabilitySpan } from '../../shared/events.js';
 import { MAX_RANGE_MS, rejectInput, sendError, zodIssues } from './api.js';
 import { deviceParams, rangeParams } from './params.js';
+import { rules, secureRouter, villageParam } from './access.js';
 
 const HOUR = 3_600_000;
 const rangeQuery = z.strictObject({
@@ -37,9 +38,9 @@ export function availabilitySpans(points: readonly AvailabilityPoint[], from: nu
  * hour): when the device was online, offline, unreachable, in maintenance or unknown — the device page
  * shades its outages and maintenance on the chart's time axis.
  */
-export function availabilityRouter(ctx: HubContext): Router {
-  const router = Router();
-  router.get('/:village/:device/availability', async (req: Request, res: Response) => {
+export function availabilityRouter(ctx: HubContext) {
+  const r = secureRouter();
+  r.get('/:village/:device/availability', rules.read(villageParam), async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return rejectInput(ctx, res, 'invalid device address', zodIssues(params.error));
     const query = rangeQuery.safeParse(req.query);
@@ -60,5 +61,5 @@ export function availabilityRouter(ctx: HubContext): Router {
       sendError(res, 503, `metric store unavailable: ${(err as Error).message}`);
     }
   });
-  return router;
+  return r.router;
 }

@@ -1,11 +1,13 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { discover, markKnown, type DiscoveredCamera } from '../../devices/onvif-camera/discovery.js';
 import { SNAPSHOT_FILE } from '../../devices/onvif-camera/driver.js';
 import type { HubContext } from '../context.js';
-import { rejectInput, sendError, zodIssues } from './api.js';
+import { refuseTypedName, rejectInput, sendError, zodIssues } from './api.js';
+import { rules, secureRouter, villageParam, who } from './access.js';
+import type { Auditor } from './auth.js';
 import { deviceParams, rangeParams } from './params.js';
 import type { DeviceEvent } from '../core/domain.js';
 import type { EventPoint } from '../store/types.js';
@@ -37,23 +39,22 @@ export function snapshotPath(dataDir: string, village: string, device: string): 
   return path.join(path.resolve(dataDir), 'devices', village, device, SNAPSHOT_FILE);
 }
 
-const dismissBody = z.strictObject({
-  /** No user accounts yet: the name the person typed, kept with the dismissal. */
-  by: z.string().trim().min(1, 'enter your name (1 to 80 characters)').max(80, 'at most 80 characters').optional(),
-});
+/** Nothing to send: who dismisses is the logged-in admin. */
+const dismissBody = z.strictObject({});
 
 /**
- * Device extras under /api/devices, mounted before the core api router:
- * POST /:village/:device/dismiss {by?} — hide an unregistered device (see hub/registry/dismissals.ts);
+ * Device extras under /api/devices, mounted before the core api router (reading needs the village, the
+ * dismissal an admin):
+ * POST /:village/:device/dismiss {} — hide an unregistered device (see hub/registry/dismissals.ts);
  * GET /:village/:device/snapshot — the camera's latest good snapshot (image/jpeg, revalidated on every
  * view: `no-cache` + Last-Modified, so a dashboard polling it gets 304 until a new picture arrives);
  * 204 No Content while there is none yet — a normal answer, not an error in the browser's console.
  * GET /:village/:device/events?from=&to=&limit= — the device's events, newest first.
  */
-export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
-  const router = Router();
+export function devicesRouter(ctx: HubContext, dismissals: Dismissals, audit: Auditor) {
+  const r = secureRouter();
 
-  router.get('/:village/:device/events', async (req: Request, res: Response) => {
+  r.get('/:village/:device/events', rules.read(villageParam), async (req: Request, res: Response) => {
     // Counted (GET /api/health) and logged for commune IT; the answer names each bad parameter.
     const refuse = (error: string, issues: ApiIssue[]): void => rejectInput(ctx, res, error, issues);
     const params = deviceParams.safeParse(req.params);
@@ -76,21 +77,23 @@ export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
     }
   });
 
-  router.post('/:village/:device/dismiss', (req: Request, res: Response) => {
+  r.post('/:village/:device/dismiss', rules.admin, (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return rejectInput(ctx, res, 'invalid device address', zodIssues(params.error));
+    if (!refuseTypedName(ctx, res, req.body, 'invalid dismissal')) return;
     const body = dismissBody.safeParse(req.body ?? {});
     if (!body.success) return rejectInput(ctx, res, 'invalid dismissal', zodIssues(body.error).map((i) => (i.path === '(query)' ? { ...i, path: '(body)' } : i)));
     const { village, device } = params.data;
-    const r = dismissals.dismiss(params.data, body.data.by ?? null);
-    if (r.result === 'missing') return sendError(res, 404, `no device "${device}" in village "${village}"`);
-    if (r.result === 'registered') {
-      return sendError(res, 409, `device "${device}" in village "${village}" is in the configuration file; remove it there`);
+    const done = dismissals.dismiss(params.data, who(res).username);
+    if (done.result === 'missing') return sendError(res, 404, `no device "${device}" in village "${village}"`, undefined, 'not-found');
+    if (done.result === 'registered') {
+      return sendError(res, 409, `device "${device}" in village "${village}" is in the configuration file; remove it there`, undefined, 'from-config');
     }
-    res.json({ village, device, dismissedAt: r.at });
+    audit.record(req, res, 'device-dismiss', { target: `${village}/${device}`, village });
+    res.json({ village, device, dismissedAt: done.at });
   });
 
-  router.get('/:village/:device/snapshot', async (req: Request, res: Response) => {
+  r.get('/:village/:device/snapshot', rules.read(villageParam), async (req: Request, res: Response) => {
     const params = deviceParams.safeParse(req.params);
     if (!params.success) return sendError(res, 400, 'invalid device address', zodIssues(params.error));
     const { village, device } = params.data;
@@ -117,7 +120,7 @@ export function devicesRouter(ctx: HubContext, dismissals: Dismissals): Router {
     }
   });
 
-  return router;
+  return r.router;
 }
 
 export const discoverBodySchema = z.strictObject({
@@ -141,19 +144,20 @@ export interface DiscoveredCameraView extends Omit<DiscoveredCamera, 'scopes'> {
 
 /**
  * POST /api/discover {timeoutMs?} → {cameras}: a WS-Discovery probe from the hub, each camera marked
- * `known` when a configured device already polls its address. An admin action: there are no user
- * accounts yet, so like the other write endpoints it is open to whoever reaches the web port. One
- * discovery at a time.
+ * `known` when a configured device already polls its address. Admins only (it sends probes onto the
+ * LAN and lists every camera on it); audited. One discovery at a time.
  */
-export function discoverRouter(ctx: HubContext, opts: DiscoverRouterOptions = {}): Router {
-  const router = Router();
+export function discoverRouter(ctx: HubContext, audit: Auditor, opts: DiscoverRouterOptions = {}) {
+  const r = secureRouter();
   let running = false;
 
-  router.post('/', async (req: Request, res: Response) => {
+  r.post('/', rules.admin, async (req: Request, res: Response) => {
     const body = discoverBodySchema.safeParse(req.body ?? {});
     if (!body.success) return sendError(res, 400, 'invalid discovery request', zodIssues(body.error));
     if (running) return sendError(res, 409, 'a discovery is already running; try again when it ends');
     running = true;
+    // Recorded when it starts: the probes go out whether or not an answer comes back.
+    audit.record(req, res, 'discovery', { detail: { timeoutMs: body.data.timeoutMs } });
     const ac = new AbortController();
     // The client gave up: no need to keep listening for it.
     res.on('close', () => ac.abort());
@@ -178,5 +182,5 @@ export function discoverRouter(ctx: HubContext, opts: DiscoverRouterOptions = {}
     }
   });
 
-  return router;
+  return r.router;
 }

@@ -1,29 +1,37 @@
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Server as IoServer } from 'socket.io';
-import { z } from 'zod';
 import type { MqttBroker } from '../broker/broker.js';
 import type { HubContext } from '../context.js';
 import { deviceKey } from '../core/domain.js';
 import { closeServer, listen } from '../core/net.js';
 import { DeviceRegistry } from '../registry/registry.js';
-import { slug } from '../config/schema.js';
 import { apiRouter, sendError } from './api.js';
 import { deviceEventView } from './devices-api.js';
 import { dashboardStatic } from './static.js';
+import { assertEveryRouteRuled, rules, secureRouter } from './access.js';
+import { auditRouter } from './audit-api.js';
+import type { WebAuth } from './auth.js';
+import { csrfGuard } from './csrf.js';
+import { HostCheck, hostGuard } from './hosts.js';
+import { sessionRouter } from './session-api.js';
+import { roomsFor, SocketAccess, type HubIo, type SocketData } from './socket-access.js';
 import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
+
+export type { HubIo };
 
 const OWNER = 'web';
 /** Readings are coalesced per device and pushed at most this often: the browser needs the newest, not every one. */
 const READING_FLUSH_MS = 250;
-const ALL_ROOM = 'all';
-
-const watchSchema = z.array(slug).max(500);
-
-export type HubIo = IoServer<ClientToServerEvents, ServerToClientEvents>;
+/** How often live sockets are checked against their sessions (expired, revoked, role changed) and old sessions purged. */
+const SESSION_CHECK_MS = 60_000;
+/** HSTS max-age when served over TLS: 180 days. */
+const HSTS_S = 180 * 86_400;
 
 /** What other modules add to the web tier: REST routers under /api and socket.io attachments. */
 export interface WebExtension {
@@ -34,20 +42,24 @@ export interface WebExtension {
 
 /** The web tier: REST, socket.io live pushes and the built dashboard, on one HTTP port. */
 export class WebServer {
-  private http: HttpServer | null = null;
-  private io: IoServer<ClientToServerEvents, ServerToClientEvents> | null = null;
+  private http: HttpServer | HttpsServer | null = null;
+  private io: HubIo | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Map<string, ReadingPush>();
   private readonly detach: Array<() => void> = [];
   private readonly extensions: WebExtension[] = [];
   /** Changes pushed to browsers so far (devices, alerts, internet): lets a browser tell whether its list missed one. */
   private changes = 0;
   port = 0;
+  /** The express app once started: test/web/access.test.ts lists its routes. */
+  app: express.Express | null = null;
 
   constructor(
     private readonly ctx: HubContext,
     private readonly broker: MqttBroker,
     private readonly dashboardDir: string,
+    private readonly auth: WebAuth,
   ) {}
 
   /** Adds routers and socket attachments; call before start(). */
@@ -56,21 +68,33 @@ export class WebServer {
   }
 
   async start(): Promise<void> {
-    const { ctx } = this;
+    const { ctx, auth } = this;
+    const tlsFiles = ctx.config.http.tls;
+    // Read before anything listens: a missing certificate stops the start with the file named.
+    const tls = tlsFiles ? { cert: await readTlsFile(tlsFiles.cert, 'http.tls.cert'), key: await readTlsFile(tlsFiles.key, 'http.tls.key') } : null;
+    const hosts = new HostCheck(ctx.config.http.allowedHosts, () => this.port, tls !== null);
+    const access = new SocketAccess(ctx, auth, hosts);
     const app = express();
+    this.app = app;
     app.disable('x-powered-by');
     app.use(
       helmet({
-        // Served over plain HTTP on the village LAN: upgrading requests or HSTS would break it.
-        strictTransportSecurity: false,
+        // Over plain HTTP on the village LAN, upgrading requests or HSTS would break the dashboard; over TLS both apply.
+        strictTransportSecurity: tls ? { maxAge: HSTS_S } : false,
         contentSecurityPolicy: {
-          directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:', 'blob:'] },
+          directives: { 'upgrade-insecure-requests': tls ? [] : null, 'img-src': ["'self'", 'data:', 'blob:'] },
         },
       }),
     );
+    // DNS rebinding: only the hub's own host names get an answer (API, dashboard files and live socket alike).
+    app.use(hostGuard(ctx, hosts));
+    app.use('/api', csrfGuard(ctx, tls !== null));
     app.use(express.json({ limit: '64kb' }));
+    app.use('/api', auth.middleware());
     // Every JSON answer passes the redactor: a reason quoting a URL with credentials never leaves the hub.
     app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'string' ? ctx.redact(value) : value));
+    app.use('/api/session', sessionRouter(ctx, auth, (token) => this.io && access.endSession(this.io, token)));
+    app.use('/api/audit', auditRouter(ctx, auth.security.audit));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
     app.use('/api', apiRouter(ctx, this.broker, () => this.changes));
     this.serveDashboard(app);
@@ -82,35 +106,27 @@ export class WebServer {
       ctx.log.error({ module: 'web', err: err.message }, 'http request failed');
       sendError(res, err.status && err.status < 500 ? err.status : 500, err.status && err.status < 500 ? err.message : 'internal error');
     });
+    assertEveryRouteRuled(app);
 
-    const http = createServer(app);
+    const http = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, app) : createServer(app);
     this.http = http;
-    const io: HubIo = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
+    const io: HubIo = new IoServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http, {
       serveClient: false,
-      allowRequest: (req, cb) => cb(null, sameOrigin(req)),
+      allowRequest: (req, cb) => access.allowRequest(req, cb),
     });
     this.io = io;
     io.on('connection', (socket) => {
-      void socket.join(ALL_ROOM);
+      if (!access.accept(socket)) return;
       socket.emit('hello', { startedAt: ctx.startedAt, version: ctx.version, changes: this.changes });
-      socket.on('watch:villages', (villages: unknown, ack: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (r: { ok: boolean; error?: string }) => void) : () => undefined;
-        const parsed = watchSchema.safeParse(villages);
-        if (!parsed.success) {
-          ctx.counters.inc('socket.bad_events');
-          reply({ ok: false, error: 'watch:villages expects an array of village ids (lowercase slugs)' });
-          return;
-        }
-        for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
-        if (parsed.data.length === 0) void socket.join(ALL_ROOM);
-        else for (const v of parsed.data) void socket.join(`v:${v}`);
-        reply({ ok: true });
-      });
     });
+    this.sessionTimer = setInterval(() => {
+      access.revalidate(io);
+      auth.security.sessions.purgeExpired(ctx.clock.now());
+    }, SESSION_CHECK_MS);
 
     ctx.bus.on(OWNER, 'transition', (t) => {
       this.changes++;
-      io.to([ALL_ROOM, `v:${t.village}`]).emit('device:state', {
+      io.to(roomsFor(t.village)).emit('device:state', {
         village: t.village,
         device: t.device,
         state: t.to,
@@ -126,7 +142,7 @@ export class WebServer {
     // state began (the dashboard keeps its `since`).
     ctx.bus.on(OWNER, 'reason', (r) => {
       if (r.since === null) return;
-      io.to([ALL_ROOM, `v:${r.village}`]).emit('device:state', {
+      io.to(roomsFor(r.village)).emit('device:state', {
         village: r.village,
         device: r.device,
         state: r.state,
@@ -138,7 +154,7 @@ export class WebServer {
       });
     });
     ctx.bus.on(OWNER, 'device-event', (e) => {
-      io.to([ALL_ROOM, `v:${e.village}`]).emit('device:event', deviceEventView(e));
+      io.to(roomsFor(e.village)).emit('device:event', deviceEventView(e));
     });
     ctx.bus.on(OWNER, 'reading', (r) => {
       const key = deviceKey(r);
@@ -149,11 +165,11 @@ export class WebServer {
     ctx.bus.on(OWNER, 'unregistered', (u) => {
       const entry = ctx.devices.get(u);
       this.changes++;
-      if (entry) io.to([ALL_ROOM, `v:${u.village}`]).emit('device:added', DeviceRegistry.view(entry));
+      if (entry) io.to(roomsFor(u.village)).emit('device:added', DeviceRegistry.view(entry));
     });
     ctx.bus.on(OWNER, 'device-dismissed', (d) => {
       this.changes++;
-      io.to([ALL_ROOM, `v:${d.village}`]).emit('device:removed', { village: d.village, device: d.device });
+      io.to(roomsFor(d.village)).emit('device:removed', { village: d.village, device: d.device });
     });
     // Pushed by extensions (alerts-socket.ts, main.ts); counted here so a browser's lists can be checked.
     ctx.bus.on(OWNER, 'alert', () => this.changes++);
@@ -171,7 +187,7 @@ export class WebServer {
 
   private flushReadings(): void {
     if (!this.io || this.pending.size === 0) return;
-    for (const push of this.pending.values()) this.io.to([ALL_ROOM, `v:${push.village}`]).emit('device:reading', push);
+    for (const push of this.pending.values()) this.io.to(roomsFor(push.village)).emit('device:reading', push);
     this.pending.clear();
   }
 
@@ -179,9 +195,10 @@ export class WebServer {
     const index = path.join(this.dashboardDir, 'index.html');
     if (!existsSync(index)) {
       this.ctx.log.warn({ module: 'web', dir: this.dashboardDir }, 'dashboard not built: run "npm run build"; the API still works');
-      app.get('/', (_req, res) => {
+      const r = secureRouter().get('/', rules.public('says the dashboard is not built, as the dashboard itself would be public'), (_req, res) => {
         res.status(503).type('text/plain; charset=utf-8').send('Làng Số Hub: dashboard not built. Run "npm run build", then reload.\n');
       });
+      app.use(r.router);
       return;
     }
     app.use(dashboardStatic(this.dashboardDir));
@@ -192,6 +209,8 @@ export class WebServer {
     for (const off of this.detach.splice(0)) off();
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.sessionTimer = null;
     this.pending.clear();
     const io = this.io;
     if (io) await new Promise<void>((resolve) => void io.close(() => resolve()));
@@ -204,13 +223,11 @@ export class WebServer {
   }
 }
 
-/** CSRF-safe sockets: a browser page from another origin may not open a live connection (DESIGN.md §7). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true; // not a browser, or same-origin navigation
+/** A PEM file of http.tls, its path named when it cannot be read. */
+async function readTlsFile(file: string, field: string): Promise<Buffer> {
   try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
+    return await readFile(file);
+  } catch (err) {
+    throw new Error(`${field}: cannot read ${file}: ${(err as Error).message}`);
   }
 }

@@ -10,3 +10,5 @@ node --import tsx scripts/bench/alerts.ts "$@"
 node --import tsx scripts/bench/pollers.ts
 # Dashboard first load on a throttled phone profile, against the figures recorded before compression.
 node --import tsx scripts/bench/dashboard-load.ts --baseline scripts/bench/dashboard-load.baseline.json
+# Login + first page on localhost (budget 1 s; the run fails over it).
+node --import tsx scripts/bench/login-load.ts

@@ -7,6 +7,13 @@ import { closeServer, listen } from '../../hub/core/net.js';
 import { sendError } from '../../hub/web/api.js';
 import { alertsRouter, meetingsRouter, type AlertDetailResponse, type AlertsResponse, type MeetingView } from '../../hub/web/alerts-api.js';
 import { attachAlertSocket } from '../../hub/web/alerts-socket.js';
+import { WebAuth } from '../../hub/web/auth.js';
+import { LoginLimiter } from '../../hub/web/login-limit.js';
+import { ALL_ROOM } from '../../hub/web/socket-access.js';
+import { AuditLog } from '../../hub/security/audit.js';
+import { SessionStore } from '../../hub/security/sessions.js';
+import { UserStore } from '../../hub/security/users.js';
+import { asUser } from '../helpers/auth.js';
 import type { AlertChange, AlertView, ApiError, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import { setup } from './context.js';
 
@@ -20,21 +27,28 @@ describe('alerts and meetings API (routers on their own app)', () => {
   let io: IoServer<ClientToServerEvents, ServerToClientEvents>;
   let detach: () => void;
   let base = '';
+  let audit: AuditLog;
 
   beforeAll(async () => {
     t = setup(`
 meetings:
   - { village: dong-cam, startAt: '${tomorrowLocal}', title: Họp cấu hình }
 `);
+    const users = new UserStore(t.state);
+    audit = new AuditLog(t.state);
+    const auth = new WebAuth(t.ctx, { users, sessions: new SessionStore(t.state, users, { idleMs: 3_600_000, maxMs: 86_400_000 }), audit, limiter: new LoginLimiter() });
     const app = express();
     app.use(express.json());
-    app.use('/api/alerts', alertsRouter(t.ctx, t.engine));
-    app.use('/api/meetings', meetingsRouter(t.ctx, t.engine));
+    // Every request is an admin's here; who may do what is tested through whole hubs (test/web/access.test.ts).
+    app.use(asUser({ id: 1, username: 'lan', role: 'admin', villages: [] }));
+    app.use('/api/alerts', alertsRouter(t.ctx, t.engine, auth));
+    app.use('/api/meetings', meetingsRouter(t.ctx, t.engine, auth));
     app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       sendError(res, err.type === 'entity.parse.failed' ? 400 : 500, err.message);
     });
     http = createServer(app);
     io = new IoServer(http, { serveClient: false });
+    io.on('connection', (socket) => void socket.join(ALL_ROOM));
     detach = attachAlertSocket(t.ctx, io);
     const port = await listen(http, 0, '127.0.0.1', 'http.port', 'LANGSO_HTTP_PORT');
     base = `http://127.0.0.1:${port}`;
@@ -116,14 +130,13 @@ meetings:
     expect(paths(nan.body)).toEqual(['id']);
   });
 
-  it('acknowledges with who and note; twice is the same; a resolved alert is 409', async () => {
+  it('acknowledges as the logged-in user, with a note; a typed name is refused; twice is the same; a resolved alert is 409', async () => {
     const id = t.engine.store.getOpen('offline:dong-cam/ap-1')!.id;
     for (const [body, field, code] of [
-      [{}, 'by', 'required'],
-      [{ by: '   ' }, 'by', 'required'],
-      [{ by: 'x'.repeat(81) }, 'by', 'too-long'],
-      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note', 'too-long'],
-      [{ by: 'Chị Lan', who: 'x' }, '(body)', 'unknown-field'],
+      [{ by: 'Chị Lan' }, 'by', 'unknown-field'],
+      [{ by: 'Chị Lan', note: 'đang đi' }, 'by', 'unknown-field'],
+      [{ note: 'x'.repeat(501) }, 'note', 'too-long'],
+      [{ note: 'ok', who: 'x' }, '(body)', 'unknown-field'],
       [['Chị Lan'], '(body)', 'invalid-value'],
     ] as const) {
       const r = await call('POST', `/api/alerts/${id}/ack`, body);
@@ -132,43 +145,52 @@ meetings:
       // The code the dashboard translates at the field.
       expect((r.body as ApiError).issues?.map((i) => i.code), JSON.stringify(body)).toEqual([code]);
     }
-    expect((await call('POST', `/api/alerts/${id}/ack`, '{"by": ')).status).toBe(400);
-    expect((await call('POST', '/api/alerts/99999/ack', { by: 'Chị Lan' })).status).toBe(404);
+    expect((await call('POST', `/api/alerts/${id}/ack`, '{"note": ')).status).toBe(400);
+    expect((await call('POST', '/api/alerts/99999/ack', {})).status).toBe(404);
+    expect(t.engine.store.get(id)?.status).toBe('firing');
 
-    const acked = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, { by: ' Chị Lan ', note: 'đang đi kiểm tra' });
+    const acked = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, { note: 'đang đi kiểm tra' });
     expect(acked.status).toBe(200);
-    expect(acked.body.alert).toMatchObject({ status: 'acknowledged', ackedBy: 'Chị Lan', ackNote: 'đang đi kiểm tra' });
-    expect(acked.body.history.map((h) => h.action)).toEqual(['fired', 'acknowledged']);
-    const again = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, { by: 'Anh Tuấn' });
+    expect(acked.body.alert).toMatchObject({ status: 'acknowledged', ackedBy: 'lan', ackNote: 'đang đi kiểm tra' });
+    expect(acked.body.history.map((h) => [h.action, h.who])).toEqual([
+      ['fired', null],
+      ['acknowledged', 'lan'],
+    ]);
+    const again = await call<AlertDetailResponse>('POST', `/api/alerts/${id}/ack`, {});
     expect(again.status).toBe(200);
     expect(again.body).toEqual(acked.body);
+    // One audit line: the second acknowledgement changed nothing.
+    expect(audit.list({ limit: 10 }).filter((e) => e.action === 'alert-ack')).toEqual([
+      expect.objectContaining({ who: 'lan', target: `alert:${id}`, village: 'dong-cam', detail: { note: 'đang đi kiểm tra' }, ip: expect.stringMatching(/127\.0\.0\.1/) }),
+    ]);
 
     const resolvedId = t.engine.store.list({ status: 'resolved', limit: 1 })[0]!.id;
-    const late = await call('POST', `/api/alerts/${resolvedId}/ack`, { by: 'Chị Lan' });
+    const late = await call('POST', `/api/alerts/${resolvedId}/ack`, {});
     expect(late.status).toBe(409);
     expect(late.body as ApiError).toMatchObject({ error: expect.stringMatching(/already resolved/), code: 'already-resolved' });
   });
 
-  it('adds a note to the history of any alert, a resolved one too; the note and the name are required', async () => {
+  it('adds a note to the history of any alert, a resolved one too, as the logged-in user; the note is required', async () => {
     const resolvedId = t.engine.store.list({ status: 'resolved', limit: 1 })[0]!.id;
     for (const [body, field] of [
-      [{ by: 'Chị Lan' }, 'note'],
-      [{ by: 'Chị Lan', note: '  ' }, 'note'],
-      [{ note: 'đã thay dây' }, 'by'],
-      [{ by: 'Chị Lan', note: 'x'.repeat(501) }, 'note'],
-      [{ by: 'Chị Lan', note: 'ok', status: 'firing' }, '(body)'],
+      [{}, 'note'],
+      [{ note: '  ' }, 'note'],
+      [{ by: 'Chị Lan', note: 'đã thay dây' }, 'by'],
+      [{ note: 'x'.repeat(501) }, 'note'],
+      [{ note: 'ok', status: 'firing' }, '(body)'],
     ] as const) {
       const r = await call('POST', `/api/alerts/${resolvedId}/note`, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect((r.body as ApiError).error).toBe('invalid note');
       expect(paths(r.body)).toEqual([field]);
     }
-    expect((await call('POST', '/api/alerts/99999/note', { by: 'Chị Lan', note: 'ok' })).status).toBe(404);
+    expect((await call('POST', '/api/alerts/99999/note', { note: 'ok' })).status).toBe(404);
     const before = t.engine.store.get(resolvedId)!;
-    const r = await call<AlertDetailResponse>('POST', `/api/alerts/${resolvedId}/note`, { by: ' Chị Lan ', note: ' Đã đi kiểm tra: dây nguồn lỏng ' });
+    const r = await call<AlertDetailResponse>('POST', `/api/alerts/${resolvedId}/note`, { note: ' Đã đi kiểm tra: dây nguồn lỏng ' });
     expect(r.status).toBe(200);
     expect(r.body.alert).toMatchObject({ id: resolvedId, status: 'resolved', ackedBy: before.ackedBy, resolvedAt: before.resolvedAt });
-    expect(r.body.history.at(-1)).toMatchObject({ action: 'note', who: 'Chị Lan', note: 'Đã đi kiểm tra: dây nguồn lỏng' });
+    expect(r.body.history.at(-1)).toMatchObject({ action: 'note', who: 'lan', note: 'Đã đi kiểm tra: dây nguồn lỏng' });
+    expect(audit.list({ limit: 1 })[0]).toMatchObject({ who: 'lan', action: 'alert-note', target: `alert:${resolvedId}`, detail: { note: 'Đã đi kiểm tra: dây nguồn lỏng' } });
   });
 
   it('creates, lists and deletes meetings; times without offset are village time', async () => {
@@ -190,6 +212,10 @@ meetings:
     expect((await call<{ meetings: MeetingView[] }>('GET', '/api/meetings?village=gia-phu')).body.meetings).toEqual([]);
     expect((await call('DELETE', '/api/meetings/cfg-0')).status).toBe(409);
     expect((await call('DELETE', `/api/meetings/${created.body.meeting.id}`)).status).toBe(204);
+    expect(audit.list({ limit: 2 }).map((e) => [e.action, e.who, e.target])).toEqual([
+      ['meeting-remove', 'lan', `meeting:${created.body.meeting.id}`],
+      ['meeting-add', 'lan', `meeting:${created.body.meeting.id}`],
+    ]);
     expect((await call('DELETE', `/api/meetings/${created.body.meeting.id}`)).status).toBe(404);
     expect((await call('DELETE', '/api/meetings/abc')).status).toBe(400);
   });

@@ -102,11 +102,29 @@ describe('langso start: which configuration, and what it prints', () => {
     expect(out).not.toContain('demo');
   });
 
-  it('with no configuration at all, the demo runs and says so', async () => {
+  it('with no configuration at all, the demo runs and says so, with its demo login', async () => {
     const r = start(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start'], quiet);
-    const out = await until(r, /Press Ctrl\+C to stop/);
+    const out = await until(r, /Demo login: /);
     expect(out).toMatch(/^No configuration given: running the demo \(config\/demo\.yaml\)/);
     expect(out).toContain(`(config: ${path.resolve('config/demo.yaml')})`);
+    // The demo creates its admin when there is no user, and says plainly that it is a demo login.
+    expect(out).toContain('Demo login: admin / langso-demo  (a demo login for the simulated villages only;');
+    const http = Number(/Dashboard: {2}http:\/\/[^:]+:(\d+)/.exec(out)?.[1]);
+    const res = await fetch(`http://127.0.0.1:${http}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'langso-demo' }) });
+    expect(res.status).toBe(200);
+  });
+
+  it('a real configuration without any user says how to create the first admin, with the exact command', async () => {
+    const mine = path.join(dir, 'fresh.yaml');
+    await writeFile(
+      mine,
+      `dataDir: ${JSON.stringify(path.join(dir, 'fresh'))}\nbroker: { host: 127.0.0.1, port: 0, wsPort: null }\nhttp: { host: 127.0.0.1, port: 0 }\nvillages: [{ id: dong-cam, name: Đông Căm }]\n`,
+    );
+    const r = start(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', mine], {});
+    const out = await until(r, /--password-stdin --config/);
+    expect(out).toContain('No dashboard user yet: nobody can log in. Create the first admin (the password is read from standard input):');
+    expect(out).toContain(`    langso user add <name> --role admin --password-stdin --config ${mine}\n`);
+    expect(out).not.toContain('Demo login');
   });
 
   it('--config wins over LANGSO_CONFIG', async () => {

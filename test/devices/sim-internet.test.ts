@@ -34,7 +34,7 @@ describe('demo internet link', () => {
     hubs.push(t);
     const standIn = t.hub.sim.internet;
     expect(standIn?.stats().endpoints).toBe(1);
-    const link = async () => ((await (await fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state;
+    const link = async () => ((await (await t.fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state;
 
     // Up at first: the stand-in answers like a connectivity check, and the link reads up.
     await waitFor(async () => (await answers(target)) && (await link()) === 'up', 10_000, 'the link up');
@@ -42,7 +42,7 @@ describe('demo internet link', () => {
     await waitFor(async () => standIn?.up === false, 20_000, 'an outage');
     expect(await answers(target)).toBe(false);
     await waitFor(async () => (await link()) === 'down', 10_000, 'the link down');
-    const alerts = (await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as AlertsResponse;
+    const alerts = (await (await t.fetch(`${t.httpUrl}/api/alerts`)).json()) as AlertsResponse;
     expect(alerts.alerts.some((a) => a.condition === 'internet-down')).toBe(true);
     // …and brings it back after 1–3 s.
     await waitFor(async () => (await answers(target)) && (await link()) === 'up', 20_000, 'the link up again');
@@ -57,7 +57,7 @@ describe('demo internet link', () => {
     });
     hubs.push(t);
     expect(t.hub.sim.internet).toBeNull();
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'down', 10_000, 'the link down');
+    await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'down', 10_000, 'the link down');
   });
 
   it('config/demo.yaml probes a loopback stand-in that goes down for a few minutes every so often', () => {

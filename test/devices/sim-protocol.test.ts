@@ -87,7 +87,7 @@ describe('demo: real pollers against protocol simulators', () => {
     expect(entry('cam-cong')?.telemetry?.fields).toMatchObject({ streamOk: true, snapshotOk: true, frozen: false, pollMs: expect.any(Number) });
     expect(entry('ap-nvh')?.telemetry?.fields).toMatchObject({ clients: expect.any(Number), uptimeS: expect.any(Number) });
     // The simulator's picture, through the snapshot endpoint.
-    const snap = await fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-cong/snapshot`);
+    const snap = await th.fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-cong/snapshot`);
     expect(snap.status).toBe(200);
     expect(snap.headers.get('content-type')).toBe('image/jpeg');
 

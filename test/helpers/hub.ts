@@ -5,12 +5,17 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
 import { createLogger } from '../../hub/core/log.js';
 import { createHub, type Hub } from '../../hub/main.js';
+import { sessionAs, type Session } from './auth.js';
 
 export interface TestHub {
   hub: Hub;
   dataDir: string;
   mqttUrl: string;
   httpUrl: string;
+  /** The test admin (`admin`, TEST_PASSWORD), created and logged in on first use. */
+  admin(): Promise<Session>;
+  /** fetch as the test admin: `input` is a path on the hub or a whole URL. */
+  fetch(input: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -40,11 +45,21 @@ export async function startTestHub(
   const log = createLogger(opts.logLevel ?? process.env.LANGSO_TEST_LOG ?? 'silent');
   const hub = createHub({ config, log, ...(opts.dashboardDir ? { dashboardDir: opts.dashboardDir } : {}) });
   await hub.start();
+  const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
+  let admin: Promise<Session> | null = null;
+  const adminSession = (): Promise<Session> =>
+    (admin ??= sessionAs({ hub, httpUrl }, 'admin', 'admin').catch((err: unknown) => {
+      // Tried again next time (the state database may have been read-only for a moment).
+      admin = null;
+      throw err;
+    }));
   return {
     hub,
     dataDir,
     mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
-    httpUrl: `http://127.0.0.1:${hub.ports.http}`,
+    httpUrl,
+    admin: adminSession,
+    fetch: async (input, init) => (await adminSession()).fetch(input, init),
     async stop() {
       await hub.stop();
       if (owned) await rm(dataDir, { recursive: true, force: true });

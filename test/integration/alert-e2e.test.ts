@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import type { OutboxEntry } from '../../hub/alerts/outbox.js';
 import type { AlertChange, AlertDetailResponse, AlertsResponse, AlertView, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+import { sessionAs } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const SECRET = 'bi-mat-webhook-dong-cam';
@@ -111,8 +112,12 @@ interface SocketAlert {
 }
 
 /** The dashboard's view: every `alert` event with the time it arrived. */
-async function watchAlerts(httpUrl: string): Promise<{ events: SocketAlert[]; find(change: AlertChange, after?: number): SocketAlert | undefined }> {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(httpUrl, { transports: ['websocket'], reconnection: false });
+async function watchAlerts(th: TestHub): Promise<{ events: SocketAlert[]; find(change: AlertChange, after?: number): SocketAlert | undefined }> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(th.httpUrl, {
+    transports: ['websocket'],
+    reconnection: false,
+    extraHeaders: { cookie: (await th.admin()).cookie },
+  });
   cleanups.push(async () => void socket.close());
   const events: SocketAlert[] = [];
   socket.on('alert', (e) => events.push({ ...e, at: performance.now() }));
@@ -151,14 +156,14 @@ async function hub(doc: Record<string, unknown>, dataDir?: string): Promise<Test
   return th;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(th: TestHub, url: string): Promise<T> {
+  const res = await th.fetch(url);
   expect(res.status).toBe(200);
   return (await res.json()) as T;
 }
 
 const notifications = (th: TestHub, status: OutboxEntry['status']) =>
-  getJson<{ messages: OutboxEntry[] }>(`${th.httpUrl}/api/notifications?status=${status}`).then((r) => r.messages);
+  getJson<{ messages: OutboxEntry[] }>(th, `${th.httpUrl}/api/notifications?status=${status}`).then((r) => r.messages);
 
 async function cameraOnline(th: TestHub): Promise<void> {
   // The first poll comes at a random offset within the poll interval (10 s by default).
@@ -170,7 +175,7 @@ async function cameraDies(th: TestHub, cam: SimulatedCamera): Promise<AlertView>
   const diedAt = Date.now();
   await cam.setFault('down');
   const open = await waitFor(
-    async () => (await getJson<AlertsResponse>(`${th.httpUrl}/api/alerts`)).alerts.find((a) => a.key === KEY && a.startedAt >= diedAt),
+    async () => (await getJson<AlertsResponse>(th, `${th.httpUrl}/api/alerts`)).alerts.find((a) => a.key === KEY && a.startedAt >= diedAt),
     DETECT_MS + 5_000,
     'offline alert open',
   );
@@ -195,7 +200,7 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
     await rx.open();
     cleanups.push(() => rx.close());
     const th = await hub(hubDoc(cam, rx.url));
-    const sock = await watchAlerts(th.httpUrl);
+    const sock = await watchAlerts(th);
     await cameraOnline(th);
     expect(sock.events).toEqual([]);
 
@@ -215,12 +220,14 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
     expect(firedMsg.body.text).toContain('mất kết nối');
     expect(firedMsg.body.title).toBe(`${CAM.name} (${testVillage.name}) mất kết nối`);
 
-    const by = 'Nguyễn Văn Tuấn (trưởng thôn)';
+    // Who acknowledges is the logged-in account: the leader of the village.
+    const by = 'tuan';
+    const leader = await sessionAs(th, by, 'leader', [testVillage.id]);
     const note = 'Đã cử người ra cổng kiểm tra nguồn điện';
-    const res = await fetch(`${th.httpUrl}/api/alerts/${id}/ack`, {
+    const res = await leader.fetch(`/api/alerts/${id}/ack`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by, note }),
+      body: JSON.stringify({ note }),
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as AlertDetailResponse).alert).toMatchObject({ id, status: 'acknowledged', ackedBy: by, ackNote: note });
@@ -239,7 +246,7 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
     expect(resolvedMsg.signatureOk).toBe(true);
     expect(resolvedMsg.body.text).toContain(`${CAM.name} (${testVillage.name}) hoạt động trở lại`);
 
-    const detail = await getJson<AlertDetailResponse>(`${th.httpUrl}/api/alerts/${id}`);
+    const detail = await getJson<AlertDetailResponse>(th, `${th.httpUrl}/api/alerts/${id}`);
     expect(detail.alert.status).toBe('resolved');
     expect(detail.history.map((h) => h.action)).toEqual(['fired', 'acknowledged', 'resolved']);
     expect(detail.history[1]).toMatchObject({ who: by, note });
@@ -305,7 +312,7 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
     await first.stop();
 
     const second = await hub(doc, dataDir);
-    const open = (await getJson<AlertsResponse>(`${second.httpUrl}/api/alerts`)).alerts;
+    const open = (await getJson<AlertsResponse>(second, `${second.httpUrl}/api/alerts`)).alerts;
     expect(open.map((a) => ({ id: a.id, key: a.key, status: a.status }))).toEqual([{ id: alert.id, key: KEY, status: 'firing' }]);
     const waiting = await notifications(second, 'pending');
     expect(waiting.map((m) => m.key)).toEqual([pending.key]);
@@ -330,9 +337,9 @@ describe('alert end to end: camera → hub → socket and webhook', () => {
       const e = second.hub.ctx.devices.get({ village: testVillage.id, device: CAM.id });
       return e?.lastSeen !== null && e?.state === 'offline';
     }, 20_000, 'camera re-confirmed offline');
-    const after = (await getJson<AlertsResponse>(`${second.httpUrl}/api/alerts`)).alerts;
+    const after = (await getJson<AlertsResponse>(second, `${second.httpUrl}/api/alerts`)).alerts;
     expect(after.map((a) => ({ id: a.id, status: a.status }))).toEqual([{ id: alert.id, status: 'firing' }]);
-    const all = (await getJson<AlertsResponse>(`${second.httpUrl}/api/alerts?status=all`)).alerts;
+    const all = (await getJson<AlertsResponse>(second, `${second.httpUrl}/api/alerts?status=all`)).alerts;
     expect(all).toHaveLength(1);
   });
 });

@@ -61,7 +61,7 @@ describe('bad MQTT input', () => {
     const payload = { state: 'offline', code: 'interface-down', params: { iface: 'wlan0' }, reason: 'interface wlan0 down' };
     await client.publishAsync('langso/dong-cam/ap-1/status', JSON.stringify(payload), { qos: 1 });
     await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.reasonCode === 'interface-down', 3_000, 'coded reason');
-    const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     expect(body.devices.find((d) => d.id === 'ap-1')).toMatchObject({ state: 'offline', reason: 'interface wlan0 down', reasonCode: 'interface-down', reasonParams: { iface: 'wlan0' } });
     // Words only (devices that send no code) keep working: shown as sent, with no code.
     await client.publishAsync('langso/dong-cam/ap-1/status', '{"state":"offline","reason":"mất điện"}', { qos: 1 });
@@ -80,7 +80,7 @@ describe('bad MQTT input', () => {
     expect(disconnects).toBe(0);
     await client.publishAsync('langso/dong-cam/ap-1/telemetry', '{"clients":12}', { qos: 1 });
     await waitFor(() => t.hub.ctx.devices.get({ village: 'dong-cam', device: 'ap-1' })?.telemetry?.fields.clients === 12, 3_000, 'good reading');
-    const health = (await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
+    const health = (await (await t.fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
     expect(health.counters['ingest.dropped']).toBe(errors.length);
     expect(health.counters['ingest.accepted']).toBeGreaterThanOrEqual(1);
   });
@@ -96,7 +96,7 @@ describe('bad MQTT input', () => {
   it('a device that is not in the configuration is listed as unregistered', async () => {
     await client.publishAsync('langso/dong-cam/cam-moi/status', 'online', { qos: 1 });
     const list = await waitFor(async () => {
-      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+      const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
       return body.devices.find((d) => d.id === 'cam-moi') ? body : null;
     }, 3_000, 'unregistered device');
     expect(list.devices.find((d) => d.id === 'cam-moi')).toMatchObject({ registered: false, state: 'online', village: 'dong-cam' });

@@ -46,7 +46,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
       ],
       store: stores[storeKind],
     });
-    socket = ioClient(th.httpUrl, { transports: ['websocket'], reconnection: false });
+    socket = ioClient(th.httpUrl, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: (await th.admin()).cookie } });
     socket.on('device:event', (e) => pushed.push(e));
     await new Promise<void>((resolve, reject) => {
       socket.once('hello', () => resolve());
@@ -61,7 +61,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
   });
 
   const events = async (device: string, query = ''): Promise<DeviceEventsResponse> => {
-    const res = await fetch(`${th.httpUrl}/api/devices/${testVillage.id}/${device}/events${query}`);
+    const res = await th.fetch(`${th.httpUrl}/api/devices/${testVillage.id}/${device}/events${query}`);
     expect(res.status).toBe(200);
     return (await res.json()) as DeviceEventsResponse;
   };
@@ -97,7 +97,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
     expect(pushed.filter((e) => e.device === 'cam-1').map((e) => e.type)).toEqual(['boot', 'tamper']);
 
     // The critical one is an alert; the boot (info) is not.
-    const alerts = (await (await fetch(`${th.httpUrl}/api/alerts`)).json()) as AlertsResponse;
+    const alerts = (await (await th.fetch(`${th.httpUrl}/api/alerts`)).json()) as AlertsResponse;
     expect(alerts.alerts.map((a) => [a.key, a.condition, a.severity, a.detail.type])).toEqual([['event:tamper:dong-cam/cam-1', 'event', 'critical', 'tamper']]);
   });
 
@@ -109,7 +109,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
 
   it('refuses bad queries naming the parameter, and unknown devices', async () => {
     const bad = async (query: string, path: string) => {
-      const res = await fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-1/events${query}`);
+      const res = await th.fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-1/events${query}`);
       expect(res.status).toBe(400);
       const body = (await res.json()) as ApiError;
       expect(body.error).toBe('invalid events query');
@@ -120,12 +120,12 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('device events 
     await bad('?limit=many', 'limit');
     await bad('?from=2000&to=1000', 'from');
     await bad('?device=cam-2', '(query)');
-    const unknown = await fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-9/events`);
+    const unknown = await th.fetch(`${th.httpUrl}/api/devices/${testVillage.id}/cam-9/events`);
     expect(unknown.status).toBe(404);
-    const notSlug = await fetch(`${th.httpUrl}/api/devices/Dong_Cam/cam-1/events`);
+    const notSlug = await th.fetch(`${th.httpUrl}/api/devices/Dong_Cam/cam-1/events`);
     expect(notSlug.status).toBe(400);
     // Counted where commune IT looks.
-    const health = (await (await fetch(`${th.httpUrl}/api/health`)).json()) as HealthResponse;
+    const health = (await (await th.fetch(`${th.httpUrl}/api/health`)).json()) as HealthResponse;
     expect(health.counters['api.bad_requests']).toBe(6);
   });
 });

@@ -86,7 +86,8 @@ describe('an exhausted file-descriptor limit', () => {
       15_000,
       '/api/health to answer',
     );
-    expect(health.version).toMatch(/^\d+\.\d+\.\d+/);
+    // Without an account /api/health says only whether the hub is well: enough for a liveness probe.
+    expect(health.status).toMatch(/^(ok|degraded)$/);
     expect(c.exitCode).toBeNull();
   });
 });

@@ -26,7 +26,7 @@ async function hub(doc: Record<string, unknown>): Promise<TestHub> {
 }
 
 async function health(t: TestHub): Promise<HealthResponse> {
-  const res = await fetch(`${t.httpUrl}/api/health`);
+  const res = await t.fetch(`${t.httpUrl}/api/health`);
   expect(res.status).toBe(200);
   return (await res.json()) as HealthResponse;
 }
@@ -62,6 +62,8 @@ describe('recoverable errors', () => {
 
   it('a state database turned read-only under a timer: counted, shown, and the device still goes offline', async () => {
     const t = await hub({ villages: [testVillage], devices: [{ id: 'cam', village: 'dong-cam', name: 'Cam', kind: 'onvif-camera', timeoutS: 1 }] });
+    // Logged in first: a login writes its session to the state database.
+    await t.admin();
     t.hub.ctx.state.exec('PRAGMA query_only = 1');
     // The device's heartbeat timer fires after 1 s and stores the transition: the write fails.
     const h = await waitFor(async () => {
@@ -71,13 +73,15 @@ describe('recoverable errors', () => {
     expect(h.status).toBe('degraded');
     expect(h.problems.find((p) => p.source === 'state-db')?.message).toMatch(/readonly/i);
     expect(h.counters['errors.state-db']).toBeGreaterThanOrEqual(1);
-    const devices = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const devices = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     expect(devices.devices.find((d) => d.id === 'cam')).toMatchObject({ state: 'offline', reason: 'timeout' });
   });
 
   it('the availability heartbeat on a read-only state database: counted and shown, the hub goes on', async () => {
     // No devices: the only write is the heartbeat, every 10 s.
     const t = await hub({ villages: [testVillage] });
+    // Logged in first: a login writes its session to the state database.
+    await t.admin();
     t.hub.ctx.state.exec('PRAGMA query_only = 1');
     const h = await waitFor(async () => {
       const b = await health(t);
@@ -112,7 +116,7 @@ describe('recoverable errors', () => {
     }, 10_000, 'a state-db problem');
     expect(h.status).toBe('degraded');
     expect(h.problems.find((p) => p.source === 'state-db')?.message).toMatch(/full/i);
-    const devices = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const devices = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     expect(devices.devices.find((d) => d.id === 'ap')?.state).toBe('offline');
   });
 

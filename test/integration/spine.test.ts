@@ -26,7 +26,7 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
       ],
       store: { kind: 'influx', url: inject('influxUrl'), database, writer: { flushMs: 100 } },
     });
-    socket = ioClient(t.httpUrl, { transports: ['websocket'] });
+    socket = ioClient(t.httpUrl, { transports: ['websocket'], extraHeaders: { cookie: (await t.admin()).cookie } });
     socket.on('device:state', (s) => states.push(s));
     socket.on('device:reading', (r) => readings.push(r));
     await new Promise<void>((resolve, reject) => {
@@ -67,7 +67,7 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
     expect(reading).toMatchObject({ ts, fields: { rttMs: 42, streamOk: true, imageLuma: 120.5 } });
 
     // The REST list agrees with what was pushed.
-    const list = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
+    const list = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse;
     const dev = list.devices.find((d) => d.id === 'cam-cong-thon');
     expect(dev).toMatchObject({ state: 'online', name: 'Camera cổng thôn', kind: 'onvif-camera', telemetry: { ts } });
     expect(dev?.lastSeen).toBeGreaterThanOrEqual(ts);

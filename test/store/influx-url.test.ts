@@ -31,7 +31,7 @@ function problems(text: string): string[] {
 }
 
 async function health(t: TestHub): Promise<HealthResponse> {
-  return (await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
+  return (await (await t.fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
 }
 
 describe('InfluxDB URL and write health', () => {

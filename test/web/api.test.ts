@@ -24,7 +24,7 @@ describe('REST API', () => {
   afterAll(async () => t?.stop());
 
   const get = async (p: string) => {
-    const res = await fetch(`${t.httpUrl}${p}`);
+    const res = await t.fetch(`${t.httpUrl}${p}`);
     return { status: res.status, body: (await res.json()) as unknown };
   };
 
@@ -93,14 +93,14 @@ describe('REST API', () => {
   });
 
   it('a malformed JSON body gets a 400 that says so, and the hub goes on', async () => {
-    const res = await fetch(`${t.httpUrl}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
+    const res = await t.fetch(`${t.httpUrl}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
     expect(res.status).toBe(400);
     expect((await res.json()) as ApiError).toMatchObject({ error: expect.stringMatching(/^request body is not valid JSON/), code: 'bad-json' });
     expect((await get('/api/health')).status).toBe(200);
   });
 
   it('sends security headers suited to a plain-HTTP LAN page', async () => {
-    const res = await fetch(`${t.httpUrl}/api/health`);
+    const res = await t.fetch(`${t.httpUrl}/api/health`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);

@@ -40,7 +40,7 @@ describe('GET /api/devices/:village/:device/availability', () => {
   afterAll(async () => t?.stop());
 
   const get = async (p: string) => {
-    const res = await fetch(`${t.httpUrl}${p}`);
+    const res = await t.fetch(`${t.httpUrl}${p}`);
     return { status: res.status, body: (await res.json()) as unknown };
   };
 
@@ -69,13 +69,13 @@ describe('GET /api/devices/:village/:device/availability', () => {
     ['?from=0&to=99999999999', 'from', /range too long/],
     ['?metric=clients', '(query)', /unknown parameter\(s\): metric/],
   ])('%s → 400 naming %s, counted', async (qs, field, message) => {
-    const before = ((await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse).counters['api.bad_requests'] ?? 0;
+    const before = ((await (await t.fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse).counters['api.bad_requests'] ?? 0;
     const { status, body } = await get(`/api/devices/dong-cam/cam-1/availability${qs}`);
     expect(status).toBe(400);
     const e = body as ApiError;
     expect(e.error).toBe('invalid availability query');
     expect(e.issues?.find((i) => i.path === field)?.message).toMatch(message);
-    expect(((await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse).counters['api.bad_requests']).toBe(before + 1);
+    expect(((await (await t.fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse).counters['api.bad_requests']).toBe(before + 1);
   });
 
   it('404 for an unknown device, 400 naming the id that is not a slug', async () => {

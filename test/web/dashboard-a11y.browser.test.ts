@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
 
@@ -40,7 +41,7 @@ describe('dashboard contrast and tap targets at 360 px', () => {
 
   const publish = (id: string, channel: string, body: object, village = 'dong-cam') =>
     client.publishAsync(`langso/${village}/${id}/${channel}`, JSON.stringify(body), { qos: 1, retain: channel === 'status' });
-  const stateOf = async (id: string) => ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
+  const stateOf = async (id: string) => ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
   const audit = async (name: string): Promise<void> => {
     const contrast = await contrastIssues(page);
     const targets = await targetIssues(page);
@@ -77,20 +78,21 @@ describe('dashboard contrast and tap targets at 360 px', () => {
     await publish('ap-1', 'status', { state: 'offline', reason: 'timeout' });
     await waitFor(async () => (await stateOf('ap-1')) === 'unreachable', 5_000, 'ap-1 unreachable');
     // The PC is in maintenance; one alert is acknowledged, the others still firing.
-    const w = await fetch(`${t.httpUrl}/api/maintenance`, {
+    const w = await t.fetch(`${t.httpUrl}/api/maintenance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ village: 'dong-cam', device: 'pc-1', from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString(), note: 'Cài lại máy' }),
     });
     expect(w.status).toBe(201);
     const cam2 = await waitFor(
-      async () => ((await (await fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse).alerts.find((a) => a.device === 'cam-2'),
+      async () => ((await (await t.fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse).alerts.find((a) => a.device === 'cam-2'),
       10_000,
       'the cam-2 alert',
     );
-    await fetch(`${t.httpUrl}/api/alerts/${cam2.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'Chị Lan', note: 'đang đi xem' }) });
+    await t.fetch(`${t.httpUrl}/api/alerts/${cam2.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'đang đi xem' }) });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);

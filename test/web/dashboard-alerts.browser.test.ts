@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, InternetView } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,7 +38,7 @@ describe('dashboard alerts and internet in Chromium', () => {
   let alertId: number;
 
   const status = (body: object) => cam.publishAsync('langso/dong-cam/cam-1/status', JSON.stringify(body), { qos: 1, retain: true });
-  const alertsApi = async (q: string): Promise<AlertsResponse> => (await fetch(`${t.httpUrl}/api/alerts?${q}`)).json() as Promise<AlertsResponse>;
+  const alertsApi = async (q: string): Promise<AlertsResponse> => (await t.fetch(`${t.httpUrl}/api/alerts?${q}`)).json() as Promise<AlertsResponse>;
   const card = () => page.locator('[data-testid^="alert-"][data-device="cam-1"]');
 
   beforeAll(async () => {
@@ -60,10 +61,11 @@ describe('dashboard alerts and internet in Chromium', () => {
     cam = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-1', reconnectPeriod: 0 });
     await status({ state: 'online' });
     await cam.publishAsync('langso/dong-cam/cam-1/telemetry', JSON.stringify({ rttMs: 12, streamOk: true }), { qos: 1 });
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
+    await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     // Shorter than the test's own timeout, so a failing wait reports what it waited for.
     page.setDefaultTimeout(10_000);
@@ -112,21 +114,16 @@ describe('dashboard alerts and internet in Chromium', () => {
     await page.getByTestId(`timeline-${alertId}`).getByText('Bắt đầu báo').waitFor();
   });
 
-  it('acknowledges through the form, with readable errors first', async () => {
+  it('acknowledges through the form as the logged-in user, with readable errors first', async () => {
     await card().getByRole('button', { name: /^Xác nhận/ }).click();
     const form = card().getByTestId('ack-form');
-    const name = form.getByLabel('Tên của bạn');
-    await expect(name.inputValue()).resolves.toBe('');
-    // Nothing typed: said next to the field, nothing sent.
-    await form.getByRole('button', { name: 'Gửi xác nhận' }).click();
-    await form.getByText('Hãy nhập tên của bạn.').waitFor();
-    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // Who acknowledges is the logged-in user: there is no name to type.
+    expect(await form.getByLabel('Tên của bạn').count()).toBe(0);
 
     // A refusal from the hub is shown in words (from its code, not its English text), and the form stays open to try again.
     await page.route(`**/api/alerts/${alertId}/ack`, (route) =>
       route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'internal error', code: 'internal' }) }),
     );
-    await name.fill('Chị Lan');
     await form.getByLabel('Ghi chú (không bắt buộc)').fill('đang đi kiểm tra nguồn điện');
     await form.getByRole('button', { name: 'Gửi xác nhận' }).click();
     await form.getByTestId('ack-error').getByText('Không gửi được xác nhận: lỗi bên trong trung tâm').waitFor();
@@ -134,13 +131,12 @@ describe('dashboard alerts and internet in Chromium', () => {
 
     await form.getByRole('button', { name: 'Gửi xác nhận' }).click();
     await card().and(page.locator('[data-status="acknowledged"]')).waitFor();
-    await card().getByTestId('alert-acked').getByText(/Đã xác nhận bởi Chị Lan lúc \d{2}:\d{2}/).waitFor();
+    await card().getByTestId('alert-acked').getByText(/Đã xác nhận bởi admin lúc \d{2}:\d{2}/).waitFor();
     await card().getByText('Ghi chú: đang đi kiểm tra nguồn điện').waitFor();
     await expect(card().getByRole('button', { name: /^Xác nhận/ }).count()).resolves.toBe(0);
 
     const acked = await alertsApi('status=acknowledged');
-    expect(acked.alerts.map((a) => [a.id, a.ackedBy, a.ackNote])).toEqual([[alertId, 'Chị Lan', 'đang đi kiểm tra nguồn điện']]);
-    expect(await page.evaluate("localStorage.getItem('langso.name')")).toBe('Chị Lan');
+    expect(acked.alerts.map((a) => [a.id, a.ackedBy, a.ackNote])).toEqual([[alertId, 'admin', 'đang đi kiểm tra nguồn điện']]);
     // Still open (acknowledged is open): the badge still counts it.
     await page.locator('[data-testid="alerts-count"][data-count="1"]').waitFor();
   });
@@ -152,7 +148,7 @@ describe('dashboard alerts and internet in Chromium', () => {
     const resolved = page.getByTestId('alert-history').locator(`[data-testid="alert-${alertId}"][data-status="resolved"]`);
     await resolved.waitFor({ timeout: 10_000 });
     await expect(resolved.textContent()).resolves.toMatch(/Đã khắc phục lúc \d{2}:\d{2}/);
-    await expect(resolved.textContent()).resolves.toContain('Đã xác nhận bởi Chị Lan');
+    await expect(resolved.textContent()).resolves.toContain('Đã xác nhận bởi admin');
     await page.locator('[data-testid="alerts-count"][data-count="0"]').waitFor({ state: 'attached' });
     // No open alert: no "0" pill in the header (zero counts are hidden).
     expect(await page.getByTestId('alerts-count').isVisible()).toBe(false);

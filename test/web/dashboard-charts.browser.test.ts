@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,7 +43,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
 
   const publish = (id: string, channel: 'status' | 'telemetry', body: object) =>
     client.publishAsync(`langso/dong-cam/${id}/${channel}`, JSON.stringify(body), { qos: 1 });
-  const stateOf = async (id: string) => ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
+  const stateOf = async (id: string) => ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
 
   /** Opens a device's chart on a metric and waits until its data is drawn. */
   async function chart(device: string, metric: string, until: (a: Axis) => boolean = () => true): Promise<Axis> {
@@ -93,7 +94,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await publish('sw-1', 'telemetry', { ts: now - 2 * MIN, rttMs: 3.2 });
     await waitFor(async () => (await t.hub.ctx.store.countTelemetry({ from: now - 40 * MIN, to: now })) === 13, 5_000, 'telemetry stored');
     // The AP is under maintenance from 5 min ago.
-    const res = await fetch(`${t.httpUrl}/api/maintenance`, {
+    const res = await t.fetch(`${t.httpUrl}/api/maintenance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ village: 'dong-cam', device: 'ap-1', from: new Date(now - 5 * MIN).toISOString(), to: new Date(now + 60 * MIN).toISOString(), note: 'Thay nguồn' }),
@@ -102,6 +103,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await waitFor(async () => (await stateOf('ap-1')) === 'maintenance', 5_000, 'ap-1 in maintenance');
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);
@@ -114,7 +116,9 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
   });
 
   it('a camera page without a snapshot yet says so and leaves the console clean', async () => {
-    const fresh = await browser.newPage();
+    const freshContext = await browser.newContext();
+    await useSession(freshContext, t.httpUrl, await t.admin());
+    const fresh = await freshContext.newPage();
     const errors: string[] = [];
     fresh.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -123,7 +127,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     await fresh.goto(`${t.httpUrl}/#/d/dong-cam/cam-1`);
     await fresh.getByTestId('snapshot').getByText('Chưa có ảnh chụp từ camera này.').waitFor({ timeout: 10_000 });
     await fresh.getByTestId('series-canvas').waitFor({ timeout: 10_000 });
-    await fresh.close();
+    await freshContext.close();
     expect(errors).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,12 +30,13 @@ describe('dashboard live updates in Chromium', () => {
 
   const status = (id: string, body: object) => client.publishAsync(`langso/dong-cam/${id}/status`, JSON.stringify(body), { qos: 1, retain: true });
   const state = async (id: string): Promise<string | undefined> =>
-    ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
+    ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id)?.state;
   const tile = (page: Page, id: string) => page.getByTestId(`device-dong-cam-${id}`);
   /** The live connection is up (the banner is hidden then, hence "attached"). */
   const live = (page: Page) => page.getByTestId('live-banner').and(page.locator('[data-conn="live"]')).waitFor({ state: 'attached' });
   const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     return { context, page };
@@ -108,7 +110,7 @@ describe('dashboard live updates in Chromium', () => {
       await tile(page, 'ap-1').getByText('Không truy cập được — do Bộ chuyển mạch nhà văn hóa mất kết nối').waitFor();
       // The tile's alert link leads to the switch's alert: the root cause, not a second alert.
       const root = await waitFor(async () => {
-        const body = (await (await fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse;
+        const body = (await (await t.fetch(`${t.httpUrl}/api/alerts?status=open`)).json()) as AlertsResponse;
         return body.alerts.find((a) => a.device === 'sw-1');
       }, 10_000, 'the switch alert');
       const link = page.getByTestId('device-alert-dong-cam-ap-1');

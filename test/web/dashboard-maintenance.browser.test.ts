@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaintenanceWindowView, MeetingsResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { sessionAs, useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,7 +34,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
 
   const tile = () => page.getByTestId('device-dong-cam-cam-1');
   const windows = async (): Promise<MaintenanceWindowView[]> =>
-    ((await (await fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: MaintenanceWindowView[] }).windows;
+    ((await (await t.fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: MaintenanceWindowView[] }).windows;
 
   beforeAll(async () => {
     outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
@@ -54,12 +55,14 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     cam = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-1', reconnectPeriod: 0 });
     await cam.publishAsync('langso/dong-cam/cam-1/status', JSON.stringify({ state: 'online' }), { qos: 1, retain: true });
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
+      const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
       return body.devices.find((d) => d.id === 'cam-1')?.state === 'online';
     }, 5_000, 'cam-1 online');
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' });
+    // Anh Tuấn, leader of Đông Căm: windows and meetings are recorded under his account.
+    await useSession(context, t.httpUrl, await sessionAs(t, 'tuan', 'leader', ['dong-cam']));
     page = await context.newPage();
     // Shorter than the test's own timeout, so a failing wait reports what it waited for.
     page.setDefaultTimeout(10_000);
@@ -93,7 +96,6 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await form.getByRole('button', { name: 'Lưu' }).click();
     await page.locator('[data-field="mw-note"] .field-error', { hasText: 'Bảo trì cả thôn thì cần ghi lý do.' }).waitFor();
     await form.getByLabel('Ghi chú (bắt buộc khi bảo trì cả thôn)').fill('Cắt điện cả thôn để sửa đường dây');
-    await form.getByLabel('Tên của bạn').fill('Anh Tuấn');
     await form.getByRole('button', { name: 'Lưu' }).click();
     const confirm = form.getByTestId('maintenance-confirm');
     await confirm.getByText(/mọi thiết bị của thôn Đông Căm sẽ không gây cảnh báo/).waitFor();
@@ -107,7 +109,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await form.getByTestId('maintenance-confirm').getByRole('button', { name: 'Đúng, lưu cho cả thôn' }).click();
     await form.getByRole('status').getByText('Đã lưu.').waitFor();
     const [w] = await windows();
-    expect(w).toMatchObject({ village: 'dong-cam', note: 'Cắt điện cả thôn để sửa đường dây', createdBy: 'Anh Tuấn' });
+    expect(w).toMatchObject({ village: 'dong-cam', note: 'Cắt điện cả thôn để sửa đường dây', createdBy: 'tuan' });
     expect(w?.device).toBeUndefined();
     // The next window is chosen afresh.
     expect(await form.getByLabel('Cả thôn Đông Căm').isChecked()).toBe(false);
@@ -139,7 +141,6 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await form.getByLabel('Từ', { exact: true }).fill(from);
     await form.getByLabel('Đến', { exact: true }).fill(to);
     await form.getByLabel('Ghi chú').fill('Thay dây mạng');
-    await form.getByLabel('Tên của bạn').fill('Anh Tuấn');
     await form.getByRole('button', { name: 'Lưu' }).click();
     await form.getByRole('status').getByText('Đã lưu.').waitFor();
 
@@ -147,9 +148,9 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     const item = list.locator('li', { hasText: 'Camera cổng thôn (Đông Căm)' });
     await item.getByText('Đang áp dụng').waitFor({ timeout: 5_000 });
     await expect(item.textContent()).resolves.toContain('Thay dây mạng');
-    await expect(item.textContent()).resolves.toContain('Người thêm: Anh Tuấn');
+    await expect(item.textContent()).resolves.toContain('Người thêm: tuan');
     const [w] = await windows();
-    expect(w).toMatchObject({ village: 'dong-cam', device: 'cam-1', from: `${from}:00`, to: `${to}:00`, note: 'Thay dây mạng', createdBy: 'Anh Tuấn' });
+    expect(w).toMatchObject({ village: 'dong-cam', device: 'cam-1', from: `${from}:00`, to: `${to}:00`, note: 'Thay dây mạng', createdBy: 'tuan' });
 
     await page.getByRole('link', { name: 'Tổng quan' }).click();
     await tile().and(page.locator('[data-state="maintenance"]')).waitFor({ timeout: 10_000 });
@@ -187,7 +188,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     await item.waitFor();
     await expect(item.textContent()).resolves.toContain('Bộ họp nhà văn hóa');
     await expect(page.locator('[data-field="mt-startAt"] .field-error').count()).resolves.toBe(0);
-    const { meetings } = (await (await fetch(`${t.httpUrl}/api/meetings`)).json()) as MeetingsResponse;
+    const { meetings } = (await (await t.fetch(`${t.httpUrl}/api/meetings`)).json()) as MeetingsResponse;
     expect(meetings).toHaveLength(1);
     expect(villageLocal(meetings[0]!.startAt)).toBe(start);
 

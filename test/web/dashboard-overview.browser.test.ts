@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,7 +36,7 @@ describe('dashboard overview in Chromium', () => {
 
   const status = (village: string, id: string, body: object) =>
     client.publishAsync(`langso/${village}/${id}/status`, JSON.stringify(body), { qos: 1, retain: true });
-  const api = async (): Promise<DevicesResponse> => (await fetch(`${t.httpUrl}/api/devices`)).json() as Promise<DevicesResponse>;
+  const api = async (): Promise<DevicesResponse> => (await t.fetch(`${t.httpUrl}/api/devices`)).json() as Promise<DevicesResponse>;
   const tile = (id: string, village = 'dong-cam') => page.getByTestId(`device-${village}-${id}`);
   /** Tile names in the order shown in a village's section. */
   const order = (village: string) => page.locator(`section[aria-labelledby="v-${village}"] .tile-name`).allTextContents();
@@ -53,6 +54,7 @@ describe('dashboard overview in Chromium', () => {
     await waitFor(async () => (await api()).devices.find((d) => d.id === 'ap-1')?.state === 'unreachable', 5_000, 'ap-1 unreachable');
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${t.httpUrl}/`);

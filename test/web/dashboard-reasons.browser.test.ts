@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { AlertChange, AlertView } from '../../shared/events.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +86,7 @@ describe('reasons in Vietnamese, the technical text one tap away', () => {
     );
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);

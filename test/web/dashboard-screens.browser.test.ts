@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotPath } from '../../hub/web/devices-api.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,7 +87,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
     // The AP behind the switch falls silent too: unreachable, with the switch as the cause.
     await publish('ap-1', 'status', { state: 'offline', reason: 'timeout' });
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
+      const body = (await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as { devices: Array<{ id: string; state: string }> };
       return body.devices.find((d) => d.id === 'ap-1')?.state === 'unreachable';
     }, 5_000, 'ap-1 unreachable behind sw-1');
     browser = await launchChromium();
@@ -112,6 +113,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
 
       beforeAll(async () => {
         context = await browser.newContext({ viewport, locale: 'vi-VN' });
+        await useSession(context, t.httpUrl, await t.admin());
         page = await context.newPage();
         page.setDefaultTimeout(10_000);
       });
@@ -136,7 +138,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
         const card = page.locator('[data-testid^="alert-"][data-device="cam-2"]');
         await card.getByText(/^Camera chợ \(Đông Căm\) mất kết nối lúc \d{2}:\d{2} — nguyên nhân: thiết bị ngắt kết nối đột ngột/).waitFor();
         await card.getByRole('button', { name: /^Xác nhận/ }).click();
-        await card.getByLabel('Tên của bạn').waitFor();
+        await card.getByLabel('Ghi chú (không bắt buộc)').waitFor();
         await expectNoSideScroll(page);
         await shot('alerts');
         await card.getByRole('button', { name: 'Hủy' }).click();

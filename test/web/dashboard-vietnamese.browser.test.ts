@@ -14,6 +14,7 @@ import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,11 +60,12 @@ describe('the Vietnamese dashboard: API errors, time zone, metric names', () => 
     );
     sensor = await mqtt.connectAsync(t.mqttUrl, { clientId: 'cam-bien', reconnectPeriod: 0 });
     await sensor.publishAsync('langso/dong-cam/cam-bien/telemetry', JSON.stringify({ tempC: 45, projectorOk: true }), { qos: 1 });
-    await waitFor(async () => ((await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: unknown[] }).alerts.length === 1, 5_000, 'threshold alert');
+    await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: unknown[] }).alerts.length === 1, 5_000, 'threshold alert');
 
     browser = await launchChromium();
     // The browser is in Berlin: the hint must still name the village's zone.
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   }, 120_000);

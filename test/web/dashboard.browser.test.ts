@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,13 +66,14 @@ describe('dashboard in Chromium', () => {
     await status(cam, 'cam-1', { state: 'online' });
     await telemetry(cam, 'cam-1', { rttMs: 12, streamOk: true });
     await waitFor(async () => {
-      const res = await fetch(`${t!.httpUrl}/api/devices`);
+      const res = await t!.fetch(`${t!.httpUrl}/api/devices`);
       const body = (await res.json()) as { devices: Array<{ id: string; state: string }> };
       return body.devices.filter((d) => d.state === 'online').length === 2;
     }, 5_000, 'two devices online in /api/devices');
 
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, t!.httpUrl, await t!.admin());
     page = await context.newPage();
     // 127.0.0.1, not localhost: socket.io only reacts to the browser's "offline" event off localhost.
     await page.goto(`${t.httpUrl}/`);

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { DeviceEventsResponse } from '../../shared/events.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,12 +46,13 @@ describe('device events on the device page', () => {
     await event({ type: 'boot', ts: BOOT_TS, message: 'Thiết bị khởi động lại sau khi mất điện' });
     await event({ type: 'info', ts: BOOT_TS + 60_000, message: '{"manufacturer":"Hikvision","model":"DS-2CD1023G0E-I","firmware":"V5.7.3 build 220112"}' });
     await waitFor(async () => {
-      const r = (await (await fetch(`${t.httpUrl}/api/devices/${testVillage.id}/cam-1/events`)).json()) as DeviceEventsResponse;
+      const r = (await (await t.fetch(`${t.httpUrl}/api/devices/${testVillage.id}/cam-1/events`)).json()) as DeviceEventsResponse;
       return r.events.length === 2;
     }, 10_000, 'the events stored');
 
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/London' });
+    await useSession(context, t.httpUrl, await t.admin());
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${t.httpUrl}/#/d/${testVillage.id}/cam-1`);

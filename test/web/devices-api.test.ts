@@ -6,6 +6,8 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscoveryResponder, Scene, startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { discoverRouter, snapshotPath } from '../../hub/web/devices-api.js';
+import { WebAuth } from '../../hub/web/auth.js';
+import { asUser } from '../helpers/auth.js';
 import { startTestHub, testVillage, type TestHub } from '../helpers/hub.js';
 
 let th: TestHub;
@@ -33,13 +35,14 @@ afterAll(async () => {
   await responder?.close();
 });
 
-const get = (p: string, headers: Record<string, string> = {}) => fetch(`${th.httpUrl}${p}`, { headers });
+const get = (p: string, headers: Record<string, string> = {}) => th.fetch(`${th.httpUrl}${p}`, { headers });
 
 /** A plain GET: fetch() adds "Cache-Control: no-cache" to conditional requests, as a browser revalidating would not. */
-function conditionalGet(p: string, ifModifiedSince: string): Promise<number> {
+async function conditionalGet(p: string, ifModifiedSince: string): Promise<number> {
+  const { cookie } = await th.admin();
   return new Promise((resolve, reject) => {
     http
-      .get(`${th.httpUrl}${p}`, { headers: { 'If-Modified-Since': ifModifiedSince } }, (res) => {
+      .get(`${th.httpUrl}${p}`, { headers: { 'If-Modified-Since': ifModifiedSince, cookie } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       })
@@ -95,7 +98,7 @@ describe('GET /api/devices/:village/:device/snapshot', () => {
 describe('POST /api/discover', () => {
   it('validates timeoutMs (1000 to 15000 ms) and refuses unknown fields', async () => {
     for (const body of [{ timeoutMs: 500 }, { timeoutMs: 20_000 }, { timeoutMs: 'soon' }, { timeout: 2 }]) {
-      const r = await fetch(`${th.httpUrl}/api/discover`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await th.fetch(`${th.httpUrl}/api/discover`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       expect(r.status).toBe(400);
       expect(await r.json()).toMatchObject({ error: 'invalid discovery request', issues: [expect.anything()] });
     }
@@ -103,7 +106,11 @@ describe('POST /api/discover', () => {
 
   it('lists the cameras that answer, marking those already configured; one discovery at a time', async () => {
     // The hub's router, pointed at the responder instead of the multicast group.
-    const app = express().use(express.json()).use('/api/discover', discoverRouter(th.hub.ctx, { address: '127.0.0.1', port: responder.port }));
+    // The hub's router as an admin's request reaches it (who may call it: test/web/access.test.ts).
+    const app = express()
+      .use(express.json())
+      .use(asUser({ id: 1, username: 'admin', role: 'admin', villages: [] }))
+      .use('/api/discover', discoverRouter(th.hub.ctx, new WebAuth(th.hub.ctx, th.hub.security), { address: '127.0.0.1', port: responder.port }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/discover`;

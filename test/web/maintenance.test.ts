@@ -17,25 +17,29 @@ describe('maintenance API', () => {
   afterAll(async () => t?.stop());
 
   const post = (body: unknown) =>
-    fetch(`${t.httpUrl}/api/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    t.fetch(`${t.httpUrl}/api/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const stateOf = async (id: string) =>
-    ((await (await fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id);
+    ((await (await t.fetch(`${t.httpUrl}/api/devices`)).json()) as DevicesResponse).devices.find((d) => d.id === id);
 
   it('lists config windows', async () => {
-    const body = (await (await fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: Array<{ id: string; source: string; note: string }> };
+    const body = (await (await t.fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: Array<{ id: string; source: string; note: string }> };
     expect(body.windows).toEqual([expect.objectContaining({ id: 'cfg-0', source: 'config', note: 'khởi động lại hằng đêm' })]);
   });
 
-  it('a window added now puts the device in maintenance at once; removing it ends it', async () => {
+  it('a window added now puts the device in maintenance at once, set by the logged-in user; removing it ends it', async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
-    const res = await post({ village: 'dong-cam', device: 'cam-1', from, to, note: 'thay ống kính', by: 'Anh Tuấn' });
+    // Who sets it is the logged-in user, never a name typed into the body.
+    const typed = await post({ village: 'dong-cam', device: 'cam-1', from, to, note: 'thay ống kính', by: 'Anh Tuấn' });
+    expect(typed.status).toBe(400);
+    expect(((await typed.json()) as ApiError).issues).toEqual([expect.objectContaining({ path: 'by', code: 'unknown-field' })]);
+    const res = await post({ village: 'dong-cam', device: 'cam-1', from, to, note: 'thay ống kính' });
     expect(res.status).toBe(201);
     const w = (await res.json()) as { id: string; createdBy: string };
-    expect(w.createdBy).toBe('Anh Tuấn');
+    expect(w.createdBy).toBe('admin');
     await waitFor(async () => (await stateOf('cam-1'))?.state === 'maintenance', 3_000, 'maintenance');
     expect((await stateOf('cam-1'))?.reason).toBe('thay ống kính');
-    const del = await fetch(`${t.httpUrl}/api/maintenance/${w.id}`, { method: 'DELETE' });
+    const del = await t.fetch(`${t.httpUrl}/api/maintenance/${w.id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(del.status).toBe(204);
     await waitFor(async () => (await stateOf('cam-1'))?.state !== 'maintenance', 3_000, 'end of maintenance');
   });
@@ -66,10 +70,10 @@ describe('maintenance API', () => {
   });
 
   it('config windows cannot be removed over the API; unknown ids are 404', async () => {
-    const fromConfig = await fetch(`${t.httpUrl}/api/maintenance/cfg-0`, { method: 'DELETE' });
+    const fromConfig = await t.fetch(`${t.httpUrl}/api/maintenance/cfg-0`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(fromConfig.status).toBe(409);
     expect(((await fromConfig.json()) as ApiError).code).toBe('from-config');
-    const missing = await fetch(`${t.httpUrl}/api/maintenance/999`, { method: 'DELETE' });
+    const missing = await t.fetch(`${t.httpUrl}/api/maintenance/999`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as ApiError).code).toBe('not-found');
   });

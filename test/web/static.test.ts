@@ -97,7 +97,7 @@ describe('the built dashboard, served compressed and cached', () => {
   it('serves nothing outside the build and leaves the API alone', async () => {
     expect((await rawGet(`${t.httpUrl}/assets/..%2f..%2fpackage.json`)).status).toBe(404);
     expect((await rawGet(`${t.httpUrl}/assets/nothing-here-12345678.js`)).status).toBe(404);
-    const api = await rawGet(`${t.httpUrl}/api/devices`, { 'accept-encoding': 'br' });
+    const api = await rawGet(`${t.httpUrl}/api/devices`, { 'accept-encoding': 'br', cookie: (await t.admin()).cookie });
     expect(api.status).toBe(200);
     expect(api.headers['content-type']).toMatch(/^application\/json/);
   });

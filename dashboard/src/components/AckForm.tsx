@@ -2,7 +2,6 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView } from '../../../shared/events';
 import { ackAlert, ApiFailure, fetchAlert, formErrors, noteAlert } from '../api';
 import { t } from '../i18n';
-import { rememberName, rememberedName } from '../name';
 import { shortTime } from '../time';
 import { described, Field } from './Field';
 
@@ -16,44 +15,36 @@ interface Props {
 }
 
 /**
- * The small acknowledge form: who (remembered on this phone) and an optional note. If the alert resolves
+ * The small acknowledge form: an optional note (who acknowledges is the logged-in user). If the alert resolves
  * itself (or someone else acknowledges it) while the person is typing, the form stays with what was
  * typed, says what happened, and offers to save the note to the alert's history instead.
  */
 export function AckForm({ alert, tz, onDone, onCancel }: Props) {
-  const [by, setBy] = useState(rememberedName);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   // The hub answered "already resolved" before the push arrived: the alert as it is now.
   const [overtaken, setOvertaken] = useState<AlertView | null>(null);
-  const nameRef = useRef<HTMLInputElement>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
   const base = `ack-${alert.id}`;
   const noteMode = alert.status !== 'firing' || overtaken !== null;
 
   useEffect(() => {
-    // With the name already known, the note is what is left to type.
-    (by ? noteRef.current : nameRef.current)?.focus();
+    noteRef.current?.focus();
   }, []);
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
-    const name = by.trim();
     const text = note.trim();
-    const missing: Record<string, string> = {};
-    if (!name) missing.by = t('ack.nameRequired');
-    if (noteMode && !text) missing.note = t('ack.noteRequired');
-    if (Object.keys(missing).length > 0) {
-      setErrors(missing);
-      (missing.by ? nameRef : noteRef).current?.focus();
+    if (noteMode && !text) {
+      setErrors({ note: t('ack.noteRequired') });
+      noteRef.current?.focus();
       return;
     }
     setBusy(true);
     setErrors({});
     try {
-      const res = noteMode ? await noteAlert(alert.id, { by: name, note: text }) : await ackAlert(alert.id, text ? { by: name, note: text } : { by: name });
-      rememberName(name);
+      const res = noteMode ? await noteAlert(alert.id, { note: text }) : await ackAlert(alert.id, text ? { note: text } : {});
       onDone(res.alert, noteMode);
     } catch (err) {
       if (!noteMode && err instanceof ApiFailure && err.status === 409) {
@@ -67,7 +58,7 @@ export function AckForm({ alert, tz, onDone, onCancel }: Props) {
       }
       setBusy(false);
       // The hub's codes, said at the fields; anything else above the button.
-      const fields = formErrors(err, ['by', 'note']);
+      const fields = formErrors(err, ['note']);
       const general = fields[''] ?? '';
       setErrors({ ...fields, '': general ? t(noteMode ? 'ack.noteFailed' : 'ack.failed', { message: general }) : '' });
     }
@@ -88,19 +79,6 @@ export function AckForm({ alert, tz, onDone, onCancel }: Props) {
       <p class="ack-notice" role="status" data-testid="ack-notice">
         {noteMode ? notice : ''}
       </p>
-      <Field id={`${base}-by`} label={t('ack.name')} error={errors.by}>
-        <input
-          {...described(`${base}-by`, errors.by)}
-          ref={nameRef}
-          class="input"
-          name="by"
-          autocomplete="name"
-          maxLength={80}
-          required
-          value={by}
-          onInput={(e) => setBy(e.currentTarget.value)}
-        />
-      </Field>
       <Field id={`${base}-note`} label={noteMode ? t('ack.noteLabel') : t('ack.note')} error={errors.note}>
         <textarea
           {...described(`${base}-note`, errors.note)}

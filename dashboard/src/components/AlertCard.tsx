@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertView } from '../../../shared/events';
 import { alertReasonDetail, alertStart, alertText, type AlertContext } from '../alert-text';
+import { can, useUser } from '../auth';
 import { villageTz } from '../format';
 import { t } from '../i18n';
 import { formatDuration } from '../metrics';
@@ -22,6 +23,7 @@ interface Props {
 
 /** One alert: status and severity in words and colour, the plain sentence, who acknowledged, actions. */
 export function AlertCard({ alert: a, ctx, focused = false, onAcked, onDraft }: Props) {
+  const user = useUser();
   const [acking, setAckingState] = useState(false);
   const [notes, setNotes] = useState(0);
   const setAcking = (open: boolean): void => {
@@ -102,7 +104,8 @@ export function AlertCard({ alert: a, ctx, focused = false, onAcked, onDraft }: 
       )}
       {a.escalatedAt !== null && a.status === 'firing' && <p class="alert-meta">{t('alert.escalated', { time: time(a.escalatedAt) })}</p>}
       <div class="alert-actions">
-        {a.status === 'firing' && !acking && (
+        {/* Only for whoever may act in the alert's village (the hub refuses anyone else anyway). */}
+        {a.status === 'firing' && !acking && can(user, 'act', a.village) && (
           <button
             type="button"
             ref={ackRef}

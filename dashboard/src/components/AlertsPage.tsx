@@ -3,6 +3,7 @@ import type { AlertView, NotificationsResponse } from '../../../shared/events';
 import { compareOpen } from '../alert-list';
 import type { AlertContext } from '../alert-text';
 import { ApiFailure, errorText, fetchAlert, fetchNotifications, isAbort } from '../api';
+import { can, useUser } from '../auth';
 import { useStore } from '../context';
 import { useNow, villageTz } from '../format';
 import { t } from '../i18n';
@@ -107,6 +108,7 @@ function useDrafts(open: AlertView[]): { shown: AlertView[]; onDraft: (a: AlertV
 }
 
 export function AlertsPage({ snap, view }: { snap: LiveSnapshot; view: AlertsView }) {
+  const user = useUser();
   const store = useStore();
   const now = useNow();
   const ctx: AlertContext = { villages: snap.villages, devices: snap.devices, now };
@@ -127,7 +129,8 @@ export function AlertsPage({ snap, view }: { snap: LiveSnapshot; view: AlertsVie
           </a>
         ))}
       </nav>
-      <Outbox snap={snap} />
+      {/* The outbox names every village's devices and the channels' errors: admins only. */}
+      {can(user, 'admin') && <Outbox snap={snap} />}
       {view.tab === 'history' ? (
         <AlertHistory ctx={ctx} epoch={snap.epoch} />
       ) : (

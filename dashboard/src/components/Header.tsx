@@ -1,10 +1,13 @@
+import { useState } from 'preact/hooks';
 import type { AlertView, AvailabilityState, DeviceView, InternetView } from '../../../shared/events';
+import { errorText } from '../api';
+import { can, useAuth, useUser } from '../auth';
 import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
 
-export type Page = 'overview' | 'device' | 'alerts' | 'maintenance';
+export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
 
 interface Props {
   devices: DeviceView[];
@@ -36,7 +39,40 @@ function AlertsBadge({ alerts }: { alerts: AlertView[] }) {
   );
 }
 
+/** Who is logged in, and the way out (on a shared phone, the next person logs in as themselves). */
+function UserBox() {
+  const user = useUser();
+  const auth = useAuth();
+  const [failed, setFailed] = useState('');
+  const role = t(`role.${user.role}`);
+  return (
+    <div class="user-box" data-testid="user-box">
+      <span class="who" title={t('user.label', { name: user.username, role })}>
+        <span class="who-name" data-testid="who">
+          {user.username}
+        </span>
+        <span class="who-role">{role}</span>
+      </span>
+      <button
+        type="button"
+        class="logout"
+        data-testid="logout"
+        aria-label={t('user.logoutLabel', { name: user.username })}
+        onClick={() => auth.logout().catch((err: unknown) => setFailed(t('user.logoutFailed', { message: errorText(err) })))}
+      >
+        {t('user.logout')}
+      </button>
+      {failed && (
+        <span class="visually-hidden" role="alert">
+          {failed}
+        </span>
+      )}
+    </div>
+  );
+}
+
 export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, page, staleSince }: Props) {
+  const user = useUser();
   const counts = new Map<AvailabilityState, number>();
   for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const lang = getLang();
@@ -48,14 +84,17 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
           <span class="brand-name">{t('app.name')}</span>
           <span class="brand-tag">{t('app.tagline')}</span>
         </a>
-        <button
-          type="button"
-          class="lang"
-          aria-label={`${t('app.lang')}: ${t('app.langSwitch')}`}
-          onClick={() => setLang(lang === 'vi' ? 'en' : 'vi')}
-        >
-          {lang === 'vi' ? 'EN' : 'VI'}
-        </button>
+        <div class="header-actions">
+          <UserBox />
+          <button
+            type="button"
+            class="lang"
+            aria-label={`${t('app.lang')}: ${t('app.langSwitch')}`}
+            onClick={() => setLang(lang === 'vi' ? 'en' : 'vi')}
+          >
+            {lang === 'vi' ? 'EN' : 'VI'}
+          </button>
+        </div>
       </div>
       <nav class="nav" aria-label={t('nav.label')}>
         <a href="#/" {...current(['overview', 'device'])}>
@@ -68,6 +107,11 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         <a href="#/maintenance" {...current('maintenance')}>
           {t('nav.maintenance')}
         </a>
+        {can(user, 'admin') && (
+          <a href="#/audit" {...current('audit')} data-testid="nav-audit">
+            {t('nav.audit')}
+          </a>
+        )}
       </nav>
       <div class="header-status">
         <Internet internet={internet} tz={tz} stale={staleSince !== null} />

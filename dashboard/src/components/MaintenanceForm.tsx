@@ -3,7 +3,6 @@ import type { DeviceView, MaintenanceRequest, VillageView, Weekday } from '../..
 import { addMaintenance, formErrors } from '../api';
 import { villageName, villageTz } from '../format';
 import { t } from '../i18n';
-import { rememberName, rememberedName } from '../name';
 import { scheduleText, WEEKDAYS } from '../schedule';
 import { toLocalInput, zoneText } from '../time';
 import { described, errorId, Field } from './Field';
@@ -44,7 +43,6 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [note, setNote] = useState('');
-  const [by, setBy] = useState(rememberedName);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState('');
@@ -90,7 +88,6 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
     const body: MaintenanceRequest = { village };
     if (target === 'device') body.device = device;
     if (note.trim()) body.note = note.trim();
-    if (by.trim()) body.by = by.trim();
     if (mode === 'once') {
       body.from = withSeconds(from);
       body.to = withSeconds(to);
@@ -103,7 +100,6 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
     setBusy(true);
     try {
       await addMaintenance(body);
-      if (by.trim()) rememberName(by);
       setNote('');
       // The next window is chosen afresh, not saved again by a second tap.
       setTarget(null);
@@ -114,7 +110,7 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
     } catch (err) {
       setConfirming(false);
       // The hub's codes, said at the fields this form shows; anything else above the save button.
-      const shown = [...(villages.length > 1 ? ['village'] : []), 'device', ...(mode === 'once' ? ['from', 'to'] : ['daily', 'days', 'start', 'end']), 'note', 'by'];
+      const shown = [...(villages.length > 1 ? ['village'] : []), 'device', ...(mode === 'once' ? ['from', 'to'] : ['daily', 'days', 'start', 'end']), 'note'];
       const f = formErrors(err, shown, { village: t('form.village'), device: t('form.device'), from: t('form.from'), to: t('form.to'), start: t('form.start'), end: t('form.end') });
       const general = f[''] ?? '';
       setErrors({ ...f, days: [f.days, f.daily].filter(Boolean).join(' '), '': general ? t('form.failed', { message: general }) : '' });
@@ -250,9 +246,6 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
       <p class="field-hint" data-testid="tz-hint">{t('form.tzHint', { zone: zoneText(tz) })}</p>
       <Field id="mw-note" label={target === 'village' ? t('maint.noteRequired') : t('form.note')} error={errors.note}>
         <input {...described('mw-note', errors.note)} class="input" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
-      </Field>
-      <Field id="mw-by" label={t('form.by')} error={errors.by}>
-        <input {...described('mw-by', errors.by)} class="input" autocomplete="name" maxLength={80} value={by} onInput={(e) => setBy(e.currentTarget.value)} />
       </Field>
       <p class="form-error" role="alert">
         {errors[''] ?? ''}

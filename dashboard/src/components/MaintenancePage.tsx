@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { MaintenanceWindowView, MeetingView } from '../../../shared/events';
 import { errorText, fetchMeetings, isAbort, removeMaintenance, removeMeeting } from '../api';
+import { can, useUser } from '../auth';
 import { useStore } from '../context';
 import { deviceName, villageName, villageTz } from '../format';
 import { t } from '../i18n';
@@ -17,6 +18,9 @@ const MEETINGS_REFRESH_MS = 60_000;
 
 function Windows({ snap }: { snap: LiveSnapshot }) {
   const store = useStore();
+  const user = useUser();
+  // The villages this person may set maintenance in (a leader's own, every one for an admin; none for a viewer).
+  const actIn = snap.villages.filter((v) => can(user, 'act', v.id));
   const [error, setError] = useState<string | null>(null);
   const reload = async (): Promise<void> => setError(await store.reloadMaintenance());
   useEffect(() => void reload(), [snap.epoch]);
@@ -52,7 +56,7 @@ function Windows({ snap }: { snap: LiveSnapshot }) {
                 <p class="detail-line">
                   {[w.createdBy ? t('maint.by', { name: w.createdBy }) : null, w.source === 'config' ? t('maint.fromConfig') : null].filter(Boolean).join(' · ')}
                 </p>
-                {w.source === 'api' && (
+                {w.source === 'api' && can(user, 'act', w.village) && (
                   <RemoveButton
                     label={t('maint.removeLabel', { what: `${what(w)}, ${schedule}` })}
                     onRemove={async () => {
@@ -67,12 +71,14 @@ function Windows({ snap }: { snap: LiveSnapshot }) {
         </ul>
       )}
       {/* The form's defaults (village, its time zone) need the list loaded. */}
-      {snap.villages.length > 0 && <MaintenanceForm villages={snap.villages} devices={snap.devices} onSaved={reload} />}
+      {actIn.length > 0 && <MaintenanceForm villages={actIn} devices={snap.devices} onSaved={reload} />}
     </section>
   );
 }
 
 function Meetings({ snap }: { snap: LiveSnapshot }) {
+  const user = useUser();
+  const actIn = snap.villages.filter((v) => can(user, 'act', v.id));
   const [meetings, setMeetings] = useState<MeetingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -128,7 +134,7 @@ function Meetings({ snap }: { snap: LiveSnapshot }) {
                 {m.source === 'config' ? (
                   <p class="detail-line">{t('maint.fromConfig')}</p>
                 ) : (
-                  <RemoveButton
+                  can(user, 'act', m.village) && <RemoveButton
                     label={t('meet.removeLabel', { what: `${m.title}, ${when}` })}
                     onRemove={async () => {
                       await removeMeeting(m.id);
@@ -141,15 +147,21 @@ function Meetings({ snap }: { snap: LiveSnapshot }) {
           })}
         </ul>
       )}
-      {snap.villages.length > 0 && <MeetingForm villages={snap.villages} devices={snap.devices} onSaved={() => reload()} />}
+      {actIn.length > 0 && <MeetingForm villages={actIn} devices={snap.devices} onSaved={() => reload()} />}
     </section>
   );
 }
 
 export function MaintenancePage({ snap }: { snap: LiveSnapshot }) {
+  const user = useUser();
   return (
     <div class="admin-page">
       <h2 class="page-title">{t('maint.title')}</h2>
+      {user.role === 'viewer' && (
+        <p class="empty" data-testid="read-only">
+          {t('maint.readOnly')}
+        </p>
+      )}
       <Windows snap={snap} />
       <Meetings snap={snap} />
     </div>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { DeviceView, VillageView } from '../../../shared/events';
 import { alertForDevice } from '../alert-list';
 import { dismissDevice } from '../api';
+import { can, useUser } from '../auth';
 import { useStore } from '../context';
 import { hasProblem, matches, problemsFirst, saveFilter, savedFilter, type DeviceFilter } from '../device-order';
 import { statusNote } from '../device-status';
@@ -65,6 +66,7 @@ function TileGrid({ devices, now, snap, dismissable = false }: { devices: Device
 }
 
 export function Overview({ snap }: { snap: LiveSnapshot }) {
+  const user = useUser();
   const now = useNow();
   const [filter, setFilterState] = useState<DeviceFilter>(savedFilter);
   const setFilter = (f: DeviceFilter): void => {
@@ -109,7 +111,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
             <h2 id="v-unregistered">{t('device.unregistered')}</h2>
           </div>
           <p class="village-place">{t('device.unregisteredHint')}</p>
-          <TileGrid devices={unregisteredShown} now={now} snap={snap} dismissable />
+          <TileGrid devices={unregisteredShown} now={now} snap={snap} dismissable={can(user, 'admin')} />
         </section>
       )}
     </div>

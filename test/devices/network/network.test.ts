@@ -66,7 +66,7 @@ describe('network gear (router, switch, generic)', () => {
     expect(entry('cam')?.cause).toBe('switch');
     // Past the dependency grace: still only the switch's alert.
     await new Promise((r) => setTimeout(r, 3_500));
-    const alerts = (await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: Array<{ key: string; condition: string }> };
+    const alerts = (await (await t.fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: Array<{ key: string; condition: string }> };
     expect(alerts.alerts.map((a) => `${a.condition} ${a.key}`)).toEqual(['unreachable-root unreachable-root:dong-cam/switch']);
   });
 

@@ -56,7 +56,7 @@ describe('nvr (network video recorder) polled over TCP and HTTP', () => {
   it('is online with its round trip while the port and the web page answer', async () => {
     await waitFor(() => entry()?.state === 'online' && entry()?.telemetry?.fields.webOk === true, 10_000, 'nvr online');
     expect(entry()?.telemetry?.fields.rttMs).toEqual(expect.any(Number));
-    const res = await fetch(`${t.httpUrl}/api/devices`);
+    const res = await t.fetch(`${t.httpUrl}/api/devices`);
     const body = (await res.json()) as { kinds: Array<{ kind: string; metrics: Record<string, { label: { vi: string } }> }> };
     expect(body.kinds.find((k) => k.kind === 'nvr')?.metrics.webOk?.label.vi).toBe('Trang quản trị trả lời');
   });
