@@ -11,7 +11,7 @@ function mediaType(header: string | undefined): string {
 
 /**
  * Cross-site request forgery defence for every change under /api (POST, PUT, PATCH, DELETE):
- * 1. the body must be declared `application/json` (415 otherwise): a page elsewhere can post a form or
+ * 1. the body must be declared `application/json` (415 otherwise; a DELETE without a body needs none): a page elsewhere can post a form or
  *    `text/plain` without asking, but a JSON post from another origin needs a CORS preflight the hub never
  *    grants;
  * 2. when the browser says where the request comes from (`Origin`, else `Referer`), it must be this hub's
@@ -22,7 +22,10 @@ function mediaType(header: string | undefined): string {
 export function csrfGuard(ctx: Pick<HubContext, 'counters' | 'log'>, tls: boolean) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!CHANGES.has(req.method)) return next();
-    if (mediaType(req.headers['content-type']) !== 'application/json') {
+    // A DELETE without a body (logout, removing a window) has nothing to declare; no form can send one,
+    // and another origin's script needs a CORS preflight for it, which the hub never grants.
+    const bodyless = req.method === 'DELETE' && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
+    if (!bodyless && mediaType(req.headers['content-type']) !== 'application/json') {
       ctx.counters.inc('http.csrf_refused');
       return sendError(res, 415, `${req.method} requests must send Content-Type: application/json`, undefined, 'json-only');
     }

@@ -45,10 +45,14 @@ describe('CSRF: changes only as JSON, and only from the hub’s own pages', () =
       expect(r.status, type).toBe(415);
       expect(JSON.parse(r.body)).toMatchObject({ code: 'json-only' });
     }
-    // No body type at all: refused as well, for every method that changes something.
-    expect((await raw(`${t.httpUrl}/api/maintenance/1`, 'DELETE', { cookie: admin.cookie })).status).toBe(415);
+    // A body without its type: refused as well, whatever the method.
+    expect((await raw(`${t.httpUrl}/api/maintenance/1`, 'DELETE', { cookie: admin.cookie, 'content-length': '2' }, '{}')).status).toBe(415);
     expect((await raw(`${t.httpUrl}/api/session`, 'POST', {}, 'username=admin')).status).toBe(415);
     expect((await counters())['http.csrf_refused']).toBe(before + 5);
+    // A DELETE with no body at all (curl -X DELETE) declares nothing and goes on to its route; from
+    // another site's page it is still refused by its Origin.
+    expect((await raw(`${t.httpUrl}/api/maintenance/1`, 'DELETE', { cookie: admin.cookie })).status).toBe(404);
+    expect((await raw(`${t.httpUrl}/api/maintenance/1`, 'DELETE', { cookie: admin.cookie, origin: 'http://evil.example' })).status).toBe(403);
     expect(t.hub.security.audit.list({ limit: 10 }).some((e) => e.action === 'discovery')).toBe(false);
   });
 
