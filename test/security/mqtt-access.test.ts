@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
 import { TopicAcl } from '../../hub/broker/acl.js';
@@ -26,6 +29,26 @@ describe('MQTT accounts', () => {
     expect(await accounts.authenticate(internal.username, internal.password)).toEqual({ username: '$pollers', role: 'internal' });
     expect(await accounts.authenticate(internal.username, 'guess')).toBeUndefined();
     await expect(accounts.addReader('Home Assistant', 1)).rejects.toThrow(/invalid reader name/);
+  });
+  it('a secret rotated by another process (the CLI while the hub runs) ends the old one at the next connect', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'langso-accounts-'));
+    try {
+      const hubDb = openStateDb(path.join(dir, 'state.db'));
+      const cliDb = openStateDb(path.join(dir, 'state.db'));
+      const hub = new MqttAccounts(hubDb);
+      const first = await new MqttAccounts(cliDb).issueDevice('dong-cam', 'cam-1', 1);
+      // Verified once: the next connects are checked from memory, without scrypt.
+      expect(await hub.authenticate('dong-cam/cam-1', first)).toBeDefined();
+      const second = await new MqttAccounts(cliDb).issueDevice('dong-cam', 'cam-1', 2);
+      expect(await hub.authenticate('dong-cam/cam-1', first)).toBeUndefined();
+      // Memory alone never admits a secret it has not verified against the stored hash.
+      expect(await hub.authenticateCached('dong-cam/cam-1', second)).toBeUndefined();
+      expect(await hub.authenticate('dong-cam/cam-1', second)).toBeDefined();
+      hubDb.close();
+      cliDb.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
