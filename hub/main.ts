@@ -10,6 +10,7 @@ import { Notifications } from './alerts/outbox.js';
 import { alertsRouter, meetingsRouter } from './web/alerts-api.js';
 import { attachAlertSocket } from './web/alerts-socket.js';
 import { notificationsRouter, internetRouter } from './web/status-api.js';
+import { MqttAccounts } from './broker/accounts.js';
 import { MqttBroker } from './broker/broker.js';
 import { Bus } from './core/bus.js';
 import { guardedClock, systemClock, type Clock } from './core/clock.js';
@@ -127,7 +128,8 @@ export function createHub(opts: HubOptions): Hub {
     startedAt: clock.now(),
   };
 
-  const broker = new MqttBroker(ctx);
+  const accounts = new MqttAccounts(state);
+  const broker = new MqttBroker(ctx, accounts);
   const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'));
   const dismissals = new Dismissals(ctx);
   const ingest = new Ingest(ctx, broker, dismissals);
@@ -223,6 +225,7 @@ export function createHub(opts: HubOptions): Hub {
         await p.start();
         sim = new FleetSimulator({
           url: `mqtt://127.0.0.1:${broker.ports.tcp}`,
+          credentials: broker.internalAccount('sim'),
           topics: broker.topics,
           villages: config.villages,
           devices: config.devices,
