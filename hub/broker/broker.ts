@@ -113,7 +113,7 @@ export class MqttBroker {
       this.ports.tls = await listen(tls, config.broker.tls.port, config.broker.host, 'broker.tls.port', 'LANGSO_MQTTS_PORT', (err) => faults.report('listen.broker.tls.port', err));
     }
     if (config.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: anyone on the network may publish and read device data');
-    log.info({ tcp: this.ports.tcp, ws: this.ports.ws, tls: this.ports.tls, anonymous: config.broker.allowAnonymous }, 'mqtt broker listening');
+    log.info({ tcp: this.ports.tcp, ws: this.ports.ws, ...(this.ports.tls !== null ? { tls: this.ports.tls } : {}) }, 'mqtt broker listening');
   }
 
   /** The check every client publish passes before it is retained or forwarded (ingest's parser); null: none. */
