@@ -83,14 +83,17 @@ async function main(argv: string[]): Promise<number> {
 /** What a person sees once the hub runs: where to look, and nothing secret (URLs lose their credentials). */
 function banner(hub: ReturnType<typeof createHub>, file: string): string {
   const { config } = hub.ctx;
-  const { mqtt, ws, http } = hub.ports;
+  const { mqtt, ws, mqtts, http } = hub.ports;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const standIn = hub.sim.internet?.stats().endpoints ?? 0;
   const lines = [
     '',
     `  Làng Số Hub ${hub.ctx.version} is running (config: ${file})`,
     `  Dashboard:  http://${host}:${http}`,
-    `  MQTT:       mqtt://${host}:${mqtt}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    `  MQTT:       mqtt://${host}:${mqtt}${mqtts !== null ? `   MQTTS: mqtts://${host}:${mqtts}` : ''}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    config.broker.allowAnonymous
+      ? '  Warning:    MQTT clients may connect without credentials (broker.allowAnonymous): only for a demo or a closed network'
+      : '',
     `  Store:      ${config.store.kind === 'influx' ? `InfluxDB ${config.store.url} (database ${config.store.database})` : `SQLite in ${config.dataDir}`}`,
     config.internet.targets.length > 0
       ? `  Internet:   probing ${config.internet.targets.map(describeTarget).join(', ')}${standIn > 0 ? ' (a simulated link that goes down now and then)' : ''}`

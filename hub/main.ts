@@ -47,7 +47,7 @@ export interface HubOptions {
 
 export interface Hub {
   readonly ctx: HubContext;
-  readonly ports: { mqtt: number; ws: number | null; http: number };
+  readonly ports: { mqtt: number; ws: number | null; mqtts: number | null; http: number };
   /** The hub's own pollers (devices with a `poll:` block): schedule figures, check now. */
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
@@ -247,7 +247,7 @@ export function createHub(opts: HubOptions): Hub {
   const hub: Hub = {
     ctx,
     get ports() {
-      return { mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port };
+      return { mqtt: broker.ports.tcp, ws: broker.ports.ws, mqtts: broker.ports.tls, http: web.port };
     },
     pollers,
     broker,
