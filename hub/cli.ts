@@ -7,6 +7,7 @@ import { describeTarget } from './availability/internet.js';
 import { ListenError } from './core/net.js';
 import { pcAgentCommand } from '../devices/pc/agent.js';
 import { discoverCommand } from './cli/discover.js';
+import { deviceCommand, readerCommand } from './cli/device.js';
 
 const USAGE = `Làng Số Hub
 
@@ -15,12 +16,18 @@ Usage:
   langso check [--config FILE]     validate a configuration file and exit
   langso discover [--timeout 5] [--config FILE] [--address A --port P]
                                    find ONVIF cameras on the network (langso discover --help)
-  langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
+  langso device credentials V/D [--config FILE]
+                                   issue or rotate a device's MQTT password (printed once, last line)
+  langso device list [--config FILE]
+                                   configured devices, their MQTT credentials and last connection
+  langso mqtt-reader add|remove NAME [--config FILE]
+                                   an MQTT account that reads everything (Home Assistant, Node-RED)
+  langso agent pc --url mqtt://HUB:1883 --village V --device D --username V/D [--interval 30]
                                    report this PC's health to a hub (langso agent pc --help)
 
 The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs
 (config/demo.yaml: simulated villages and devices).
-Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
+Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_MQTTS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
 LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEVEL,
 LANGSO_LOG_FORMAT (auto, json, pretty), LANGSO_SIM.
 `;
@@ -32,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
   // The agent has its own options; it runs on a village PC without a hub configuration.
   if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
   if (argv[0] === 'discover') return discoverCommand(argv.slice(1));
+  if (argv[0] === 'device') return deviceCommand(argv.slice(1));
+  if (argv[0] === 'mqtt-reader') return readerCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
