@@ -3,6 +3,7 @@ import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
+import { SecurityWarning } from './SecurityWarning';
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance';
 
@@ -85,6 +86,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
           </ul>
         )}
       </div>
+      <SecurityWarning />
     </header>
   );
 }
