@@ -60,7 +60,7 @@ describe('the anonymous-MQTT warning', () => {
     await expect(warning.isVisible()).resolves.toBe(true);
     const box = await warning.boundingBox();
     expect(box?.width).toBeLessThanOrEqual(360);
-    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await p.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await p.getByRole('button', { name: /English/ }).click();
     await expect(warning.textContent()).resolves.toContain('without a password');
     await p.context().close();
