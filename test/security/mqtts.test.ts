@@ -1,17 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-import { connackCode, connect, issueDevice, mosquitto } from './helpers.js';
+import { connackCode, connect, issueDevice, mosquitto, villageCa } from './helpers.js';
 
 /**
  * MQTT over TLS with a village's own certificate authority, made here with Debian's openssl the way
- * docs/security.md tells a village to: a self-signed CA, and a server certificate it signs.
+ * docs/security.md tells a village to: a self-signed CA, and a server certificate it signs (villageCa).
  */
 const village = testVillage.id;
 let dir: string;
@@ -19,22 +18,14 @@ let t: TestHub;
 let secret = '';
 let ca: Buffer;
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'langso-tls-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Lang So village CA']);
-  openssl(['req', ...ec, '-keyout', 'hub.key', '-out', 'hub.csr', '-subj', '/CN=localhost']);
-  await writeFile(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(['x509', '-req', '-in', 'hub.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'hub.crt', '-days', '2', '-extfile', 'san.ext']);
-  ca = readFileSync(path.join(dir, 'ca.crt'));
+  const files = villageCa(dir);
+  ca = readFileSync(files.ca);
   t = await startTestHub({
     villages: [testVillage],
     devices: [{ id: 'ap-1', village, name: 'Wi-Fi chợ', kind: 'wifi-ap', timeoutS: 600 }],
-    broker: { allowAnonymous: false, tls: { port: 0, cert: path.join(dir, 'hub.crt'), key: path.join(dir, 'hub.key') } },
+    broker: { allowAnonymous: false, tls: { port: 0, cert: files.cert, key: files.key } },
   });
   secret = await issueDevice(t, village, 'ap-1');
 });
