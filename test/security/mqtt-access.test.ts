@@ -63,7 +63,13 @@ describe('topic ACL', () => {
     expect(acl.publish(cam, 'langso/dong-cam/$hub/status').ok).toBe(false);
     expect(acl.publish(cam, '$SYS/x').ok).toBe(false);
     expect(acl.subscribe(cam, 'langso/dong-cam/cam-1/cmd/#').ok).toBe(true);
-    for (const f of ['#', '$SYS/#', 'langso/#', 'langso/dong-cam/+/status', 'langso/dong-cam/ap-1/cmd/#']) expect(acl.subscribe(cam, f).ok, f).toBe(false);
+    for (const f of ['#', '$SYS/#', 'langso/#', 'langso/dong-cam/+/status', 'langso/dong-cam/ap-1/cmd/#', 'langso/dong-cam/ap-1/status', 'langso/dong-cam/cam-1/+', 'langso/dong-cam/cam-1/telemetry']) {
+      expect(acl.subscribe(cam, f).ok, f).toBe(false);
+    }
+  });
+  it('a device reads back its own status (an agent watching for its Last Will), nobody else’s', () => {
+    expect(acl.subscribe(cam, 'langso/dong-cam/cam-1/status').ok).toBe(true);
+    expect(acl.subscribe(cam, 'langso/dong-cam/ap-1/status').ok).toBe(false);
   });
   it('readers read everything and publish nothing; the hub\'s clients publish configured devices only; $hub is the hub\'s', () => {
     expect(acl.subscribe(reader, '#').ok).toBe(true);
