@@ -138,7 +138,10 @@ export class BrokerAuth {
       }
       identity = await slow;
       if (!identity) {
-        if (this.guesses.failed(address)) this.ctx.counters.inc('broker.auth.blocked_addresses');
+        if (this.guesses.failed(address)) {
+          this.ctx.counters.inc('broker.auth.blocked_addresses');
+          this.ctx.log.warn({ module: 'broker', address }, `MQTT: ${address} blocked for a while after repeated wrong passwords (latest user "${username}"); its password checks are refused unchecked until then`);
+        }
         const device = this.deviceOf(client, username);
         return this.refuse(client, CONNACK.badCredentials, 'bad-credentials', username, () =>
           `MQTT connection refused: wrong user name or password for "${username}" (client "${client.id}" from ${address}). ` +

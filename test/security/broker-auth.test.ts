@@ -172,6 +172,7 @@ describe('password guessing', () => {
     expect(counter('broker.refused.bad-credentials') - before.bad).toBeLessThanOrEqual(5);
     expect(counter('broker.refused.guessing') - before.guessing).toBeGreaterThanOrEqual(5);
     expect(counter('broker.auth.blocked_addresses')).toBeGreaterThanOrEqual(1);
+    expect(lines.filter((l) => l.msg.includes('its password checks are refused unchecked'))).toHaveLength(1);
     // The camera connected before: its secret is known without a check, so the block does not lock it out.
     expect(await connackCode(t.mqttUrl, { clientId: 'cam-1-live', username: 'dong-cam/cam-1', password: camSecret })).toBe(0);
   });
