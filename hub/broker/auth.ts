@@ -168,7 +168,14 @@ export class BrokerAuth {
       );
     }
     if (subject.role === 'internal') this.internalIds.set(client.id, subject.username);
-    else if (subject.username !== null) this.accounts.connected(subject.username, client.id, this.ctx.clock.now());
+    else if (subject.username !== null) {
+      try {
+        this.accounts.connected(subject.username, client.id, this.ctx.clock.now());
+      } catch (err) {
+        // A read-only or full state database: the device is who it says; only the record is missing.
+        this.ctx.faults.report('state-db', err);
+      }
+    }
     this.subjects.set(client, subject);
     return { ok: true };
   }

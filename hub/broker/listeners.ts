@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { guardStream, type GuardRefusal } from './packet-guard.js';
 

@@ -177,3 +177,17 @@ describe('password guessing', () => {
     expect(await connackCode(t.mqttUrl, { clientId: 'cam-1-live', username: 'dong-cam/cam-1', password: camSecret })).toBe(0);
   });
 });
+
+describe('a state database that cannot be written', () => {
+  it('still lets a device with the right password in (only the record of its connection is missing), counted as a fault', async () => {
+    t.hub.ctx.state.exec('PRAGMA query_only = 1');
+    try {
+      expect(await connackCode(t.mqttUrl, { clientId: 'ap-1-agent', username: 'dong-cam/ap-1', password: apSecret })).toBe(0);
+      expect(counter('errors.state-db')).toBeGreaterThanOrEqual(1);
+      // (4, or 5 while this address is blocked for the guessing above.)
+      expect(await connackCode(t.mqttUrl, { clientId: 'ap-1-agent', username: 'dong-cam/ap-1', password: 'wrong' })).not.toBe(0);
+    } finally {
+      t.hub.ctx.state.exec('PRAGMA query_only = 0');
+    }
+  });
+});
