@@ -4,7 +4,7 @@ import type { MqttAccounts, MqttIdentity } from './accounts.js';
 import { TopicAcl, type Subject } from './acl.js';
 import type { GuessLimiter } from './guessing.js';
 import { PublishRate, type RateLimit } from './publish-rate.js';
-import type { RefusalReason, Refusals } from './refusals.js';
+import type { RefusalReason, Refused, Refusals } from './refusals.js';
 import type { Topics } from './topics.js';
 
 /**
@@ -193,8 +193,12 @@ export class BrokerAuth {
 
   private refuse(client: Client, code: 2 | 3 | 4 | 5, why: RefusalReason, username: string | undefined, message: () => string): Verdict {
     const address = this.connects.get(client)?.address ?? addressOf(client);
-    this.refusals.refuse(why, username ?? `${client.id}@${address}`, { clientId: client.id, address, ...(username ? { username } : {}) }, message);
+    this.refusals.refuse(why, { key: username ?? client.id, address }, { clientId: client.id, ...(username ? { username } : {}) }, message);
     return { ok: false, error: authError(code, why) };
+  }
+
+  private who(client: Client, subject: Subject | undefined): Refused {
+    return { key: subject?.username ?? client.id, address: this.connects.get(client)?.address ?? addressOf(client) };
   }
 
   /** The device a refused client probably is: its user name, its Last Will's topic, or a configured device its client id ends with. */
@@ -215,7 +219,7 @@ export class BrokerAuth {
       if (client && subject) {
         const d = this.acl.publish(subject, packet.topic);
         if (!d.ok) {
-          this.refusals.refuse('publish', subject.username ?? `${client.id}@${addressOf(client)}`, { clientId: client.id, topic: packet.topic }, () => `MQTT publish refused: ${d.reason} (client "${client.id}", topic "${packet.topic}")`);
+          this.refusals.refuse('publish', this.who(client, subject), { clientId: client.id, topic: packet.topic }, () => `MQTT publish refused: ${d.reason} (client "${client.id}", topic "${packet.topic}")`);
           neutralise(packet);
           return done(null);
         }
@@ -240,7 +244,7 @@ export class BrokerAuth {
     if (!rate) {
       const { disconnectAfterS, messagesPerS } = this.opts.rateLimit;
       rate = new PublishRate(this.opts.rateLimit, () =>
-        this.refusals.refuse('flood', subject.username ?? `${client.id}@${addressOf(client)}`, { clientId: client.id }, () =>
+        this.refusals.refuse('flood', this.who(client, subject), { clientId: client.id }, () =>
           `MQTT client "${client.id}"${subject.username ? ` ("${subject.username}")` : ''} from ${addressOf(client)} disconnected: ` +
           `it published faster than broker.rateLimit (${messagesPerS} messages/s) for ${disconnectAfterS} s.`,
         ),
@@ -255,7 +259,7 @@ export class BrokerAuth {
     const decision = subject ? this.acl.subscribe(subject, sub.topic) : { ok: false as const, reason: 'not authenticated' };
     if (decision.ok) return sub;
     // SUBACK 0x80 for this filter (MQTT-3.9.3); the client stays connected.
-    this.refusals.refuse('subscribe', subject?.username ?? `${client.id}@${addressOf(client)}`, { clientId: client.id, filter: sub.topic }, () => `MQTT subscription refused: ${decision.reason} (client "${client.id}", filter "${sub.topic}")`);
+    this.refusals.refuse('subscribe', this.who(client, subject), { clientId: client.id, filter: sub.topic }, () => `MQTT subscription refused: ${decision.reason} (client "${client.id}", filter "${sub.topic}")`);
     return null;
   }
 }

@@ -76,7 +76,7 @@ export class MqttBroker {
       counters.inc('broker.connection_errors');
       if (err.message === 'connect did not arrive in time') {
         const address = addressOf(client);
-        refusals.refuse('connect-timeout', address, { address }, () => `MQTT connection from ${address} closed: no CONNECT within broker.connectTimeoutS (${config.broker.connectTimeoutS} s)`);
+        refusals.refuse('connect-timeout', { key: address, address }, {}, () => `MQTT connection from ${address} closed: no CONNECT within broker.connectTimeoutS (${config.broker.connectTimeoutS} s)`);
       }
       log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error');
     });
@@ -90,7 +90,7 @@ export class MqttBroker {
       maxPacketBytes: config.broker.maxPacketBytes,
       handshakeMs: config.broker.connectTimeoutS * 1000,
       handle: (stream, req) => aedes.handle(stream, req),
-      onRefuse: (why, detail, address) => refusals.refuse(why, address, { address }, () => `MQTT connection from ${address} closed: ${detail}`),
+      onRefuse: (why, detail, address) => refusals.refuse(why, { key: address, address }, {}, () => `MQTT connection from ${address} closed: ${detail}`),
       track: (socket) => {
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));

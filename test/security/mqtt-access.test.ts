@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
 import { TopicAcl } from '../../hub/broker/acl.js';
 import { PacketGuard } from '../../hub/broker/packet-guard.js';
+import { Refusals } from '../../hub/broker/refusals.js';
+import { Counters } from '../../hub/core/counters.js';
+import { createLogger } from '../../hub/core/log.js';
 import { Topics } from '../../hub/broker/topics.js';
 import { openStateDb } from '../../hub/state/db.js';
 
@@ -108,5 +111,25 @@ describe('packet guard', () => {
     const stream = Buffer.concat([header(1, 20), Buffer.alloc(20), header(3, 200), Buffer.alloc(200, 0xff), header(12, 0), header(3, 297), Buffer.alloc(297)]);
     for (let i = 0; i < stream.length; i += 7) expect(g.check(stream.subarray(i, i + 7))).toBe(true);
     expect(g.check(header(3, 298))).toBe(false);
+  });
+});
+
+describe('refusal log lines', () => {
+  it('one line per (reason, client) a minute saying how many were left out, at most ten a minute per address; every refusal counted', () => {
+    const lines: Array<{ msg: string; suppressedSinceLast?: number }> = [];
+    const log = createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string }) });
+    const counters = new Counters();
+    let now = 0;
+    const r = new Refusals(counters, log, () => now);
+    for (let i = 0; i < 5; i++) r.refuse('no-credentials', { key: 'cam-1', address: '10.0.0.5' }, {}, () => 'cam-1 refused');
+    expect(lines.map((l) => l.msg)).toEqual(['cam-1 refused']);
+    now = 61_000;
+    r.refuse('no-credentials', { key: 'cam-1', address: '10.0.0.5' }, {}, () => 'cam-1 refused');
+    expect(lines.at(-1)?.suppressedSinceLast).toBe(4);
+    // A client with a new id at every attempt: ten lines from its address, then only counting.
+    for (let i = 0; i < 500; i++) r.refuse('no-credentials', { key: `random-${i}`, address: '10.0.0.99' }, {}, () => `random-${i} refused`);
+    expect(lines.filter((l) => l.msg.startsWith('random-'))).toHaveLength(10);
+    expect(lines.at(-1)?.msg).toContain('More refusals from 10.0.0.99 this minute are counted, not logged.');
+    expect(counters.get('broker.refused.no-credentials')).toBe(506);
   });
 });
