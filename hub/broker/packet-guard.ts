@@ -97,6 +97,17 @@ export function guardStream(inner: Duplex, opts: PacketGuardOptions & { remoteAd
       if (inner.write(chunk)) cb();
       else inner.once('drain', () => cb());
     },
+    // aedes corks the stream while it writes a packet's parts (and many PUBACKs at once): hand them on
+    // corked too, so the socket sends them in one write, as it would without the guard.
+    writev(chunks: Array<{ chunk: Buffer }>, cb) {
+      if (inner.destroyed) return cb();
+      inner.cork();
+      let ok = true;
+      for (const c of chunks) ok = inner.write(c.chunk);
+      inner.uncork();
+      if (ok) cb();
+      else inner.once('drain', () => cb());
+    },
     final(cb) {
       inner.end();
       cb();

@@ -3,12 +3,15 @@
  *
  * 1. Ingest throughput with accounts + ACL + checks in the publish hook, against the same hub taking
  *    anonymous clients and parsing at the broker's publish event (how it worked before): ratio ≥ 0.9.
- * 2. A 5 000 msg/s flooder beside 20 normal devices: the normal devices' end-to-end latency (publish →
+ * 2. The packet guard alone: bare aedes with and without it in front (the same publishes, acknowledged).
+ * 3. A 5 000 msg/s flooder beside 20 normal devices: the normal devices' end-to-end latency (publish →
  *    the hub's reading event) p95 with the flooder stays within 2× of without.
  *
  * The load comes from child processes (load-worker.ts), so the hub keeps a core of its own.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +24,7 @@ import { createLogger } from '../../hub/core/log.js';
 import { createHub, type Hub } from '../../hub/main.js';
 import { percentile } from '../../hub/pollers/pollers.js';
 import { openStateDb } from '../../hub/state/db.js';
+import { guardStream } from '../../hub/broker/packet-guard.js';
 import type { WorkerClient, WorkerCommand, WorkerReport } from './load-worker.js';
 
 const { values } = parseArgs({
@@ -30,7 +34,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '12' },
-    /** Run only one part: throughput or flooder. */
+    /** Run only one part: throughput, guard or flooder. */
     only: { type: 'string' },
   },
 });
@@ -145,6 +149,28 @@ async function throughput(mode: Mode): Promise<number> {
   }
 }
 
+/** Messages per second through bare aedes (every publish acknowledged), with or without the packet guard in front. */
+async function bareAedes(guarded: boolean): Promise<number> {
+  const broker = await Aedes.createBroker();
+  const server = createServer((socket) => broker.handle(guarded ? guardStream(socket, { maxPacketBytes: 256 * 1024, onRefuse: () => undefined }) : socket));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const w = worker();
+  try {
+    const devices = Array.from({ length: CLIENTS }, (_, i) => `ap-${i}`);
+    w.send({ cmd: 'burst', url, clients: clientsFor(devices, new Map(), guarded ? 'guarded' : 'bare'), messages: PER_CLIENT, window: Number(values.window), baseTs: Date.now() });
+    await expect(w, 'ready');
+    const t0 = performance.now();
+    w.send({ go: true });
+    await expect(w, 'done');
+    return TOTAL / ((performance.now() - t0) / 1000);
+  } finally {
+    w.send({ cmd: 'stop' });
+    await new Promise<void>((r) => broker.close(() => r()));
+    server.close();
+  }
+}
+
 /** End-to-end latency of 20 normal devices (ms), without and then with a 5 000 msg/s flooder beside them. */
 async function flooder(): Promise<{ quiet: number[]; flooded: number[]; flood: { sent: number; accepted: number; disconnects: number; refused: number } }> {
   const normal = Array.from({ length: 20 }, (_, i) => `pc-${i}`);
@@ -203,6 +229,19 @@ async function throughputPart(): Promise<void> {
   if (ratio < 0.9) process.exitCode = 1;
 }
 
+async function guardPart(): Promise<void> {
+  console.log(`packet guard: the same ${TOTAL} publishes through bare aedes, with and without the guard in front, ${ROUNDS} rounds`);
+  const bare: number[] = [];
+  const guarded: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bare.push(await bareAedes(false));
+    guarded.push(await bareAedes(true));
+  }
+  console.log(`  bare aedes                ${fmt(median(bare)).padStart(9)} msg/s   rounds: ${bare.map(fmt).join(', ')}`);
+  console.log(`  bare aedes behind guard   ${fmt(median(guarded)).padStart(9)} msg/s   rounds: ${guarded.map(fmt).join(', ')}`);
+  console.log(`  ratio guarded / bare: ${(median(guarded) / median(bare)).toFixed(2)}`);
+}
+
 async function flooderPart(): Promise<void> {
   console.log(`flooder: 20 devices × 5 msg/s (QoS 1) for ${PHASE_S} s, then the same beside one client sending 5 000 msg/s`);
   const f = await flooder();
@@ -215,5 +254,6 @@ async function flooderPart(): Promise<void> {
   if (latencyRatio > 2) process.exitCode = 1;
 }
 
-if (values.only !== 'flooder') await throughputPart();
-if (values.only !== 'throughput') await flooderPart();
+if (values.only === undefined || values.only === 'throughput') await throughputPart();
+if (values.only === undefined || values.only === 'guard') await guardPart();
+if (values.only === undefined || values.only === 'flooder') await flooderPart();

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
 import { TopicAcl } from '../../hub/broker/acl.js';
-import { PacketGuard } from '../../hub/broker/packet-guard.js';
+import { Duplex } from 'node:stream';
+import { guardStream, PacketGuard } from '../../hub/broker/packet-guard.js';
 import { Refusals } from '../../hub/broker/refusals.js';
 import { Counters } from '../../hub/core/counters.js';
 import { createLogger } from '../../hub/core/log.js';
@@ -111,6 +112,35 @@ describe('packet guard', () => {
     const stream = Buffer.concat([header(1, 20), Buffer.alloc(20), header(3, 200), Buffer.alloc(200, 0xff), header(12, 0), header(3, 297), Buffer.alloc(297)]);
     for (let i = 0; i < stream.length; i += 7) expect(g.check(stream.subarray(i, i + 7))).toBe(true);
     expect(g.check(header(3, 298))).toBe(false);
+  });
+});
+
+describe('guarded stream', () => {
+  it('hands writes made while corked to the socket in one batch (as aedes writes packets), and reads through', async () => {
+    const batches: number[] = [];
+    const inner = new Duplex({
+      read() {},
+      write(_c, _e, cb) {
+        batches.push(1);
+        cb();
+      },
+      writev(chunks, cb) {
+        batches.push(chunks.length);
+        cb();
+      },
+    });
+    const outer = guardStream(inner, { maxPacketBytes: 1024, onRefuse: () => undefined, remoteAddress: '10.0.0.7' });
+    expect(outer.remoteAddress).toBe('10.0.0.7');
+    outer.cork();
+    for (let i = 0; i < 5; i++) outer.write(Buffer.from([0x40, 0x02, 0, i]));
+    process.nextTick(() => outer.uncork());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([5]);
+    const read: Buffer[] = [];
+    outer.on('data', (d: Buffer) => read.push(d));
+    inner.push(Buffer.from([0x10, 0x00]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Buffer.concat(read)).toEqual(Buffer.from([0x10, 0x00]));
   });
 });
 
