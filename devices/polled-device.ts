@@ -22,6 +22,8 @@ export interface PolledDeviceOptions<S extends PollSettings> {
   clientId?: string;
   mqttUsername?: string;
   mqttPassword?: string;
+  /** PEM certificate(s) to trust for an mqtts:// hub (a village's own CA); without it, the system's. */
+  mqttCa?: Buffer;
   /**
    * Applied to every reason and info text before it is published: a check error may quote the device's
    * URL with its credentials (an xaddr, an HTTP check), and reasons reach the dashboard and notifications.
@@ -55,6 +57,7 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
       clientId: this.opts.clientId ?? `poller-${village.id}-${device.id}`,
       ...(this.opts.mqttUsername ? { username: this.opts.mqttUsername } : {}),
       ...(this.opts.mqttPassword ? { password: this.opts.mqttPassword } : {}),
+      ...(this.opts.mqttCa ? { ca: this.opts.mqttCa } : {}),
     });
     await this.publisher.connect();
     this.runner = new PollRunner({

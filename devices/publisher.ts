@@ -30,6 +30,8 @@ export interface PublisherOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** PEM certificate(s) to trust for mqtts:// (a village's own CA). */
+  ca?: Buffer;
 }
 
 /**
@@ -55,6 +57,7 @@ export class DevicePublisher {
       connectTimeout: 10_000,
       ...(this.opts.username ? { username: this.opts.username } : {}),
       ...(this.opts.password ? { password: this.opts.password } : {}),
+      ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(village, device), payload: Buffer.from('{"state":"offline","code":"lwt","reason":"lwt"}'), qos: 1, retain: true },
     });
     this.client = client;

@@ -9,6 +9,7 @@ import { pcAgentCommand } from '../devices/pc/agent.js';
 import { discoverCommand } from './cli/discover.js';
 import { processUserIo, userCommand } from './cli/user.js';
 import type { Hub } from './main.js';
+import { deviceCommand, readerCommand } from './cli/device.js';
 
 const USAGE = `Làng Số Hub
 
@@ -17,14 +18,20 @@ Usage:
   langso check [--config FILE]     validate a configuration file and exit
   langso discover [--timeout 5] [--config FILE] [--address A --port P]
                                    find ONVIF cameras on the network (langso discover --help)
-  langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
+  langso device credentials V/D [--config FILE]
+                                   issue or rotate a device's MQTT password (printed once, last line)
+  langso device list [--config FILE]
+                                   configured devices, their MQTT credentials and last connection
+  langso mqtt-reader add|remove NAME [--config FILE]
+                                   an MQTT account that reads everything (Home Assistant, Node-RED)
+  langso agent pc --url mqtt://HUB:1883 --village V --device D --username V/D [--interval 30]
                                    report this PC's health to a hub (langso agent pc --help)
   langso user add|passwd|role|remove|list …
                                    dashboard accounts (langso user --help)
 
 The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs
 (config/demo.yaml: simulated villages and devices).
-Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
+Environment overrides: LANGSO_MQTT_PORT, LANGSO_WS_PORT, LANGSO_MQTTS_PORT, LANGSO_HTTP_PORT, LANGSO_DATA_DIR,
 LANGSO_INFLUX_URL (selects the InfluxDB store), LANGSO_INFLUX_DB, LANGSO_LOG_LEVEL,
 LANGSO_LOG_FORMAT (auto, json, pretty), LANGSO_SIM.
 `;
@@ -43,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
   if (argv[0] === 'discover') return discoverCommand(argv.slice(1));
   if (argv[0] === 'user') return userCommand(argv.slice(1), processUserIo(path.join(packageRoot(), DEMO_FILE)));
+  if (argv[0] === 'device') return deviceCommand(argv.slice(1));
+  if (argv[0] === 'mqtt-reader') return readerCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -95,14 +104,17 @@ async function main(argv: string[]): Promise<number> {
 /** What a person sees once the hub runs: where to look, and nothing secret (URLs lose their credentials). */
 function banner(hub: ReturnType<typeof createHub>, file: string): string {
   const { config } = hub.ctx;
-  const { mqtt, ws, http } = hub.ports;
+  const { mqtt, ws, mqtts, http } = hub.ports;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const standIn = hub.sim.internet?.stats().endpoints ?? 0;
   const lines = [
     '',
     `  Làng Số Hub ${hub.ctx.version} is running (config: ${file})`,
     `  Dashboard:  http://${host}:${http}`,
-    `  MQTT:       mqtt://${host}:${mqtt}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    `  MQTT:       mqtt://${host}:${mqtt}${mqtts !== null ? `   MQTTS: mqtts://${host}:${mqtts}` : ''}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    config.broker.allowAnonymous
+      ? '  Warning:    MQTT clients may connect without credentials (broker.allowAnonymous): only for a demo or a closed network'
+      : '',
     `  Store:      ${config.store.kind === 'influx' ? `InfluxDB ${config.store.url} (database ${config.store.database})` : `SQLite in ${config.dataDir}`}`,
     config.internet.targets.length > 0
       ? `  Internet:   probing ${config.internet.targets.map(describeTarget).join(', ')}${standIn > 0 ? ' (a simulated link that goes down now and then)' : ''}`

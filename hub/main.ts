@@ -10,6 +10,7 @@ import { Notifications } from './alerts/outbox.js';
 import { alertsRouter, meetingsRouter } from './web/alerts-api.js';
 import { attachAlertSocket } from './web/alerts-socket.js';
 import { notificationsRouter, internetRouter } from './web/status-api.js';
+import { MqttAccounts } from './broker/accounts.js';
 import { MqttBroker } from './broker/broker.js';
 import { Bus } from './core/bus.js';
 import { guardedClock, systemClock, type Clock } from './core/clock.js';
@@ -52,7 +53,7 @@ export interface HubOptions {
 
 export interface Hub {
   readonly ctx: HubContext;
-  readonly ports: { mqtt: number; ws: number | null; http: number };
+  readonly ports: { mqtt: number; ws: number | null; mqtts: number | null; http: number };
   /** The hub's own pollers (devices with a `poll:` block): schedule figures, check now. */
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
@@ -143,7 +144,8 @@ export function createHub(opts: HubOptions): Hub {
     limiter: new LoginLimiter(),
   };
   const auth = new WebAuth(ctx, security);
-  const broker = new MqttBroker(ctx);
+  const accounts = new MqttAccounts(state);
+  const broker = new MqttBroker(ctx, accounts);
   const web = new WebServer(ctx, broker, opts.dashboardDir ?? path.join(root, 'dist', 'dashboard'), auth);
   const dismissals = new Dismissals(ctx);
   const ingest = new Ingest(ctx, broker, dismissals);
@@ -239,6 +241,7 @@ export function createHub(opts: HubOptions): Hub {
         await p.start();
         sim = new FleetSimulator({
           url: `mqtt://127.0.0.1:${broker.ports.tcp}`,
+          credentials: broker.internalAccount('sim'),
           topics: broker.topics,
           villages: config.villages,
           devices: config.devices,
@@ -260,7 +263,7 @@ export function createHub(opts: HubOptions): Hub {
   const hub: Hub = {
     ctx,
     get ports() {
-      return { mqtt: broker.ports.tcp, ws: broker.ports.ws, http: web.port };
+      return { mqtt: broker.ports.tcp, ws: broker.ports.ws, mqtts: broker.ports.tls, http: web.port };
     },
     pollers,
     broker,

@@ -107,6 +107,11 @@ export interface HealthResponse {
   /** `ok`: the store answers; `failing`: the latest write failed (lastError says why) and no write has succeeded since. */
   store: { kind: 'influx' | 'sqlite'; ok: boolean; failing: boolean; queued: number; spooled: number; written: number; lastError: string | null };
   problems: HealthProblem[];
+  /** Settings that leave the hub open; the dashboard warns for as long as one is on. */
+  security: {
+    /** `broker.allowAnonymous`: MQTT clients may connect without credentials. */
+    anonymousMqtt: boolean;
+  };
   counters: Record<string, number>;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
@@ -13,8 +14,11 @@ export interface PcAgentOptions {
   url: string;
   village: string;
   device: string;
+  /** Defaults to `<village>/<device>` when a password is given: the user name `langso device credentials` issues. */
   username?: string;
   password?: string;
+  /** PEM certificate(s) to trust for an mqtts:// hub (the village's own CA). */
+  ca?: Buffer;
   intervalS?: number;
   mounts?: PcSettings['mounts'];
   topicPrefix?: string;
@@ -38,6 +42,7 @@ export async function runPcAgent(o: PcAgentOptions): Promise<PcAgent> {
   const settings = pcDriver.configSchema.parse({ intervalS: o.intervalS ?? 30, ...(o.mounts ? { mounts: o.mounts } : {}) });
   const topics = new Topics(o.topicPrefix ?? 'langso');
   const clientId = `agent-${village.id}-${device.id}`;
+  const username = o.username ?? (o.password ? `${village.id}/${device.id}` : undefined);
   const polled = new PolledDevice({
     driver: pcDriver,
     settings,
@@ -48,8 +53,9 @@ export async function runPcAgent(o: PcAgentOptions): Promise<PcAgent> {
     log: o.log ?? createLogger('info'),
     dataDir: tmpdir(),
     clientId,
-    ...(o.username ? { mqttUsername: o.username } : {}),
+    ...(username ? { mqttUsername: username } : {}),
     ...(o.password ? { mqttPassword: o.password } : {}),
+    ...(o.ca ? { mqttCa: o.ca } : {}),
   });
   await polled.start();
   let stopped = false;
@@ -69,8 +75,9 @@ export async function runPcAgent(o: PcAgentOptions): Promise<PcAgent> {
           clientId,
           reconnectPeriod: 0,
           connectTimeout: 3_000,
-          ...(o.username ? { username: o.username } : {}),
+          ...(username ? { username } : {}),
           ...(o.password ? { password: o.password } : {}),
+          ...(o.ca ? { ca: o.ca } : {}),
         })
         .catch(() => null);
       if (!client) return;
@@ -82,11 +89,16 @@ export async function runPcAgent(o: PcAgentOptions): Promise<PcAgent> {
 
 export const PC_AGENT_USAGE = `Usage:
   langso agent pc --url mqtt://HUB:1883 --village V --device D [--interval 30]
-                  [--mount PATH=LABEL ...] [--username U] [--prefix langso]
+                  [--mount PATH=LABEL ...] [--password-file FILE] [--username V/D]
+                  [--ca FILE] [--prefix langso]
 
 Reports this PC's cpuLoad, memUsedPct, diskFreePct and uptimeS to the hub every --interval seconds.
 --mount adds a disk (field diskFreePct_LABEL), e.g. --mount D:\\=data or --mount /srv=data.
-The MQTT password is read from LANGSO_MQTT_PASSWORD (not a flag: flags show in the process list).
+
+Credentials: on the hub, "langso device credentials V/D" prints the password once. Give it to the
+agent in a file only its user can read (--password-file) or in LANGSO_MQTT_PASSWORD — never as a
+flag, which every user sees in the process list. The user name is V/D unless --username says else.
+TLS: --url mqtts://HUB:8883 with --ca FILE, the village's CA certificate (PEM) that signed the hub's.
 `;
 
 /** `langso agent pc …`: returns the exit code once stopped by SIGINT/SIGTERM. */
@@ -104,6 +116,8 @@ export async function pcAgentCommand(argv: string[], env: NodeJS.ProcessEnv = pr
         interval: { type: 'string', default: '30' },
         mount: { type: 'string', multiple: true },
         username: { type: 'string' },
+        'password-file': { type: 'string' },
+        ca: { type: 'string' },
         prefix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -130,6 +144,20 @@ export async function pcAgentCommand(argv: string[], env: NodeJS.ProcessEnv = pr
   });
   const parsed = pcDriver.configSchema.safeParse({ intervalS, ...(mounts.length ? { mounts } : {}) });
   if (!parsed.success) for (const i of parsed.error.issues) problems.push(`--${String(i.path[0] ?? 'interval')}: ${i.message}`);
+  let password = env.LANGSO_MQTT_PASSWORD || undefined;
+  let ca: Buffer | undefined;
+  try {
+    // A file's last newline is not part of the password (echo adds one).
+    if (values['password-file']) password = readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    problems.push(`--password-file: cannot read ${values['password-file']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    if (values.ca) ca = readFileSync(values.ca);
+  } catch (err) {
+    problems.push(`--ca: cannot read ${values.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (values.ca && values.url && !values.url.startsWith('mqtts://')) problems.push('--ca: only used with an mqtts:// URL');
   if (problems.length > 0) {
     process.stderr.write(`${problems.join('\n')}\n\n${PC_AGENT_USAGE}`);
     return 2;
@@ -158,12 +186,21 @@ export async function pcAgentCommand(argv: string[], env: NodeJS.ProcessEnv = pr
         intervalS,
         ...(mounts.length ? { mounts } : {}),
         ...(values.username ? { username: values.username } : {}),
-        ...(env.LANGSO_MQTT_PASSWORD ? { password: env.LANGSO_MQTT_PASSWORD } : {}),
+        ...(password ? { password } : {}),
+        ...(ca ? { ca } : {}),
         ...(values.prefix ? { topicPrefix: values.prefix } : {}),
         log,
       });
     } catch (err) {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot reach the hub; trying again in 10 s');
+      const message = err instanceof Error ? err.message : String(err);
+      // CONNACK 4 or 5: the hub is there but refuses these credentials; say what fixes it.
+      const refused = /bad user ?name or password|not authori[sz]ed/i.test(message);
+      log.warn(
+        { err: message },
+        refused
+          ? `the hub refused the credentials: on the hub, "langso device credentials ${values.village}/${values.device}" issues new ones; trying again in 10 s`
+          : 'cannot reach the hub; trying again in 10 s',
+      );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 10_000);
         wake = () => {

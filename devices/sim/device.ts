@@ -41,6 +41,7 @@ export interface SimRuntime {
 
 export interface SimulatedDeviceOptions extends SimRuntime {
   url: string;
+  credentials?: { username: string; password: string };
   topics: Topics;
   village: VillageConfig;
   device: DeviceConfig;
@@ -229,6 +230,7 @@ export class SimulatedDevice {
     const { topics } = this.opts;
     const client = connect(this.opts.url, {
       clientId: this.clientId,
+      ...(this.opts.credentials ?? {}),
       clean: true,
       keepalive: 30,
       reconnectPeriod: 2_000,

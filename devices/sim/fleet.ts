@@ -6,6 +6,8 @@ import { failureModes, SimulatedDevice, type FailureMode, type SimRuntime } from
 export interface FleetOptions extends SimRuntime {
   /** Broker URL the devices connect to, e.g. mqtt://127.0.0.1:1883. */
   url: string;
+  /** The hub's internal account for its simulators; none for a broker that takes anonymous clients. */
+  credentials?: { username: string; password: string };
   topics: Topics;
   villages: readonly VillageConfig[];
   devices: readonly DeviceConfig[];
@@ -59,6 +61,7 @@ export class FleetSimulator {
         k,
         new SimulatedDevice({
           url: opts.url,
+          ...(opts.credentials ? { credentials: opts.credentials } : {}),
           topics: opts.topics,
           village,
           device: d,

@@ -56,11 +56,14 @@ const fastKey = (username: string, password: string): Buffer => createHash('sha2
  * connect with it, so nobody can kick a device off by borrowing its id.
  *
  * A scrypt check costs ~50 ms: a device that reconnects every few seconds must not cost that each time.
- * The last secret that verified for an account is remembered as a SHA-256 in memory (cleared on rotation).
+ * The last secret that verified for an account is remembered as a SHA-256 in memory, together with the
+ * stored hash it matched: a secret rotated by another process (the `langso` command while the hub runs)
+ * changes the stored hash, so the old secret stops working at the next connect.
  */
 export class MqttAccounts {
   private readonly internal = new Map<string, Buffer>();
-  private readonly verified = new Map<string, Buffer>();
+  /** Per account: the SHA-256 of the last secret that verified, and the stored hash it verified against. */
+  private readonly verified = new Map<string, { key: Buffer; hash: string }>();
 
   constructor(private readonly db: StateDb) {}
 
@@ -108,6 +111,18 @@ export class MqttAccounts {
 
   /** Who this is, when the user name and secret are right. */
   async authenticate(username: string, password: string): Promise<MqttIdentity | undefined> {
+    return this.check(username, password, true);
+  }
+
+  /**
+   * Like authenticate, but only when no scrypt check is needed (an internal account, or the secret that
+   * verified last time): used while an address is blocked for guessing, so its real devices still get in.
+   */
+  async authenticateCached(username: string, password: string): Promise<MqttIdentity | undefined> {
+    return this.check(username, password, false);
+  }
+
+  private async check(username: string, password: string, slow: boolean): Promise<MqttIdentity | undefined> {
     if (username.startsWith('$')) {
       const key = this.internal.get(username);
       return key && timingSafeEqual(key, fastKey(username, password)) ? { username, role: 'internal' } : undefined;
@@ -116,9 +131,9 @@ export class MqttAccounts {
     if (!row) return undefined;
     const key = fastKey(username, password);
     const known = this.verified.get(username);
-    const ok = (known !== undefined && timingSafeEqual(known, key)) || (await verifySecret(password, row.hash));
-    if (!ok) return undefined;
-    this.verified.set(username, key);
+    const cached = known !== undefined && known.hash === row.hash && timingSafeEqual(known.key, key);
+    if (!cached && !(slow && (await verifySecret(password, row.hash)))) return undefined;
+    this.verified.set(username, { key, hash: row.hash });
     return row.role === 'device' ? { username, role: 'device', village: row.village ?? '', device: row.device ?? '' } : { username, role: 'reader' };
   }
 

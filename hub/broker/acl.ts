@@ -16,7 +16,8 @@ function isWildcard(filter: string): boolean {
 
 /**
  * Topic access (modelled on Mosquitto's ACL files): a device publishes only under its own
- * `<prefix>/<village>/<device>/…` and subscribes only to its own `…/cmd/#`; readers read everything
+ * `<prefix>/<village>/<device>/…` and subscribes only to its own `…/cmd/#` and its own `…/status` (an
+ * agent reads back its retained status to notice its Last Will: the OpenWrt agent); readers read everything
  * and publish nothing; the hub's own clients publish device topics; `$hub/…` is the hub's alone
  * (it publishes it from inside the broker, which no ACL sees). `$SYS` is for readers only.
  */
@@ -57,8 +58,9 @@ export class TopicAcl {
       case 'device': {
         const own = `${this.topics.prefix}/${who.village}/${who.device}/cmd`;
         if (filter === own || filter.startsWith(`${own}/`)) return allow;
+        if (filter === this.topics.status(who.village ?? '', who.device ?? '')) return allow;
         if (sys) return deny(`device ${who.username} may not subscribe to ${filter}`);
-        return deny(`device ${who.username} may subscribe only to ${own}/#${isWildcard(filter) ? ' (no wildcards elsewhere)' : ''}`);
+        return deny(`device ${who.username} may subscribe only to ${own}/# and its own status${isWildcard(filter) ? ' (no wildcards elsewhere)' : ''}`);
       }
       case 'anonymous':
         return filter.startsWith('$SYS') ? deny('$SYS is for reader accounts') : allow;

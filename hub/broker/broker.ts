@@ -1,43 +1,65 @@
 import type { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import type { Server, Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { HubContext } from '../context.js';
 import { closeServer, listen } from '../core/net.js';
+import type { MqttAccounts } from './accounts.js';
+import { addressOf, BrokerAuth, type PublishCheck } from './auth.js';
+import { GuessLimiter } from './guessing.js';
+import { tcpServer, tlsServer, wsServer, type ListenerOptions } from './listeners.js';
+import { Refusals } from './refusals.js';
 import { Topics } from './topics.js';
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
 
 /**
- * The embedded MQTT broker: aedes with a TCP listener and an optional WebSocket listener.
- * Devices, agents and the hub's own pollers all connect here.
+ * The embedded MQTT broker: aedes with a TCP listener, an optional WebSocket listener and an optional TLS
+ * listener, each behind the packet guard; accounts, ACL, rate limit and message checks in its hooks
+ * (auth.ts). Devices, agents and the hub's own pollers all connect here.
  */
 export class MqttBroker {
   readonly topics: Topics;
   private aedes: Aedes | null = null;
+  private auth: BrokerAuth | null = null;
   private tcp: Server | null = null;
   private http: HttpServer | null = null;
+  private tls: Server | null = null;
   private wss: WebSocketServer | null = null;
   private readonly sockets = new Set<Socket>();
   private messages = 0;
-  ports: { tcp: number; ws: number | null } = { tcp: 0, ws: null };
+  private check: PublishCheck | null = null;
+  ports: { tcp: number; ws: number | null; tls: number | null } = { tcp: 0, ws: null, tls: null };
 
-  constructor(private readonly ctx: HubContext) {
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly accounts: MqttAccounts,
+  ) {
     this.topics = new Topics(ctx.config.broker.topicPrefix);
   }
 
   async start(): Promise<void> {
     const { config, counters, faults } = this.ctx;
     const log = this.ctx.log.child({ module: 'broker' });
+    const refusals = new Refusals(counters, log);
+    const auth = new BrokerAuth(this.ctx, this.accounts, this.topics, refusals, new GuessLimiter(), {
+      allowAnonymous: config.broker.allowAnonymous,
+      rateLimit: config.broker.rateLimit,
+    });
+    auth.setPublishCheck(this.check);
+    this.auth = auth;
     const aedes = await Aedes.createBroker({
       id: `langso-${process.pid}`,
       // Devices on flaky village links reconnect with the same id; allow long readable ids (MQTT 5 has no limit).
       maxClientsIdLength: 128,
       heartbeatInterval: 60_000,
-      connectTimeout: 30_000,
+      // A socket that says nothing (or never finishes its CONNECT) is closed after this.
+      connectTimeout: config.broker.connectTimeoutS * 1000,
+      ...auth.hooks(),
     });
     this.aedes = aedes;
+    auth.attach(aedes);
     // aedes errors the whole broker when its queue or persistence fails; without a listener that ends the hub.
     // (aedes' typings omit the broker's own 'error' event: listen through the EventEmitter it is.)
     (aedes as EventEmitter).on('error', (err: Error) => faults.report('broker', err));
@@ -45,49 +67,64 @@ export class MqttBroker {
       this.messages++;
     });
     aedes.on('clientError', (client, err) => {
+      auth.forget(client);
       counters.inc('broker.client_errors');
       log.debug({ clientId: client?.id, err: err.message }, 'mqtt client error');
     });
     aedes.on('connectionError', (client, err) => {
+      auth.forget(client);
       counters.inc('broker.connection_errors');
+      if (err.message === 'connect did not arrive in time') {
+        const address = addressOf(client);
+        refusals.refuse('connect-timeout', { key: address, address }, {}, () => `MQTT connection from ${address} closed: no CONNECT within broker.connectTimeoutS (${config.broker.connectTimeoutS} s)`);
+      }
       log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error');
     });
     aedes.on('client', (client) => log.debug({ clientId: client.id }, 'mqtt client connected'));
-    aedes.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'mqtt client disconnected'));
-
-    const tcp = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+    aedes.on('clientDisconnect', (client) => {
+      auth.forget(client);
+      log.debug({ clientId: client.id }, 'mqtt client disconnected');
     });
-    this.tcp = tcp;
-    this.ports.tcp = await listen(tcp, config.broker.port, config.broker.host, 'broker.port', 'LANGSO_MQTT_PORT', (err) =>
-      faults.report('listen.broker.port', err),
-    );
 
-    if (config.broker.wsPort !== null) {
-      const http = createHttpServer((_req, res) => {
-        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
-      });
-      this.http = http;
-      http.on('connection', (socket) => {
+    const listener: ListenerOptions = {
+      maxPacketBytes: config.broker.maxPacketBytes,
+      handshakeMs: config.broker.connectTimeoutS * 1000,
+      handle: (stream, req) => aedes.handle(stream, req),
+      onRefuse: (why, detail, address) => refusals.refuse(why, { key: address, address }, {}, () => `MQTT connection from ${address} closed: ${detail}`),
+      track: (socket) => {
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
-      });
-      this.ports.ws = await listen(http, config.broker.wsPort, config.broker.host, 'broker.wsPort', 'LANGSO_WS_PORT', (err) =>
-        faults.report('listen.broker.wsPort', err),
-      );
-      const wss = new WebSocketServer({ server: http });
+      },
+      onError: (source, err) => {
+        counters.inc(`broker.${source}_errors`);
+        log.debug({ err: err.message }, `mqtt ${source} error`);
+      },
+    };
+    const tcp = (this.tcp = tcpServer(listener));
+    this.ports.tcp = await listen(tcp, config.broker.port, config.broker.host, 'broker.port', 'LANGSO_MQTT_PORT', (err) => faults.report('listen.broker.port', err));
+    if (config.broker.wsPort !== null) {
+      const { http, wss } = wsServer(listener);
+      this.http = http;
       this.wss = wss;
-      // ws re-emits its HTTP server's errors; they are counted by the server's own handler above.
-      wss.on('error', (err) => log.debug({ err: err.message }, 'mqtt websocket server error'));
-      wss.on('connection', (ws, req) => {
-        const stream = createWebSocketStream(ws);
-        stream.on('error', (err) => log.debug({ err: err.message }, 'mqtt websocket stream error'));
-        aedes.handle(stream, req);
-      });
+      this.ports.ws = await listen(http, config.broker.wsPort, config.broker.host, 'broker.wsPort', 'LANGSO_WS_PORT', (err) => faults.report('listen.broker.wsPort', err));
     }
-    log.info({ tcp: this.ports.tcp, ws: this.ports.ws }, 'mqtt broker listening');
+    if (config.broker.tls) {
+      const tls = (this.tls = tlsServer(listener, config.broker.tls));
+      this.ports.tls = await listen(tls, config.broker.tls.port, config.broker.host, 'broker.tls.port', 'LANGSO_MQTTS_PORT', (err) => faults.report('listen.broker.tls.port', err));
+    }
+    if (config.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: anyone on the network may publish and read device data');
+    log.info({ tcp: this.ports.tcp, ws: this.ports.ws, ...(this.ports.tls !== null ? { tls: this.ports.tls } : {}) }, 'mqtt broker listening');
+  }
+
+  /** The check every client publish passes before it is retained or forwarded (ingest's parser); null: none. */
+  setPublishCheck(check: PublishCheck | null): void {
+    this.check = check;
+    this.auth?.setPublishCheck(check);
+  }
+
+  /** Credentials for one of the hub's own clients (pollers, simulators), valid until the hub stops. */
+  internalAccount(name: string): { username: string; password: string } {
+    return this.accounts.internalAccount(name);
   }
 
   /** Subscribes to every message the broker routes (device publishes, Last Wills, the hub's own). */
@@ -100,10 +137,7 @@ export class MqttBroker {
   publish(topic: string, payload: string | Buffer, opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
     const aedes = this.requireAedes();
     return new Promise((resolve, reject) => {
-      aedes.publish(
-        { cmd: 'publish', topic, payload, qos: opts.qos ?? 0, retain: opts.retain ?? false, dup: false },
-        (err) => (err ? reject(err) : resolve()),
-      );
+      aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos ?? 0, retain: opts.retain ?? false, dup: false }, (err) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -114,14 +148,17 @@ export class MqttBroker {
   async stop(): Promise<void> {
     this.wss?.close();
     // Close listeners first so nothing new connects, then drop the live sockets so close() can finish.
-    const closing = [this.tcp, this.http].filter((s): s is Server => s !== null).map(closeServer);
+    const closing = [this.tcp, this.http, this.tls].filter((s): s is Server => s !== null).map(closeServer);
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
+    this.auth?.stop();
     const aedes = this.aedes;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.aedes = null;
+    this.auth = null;
     this.tcp = null;
     this.http = null;
+    this.tls = null;
     this.wss = null;
   }
 

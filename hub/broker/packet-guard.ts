@@ -82,18 +82,31 @@ export class PacketGuard {
 }
 
 /**
- * Wraps a socket (or any duplex: a WebSocket stream) so every byte read passes the guard first. Writes go
- * straight through. Backpressure is kept: reading pauses while aedes is not asking for more.
+ * Wraps a socket (or any duplex: a WebSocket stream, a TLS socket) so every byte read passes the guard
+ * first. Writes go straight through, waiting only when the socket asks to (backpressure both ways:
+ * reading pauses while aedes is not asking for more). `remoteAddress` is kept for the broker's logs.
  */
-export function guardStream(inner: Duplex, opts: PacketGuardOptions): Duplex {
+export function guardStream(inner: Duplex, opts: PacketGuardOptions & { remoteAddress?: string | undefined }): Duplex & { remoteAddress?: string } {
   const guard = new PacketGuard(opts);
-  const outer: Duplex = new Duplex({
+  const outer: Duplex & { remoteAddress?: string } = new Duplex({
     read() {
       inner.resume();
     },
     write(chunk: Buffer, _enc, cb) {
       if (inner.destroyed) return cb();
-      inner.write(chunk, cb);
+      if (inner.write(chunk)) cb();
+      else inner.once('drain', () => cb());
+    },
+    // aedes corks the stream while it writes a packet's parts (and many PUBACKs at once): hand them on
+    // corked too, so the socket sends them in one write, as it would without the guard.
+    writev(chunks: Array<{ chunk: Buffer }>, cb) {
+      if (inner.destroyed) return cb();
+      inner.cork();
+      let ok = true;
+      for (const c of chunks) ok = inner.write(c.chunk);
+      inner.uncork();
+      if (ok) cb();
+      else inner.once('drain', () => cb());
     },
     final(cb) {
       inner.end();
@@ -104,6 +117,7 @@ export function guardStream(inner: Duplex, opts: PacketGuardOptions): Duplex {
       cb(err);
     },
   });
+  if (opts.remoteAddress !== undefined) outer.remoteAddress = opts.remoteAddress;
   inner.on('data', (chunk: Buffer) => {
     if (!guard.check(chunk)) {
       inner.destroy();

@@ -64,6 +64,12 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): { merged: Reco
   if (mqtt !== undefined) section('broker').port = mqtt;
   const ws = envPort(env, 'LANGSO_WS_PORT', problems);
   if (ws !== undefined) section('broker').wsPort = ws;
+  const mqtts = envPort(env, 'LANGSO_MQTTS_PORT', problems);
+  if (mqtts !== undefined) {
+    const broker = section('broker');
+    if (broker.tls && typeof broker.tls === 'object') broker.tls = { ...(broker.tls as Record<string, unknown>), port: mqtts };
+    else problems.push('LANGSO_MQTTS_PORT: set, but broker.tls (certificate and key) is not configured');
+  }
   const http = envPort(env, 'LANGSO_HTTP_PORT', problems);
   if (http !== undefined) section('http').port = http;
   if (env.LANGSO_DATA_DIR) merged.dataDir = env.LANGSO_DATA_DIR;

@@ -7,6 +7,7 @@ import type { DeviceRef, StatusReport } from '../core/domain.js';
 import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema, type StatusPayload } from './payloads.js';
 import type { Dismissals } from '../registry/dismissals.js';
 import type { DeviceEntry } from '../registry/registry.js';
+import { MetricNames } from './metric-names.js';
 
 const OWNER = 'ingest';
 /** One log line per (client, reason) per window; the rest are counted. A broken device must not flood the log. */
@@ -14,62 +15,113 @@ const LOG_WINDOW_MS = 10_000;
 /** Timeout given to devices that publish without being configured. */
 const UNREGISTERED_TIMEOUT_S = 120;
 
-type Outcome = { ok: true } | { ok: false; code: string; reason: string };
+type Refusal = { ok: false; code: string; reason: string };
+/** A parsed message: `emit` puts its events on the bus. */
+type Accepted = { ok: true; emit: () => void };
+type Outcome = Accepted | Refusal;
+type Message = Pick<AedesPublishPacket, 'topic' | 'payload' | 'retain'>;
+
+const nothing = (): void => undefined;
 
 /**
  * MQTT message → validated domain event on the bus (DESIGN.md §1). A bad message is counted, logged
  * with the reason and dropped; the publishing client stays connected and the hub goes on.
+ *
+ * Messages from clients are judged in the broker's publish hook (`admit`), before the broker retains or
+ * forwards them, so a refused one is neither; the parsed result waits for the broker's publish event,
+ * which puts it on the bus in the order the broker routes messages. Messages that reach the broker some
+ * other way (the hub's own) are parsed at the publish event.
  */
 export class Ingest {
   private unsubscribe: (() => void) | null = null;
   private readonly logWindow = new Map<string, { until: number; suppressed: number }>();
+  /** Parsed in the broker's hook, waiting for the broker's publish event. */
+  private readonly admitted = new WeakMap<object, () => void>();
+  private readonly names: MetricNames;
 
   constructor(
     private readonly ctx: HubContext,
     private readonly broker: MqttBroker,
     private readonly dismissals: Dismissals,
-  ) {}
+  ) {
+    this.names = new MetricNames(ctx.config.limits);
+  }
 
   start(): void {
+    this.broker.setPublishCheck((packet, client) => this.admit(packet, client));
     this.unsubscribe = this.broker.onPublish((packet, client) => this.onPublish(packet, client));
   }
 
   stop(): void {
+    this.broker.setPublishCheck(null);
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.ctx.bus.offOwner(OWNER);
   }
 
-  private onPublish(packet: AedesPublishPacket, client: Client | null): void {
-    const topics = this.broker.topics;
+  /**
+   * The broker's check of a client's publish, before it is retained or forwarded: false refuses it (the
+   * drop is counted and logged here, with the same reasons as ever).
+   */
+  admit(packet: Message, client: Client | null): boolean {
     // $SYS, homeassistant/… and other prefixes are not device traffic.
-    if (!topics.owns(packet.topic)) return;
-    let outcome: Outcome;
+    if (!this.broker.topics.owns(packet.topic)) return true;
+    const outcome = this.judge(packet);
+    if (outcome.ok) {
+      this.admitted.set(packet, outcome.emit);
+      return true;
+    }
+    this.dropped(packet.topic, client, outcome);
+    return false;
+  }
+
+  private onPublish(packet: AedesPublishPacket, client: Client | null): void {
+    if (!this.broker.topics.owns(packet.topic)) return;
+    const ready = this.admitted.get(packet);
+    if (ready) this.admitted.delete(packet);
+    const outcome = ready ? ({ ok: true, emit: ready } as const) : this.judge(packet);
+    if (!outcome.ok) return this.dropped(packet.topic, client, outcome);
     try {
-      outcome = this.handle(packet);
+      outcome.emit();
     } catch (err) {
       // A bug in a listener must not take the broker down with it.
-      outcome = { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` };
+      return this.dropped(packet.topic, client, { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` });
     }
+    this.ctx.counters.inc('ingest.accepted');
+  }
+
+  /** Parses one message and, when it is good, emits its events; returns why it was dropped otherwise. */
+  handle(packet: Message): { ok: true } | Refusal {
+    const outcome = this.judge(packet);
+    if (!outcome.ok) return outcome;
+    outcome.emit();
+    return { ok: true };
+  }
+
+  private judge(packet: Message): Outcome {
+    try {
+      return this.inspect(packet);
+    } catch (err) {
+      return { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` };
+    }
+  }
+
+  private dropped(topic: string, client: Client | null, outcome: Refusal): void {
     const { counters } = this.ctx;
-    if (outcome.ok) {
-      counters.inc('ingest.accepted');
-      return;
-    }
     counters.inc('ingest.dropped');
     counters.inc(`ingest.dropped.${outcome.code}`);
     const clientId = client?.id ?? null;
-    this.ctx.bus.emit('ingest-error', { topic: packet.topic, clientId, reason: outcome.reason, ts: this.ctx.clock.now() });
-    this.logDrop(packet.topic, clientId, outcome);
+    this.ctx.bus.emit('ingest-error', { topic, clientId, reason: outcome.reason, ts: this.ctx.clock.now() });
+    this.logDrop(topic, clientId, outcome);
   }
 
-  /** Parses one message; returns why it was dropped, or emits its events and returns ok. */
-  handle(packet: Pick<AedesPublishPacket, 'topic' | 'payload' | 'retain'>): Outcome {
+  /** Parses one message: why it is refused, or how to emit its events. */
+  private inspect(packet: Message): Outcome {
     const { config, clock, bus } = this.ctx;
     const parsed = this.broker.topics.parse(packet.topic);
     if (!parsed.ok) {
       // Our own `$hub` status goes through the broker too; it is not device traffic.
-      if (parsed.reason === 'hub status topic') return { ok: true };
+      if (parsed.reason === 'hub status topic') return { ok: true, emit: nothing };
       return { ok: false, code: 'topic', reason: `unknown topic: ${parsed.reason}` };
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -77,7 +129,7 @@ export class Ingest {
       return { ok: false, code: 'oversize', reason: `payload too large: ${payload.length} bytes > broker.maxPayloadBytes ${config.broker.maxPayloadBytes}` };
     }
     // An empty retained payload clears a retained status (MQTT-3.3.1-10): housekeeping, not an error.
-    if (payload.length === 0 && parsed.channel === 'status') return { ok: true };
+    if (payload.length === 0 && parsed.channel === 'status') return { ok: true, emit: nothing };
 
     const ref: DeviceRef = { village: parsed.village, device: parsed.device };
     const text = payload.toString('utf8');
@@ -96,30 +148,47 @@ export class Ingest {
       case 'status': {
         const r = parse(statusPayloadSchema, body.value, 'status');
         if (!r.ok) return r;
-        // Status before seen: a first message saying "offline" must not pass through "online".
-        bus.emit('status', { ...ref, ts: r.value.ts ?? now, state: r.value.state, ...statusReason(r.value) });
-        bus.emit('seen', { ...ref, ts: now });
-        return { ok: true };
+        const report = { ...ref, ts: r.value.ts ?? now, state: r.value.state, ...statusReason(r.value) };
+        return {
+          ok: true,
+          emit: () => {
+            // Status before seen: a first message saying "offline" must not pass through "online".
+            bus.emit('status', report);
+            bus.emit('seen', { ...ref, ts: now });
+          },
+        };
       }
       case 'telemetry': {
         const r = parse(telemetryPayloadSchema, body.value, 'telemetry');
         if (!r.ok) return r;
-        bus.emit('seen', { ...ref, ts: now });
-        bus.emit('reading', { ...ref, kind: entry.kind, ts: r.value.ts ?? now, fields: r.value.fields });
-        return { ok: true };
+        const names = this.names.admit(`${ref.village}/${ref.device}`, Object.keys(r.value.fields), entry.registered);
+        if (!names.ok) return names;
+        const reading = { ...ref, kind: entry.kind, ts: r.value.ts ?? now, fields: r.value.fields };
+        return {
+          ok: true,
+          emit: () => {
+            bus.emit('seen', { ...ref, ts: now });
+            bus.emit('reading', reading);
+          },
+        };
       }
       case 'event': {
         const r = parse(eventPayloadSchema, body.value, 'event');
         if (!r.ok) return r;
-        bus.emit('seen', { ...ref, ts: now });
-        bus.emit('device-event', {
+        const event = {
           ...ref,
           ts: r.value.ts ?? now,
           type: r.value.type,
           severity: r.value.severity,
           ...(r.value.message ? { message: r.value.message } : {}),
-        });
-        return { ok: true };
+        };
+        return {
+          ok: true,
+          emit: () => {
+            bus.emit('seen', { ...ref, ts: now });
+            bus.emit('device-event', event);
+          },
+        };
       }
     }
   }
@@ -137,7 +206,7 @@ export class Ingest {
     return added;
   }
 
-  private logDrop(topic: string, clientId: string | null, outcome: Extract<Outcome, { ok: false }>): void {
+  private logDrop(topic: string, clientId: string | null, outcome: Refusal): void {
     const key = `${clientId ?? '-'}|${outcome.code}`;
     const now = this.ctx.clock.now();
     const w = this.logWindow.get(key);

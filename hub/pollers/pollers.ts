@@ -22,6 +22,8 @@ export class Pollers {
     const { config, log, clock } = this.ctx;
     const villages = new Map(config.villages.map((v) => [v.id, v]));
     const starts: Array<Promise<void>> = [];
+    // The hub's own MQTT account for its pollers: made at each start, never stored (hub/broker/accounts.ts).
+    const credentials = config.devices.some((d) => d.poll) ? this.broker.internalAccount('pollers') : null;
     for (const device of config.devices) {
       if (!device.poll) continue;
       const driver = driverFor(device.kind);
@@ -34,6 +36,7 @@ export class Pollers {
         village,
         device,
         mqttUrl: `mqtt://127.0.0.1:${this.broker.ports.tcp}`,
+        ...(credentials ? { mqttUsername: credentials.username, mqttPassword: credentials.password } : {}),
         topics: this.broker.topics,
         log: log.child({ module: 'poller', village: village.id, device: device.id }),
         dataDir: path.join(path.resolve(config.dataDir), 'devices', village.id, device.id),

@@ -2,13 +2,19 @@ import type { HubContext } from '../context.js';
 
 const OWNER = 'recorder';
 
-/** Feeds the metric writer from the bus: every reading, availability transition and device event is stored. */
+/**
+ * Feeds the metric writer from the bus: every reading, availability transition and device event is stored.
+ * Readings and events of unregistered devices are not: they are listed for an admin to adopt, and made-up
+ * device ids must not cost store writes or series (hub/ingest/metric-names.ts counts stored series only).
+ */
 export class Recorder {
   constructor(private readonly ctx: HubContext) {}
 
   start(): void {
     const { bus, writer } = this.ctx;
+    const stored = (ref: { village: string; device: string }): boolean => this.ctx.devices.get(ref)?.registered === true;
     bus.on(OWNER, 'reading', (r) => {
+      if (!stored(r)) return;
       const fields: Record<string, number> = {};
       for (const [k, v] of Object.entries(r.fields)) fields[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
       writer.add({ measurement: 'telemetry', village: r.village, device: r.device, kind: r.kind, ts: r.ts, fields });
@@ -17,7 +23,7 @@ export class Recorder {
       writer.add({ measurement: 'availability', village: t.village, device: t.device, kind: t.kind, ts: t.ts, state: t.to });
     });
     bus.on(OWNER, 'device-event', (e) => {
-      // Ingest lists every publisher in the registry before it emits: the kind is known.
+      if (!stored(e)) return;
       const kind = this.ctx.devices.get(e)?.kind ?? 'generic';
       writer.add({ measurement: 'event', village: e.village, device: e.device, kind, ts: e.ts, type: e.type, severity: e.severity, ...(e.message ? { message: e.message } : {}) });
     });

@@ -124,6 +124,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
       broker: { clients: b.clients, tcpPort: broker.ports.tcp, wsPort: broker.ports.ws, messages: b.messages },
       store: { kind: ctx.store.name, ok: storeOk, failing: w.failing, queued: w.queued, spooled: w.spooled, written: w.written, lastError: w.lastError },
       problems,
+      security: { anonymousMqtt: ctx.config.broker.allowAnonymous },
       counters: ctx.counters.snapshot(),
     };
     if (!principalOf(res)) return res.json({ status: body.status } satisfies HealthSummary);

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   const doc = {
     dataDir: path.join(work, 'data'),
     logLevel: 'warn',
-    broker: { host: '127.0.0.1', port: 0, wsPort: null },
+    broker: { host: '127.0.0.1', port: 0, wsPort: null, allowAnonymous: true },
     http: { host: '127.0.0.1', port: 0 },
     store: { kind: 'sqlite' },
     villages: [{ id: VILLAGE, name: 'Đông Căm', commune: 'Gia Phú', province: 'Lào Cai' }],

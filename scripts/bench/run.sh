@@ -6,6 +6,9 @@ cd "$(dirname "$0")/../.."
 bash scripts/services/install.sh
 node --import tsx scripts/bench/throughput.ts "$@"
 node --import tsx scripts/bench/alerts.ts "$@"
+# MQTT security: throughput with accounts + ACL + checks in the hook against an open hub, and a flooder
+# beside 20 normal devices; the load in child processes. Its options are its own (see the file).
+node --import tsx scripts/bench/security.ts
 # Pollers: 200 simulated cameras + 200 APs in a child process; its options are its own (see the file).
 node --import tsx scripts/bench/pollers.ts
 # Dashboard first load on a throttled phone profile, against the figures recorded before compression.

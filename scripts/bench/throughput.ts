@@ -84,7 +84,8 @@ async function throughHub(influxUrl: string): Promise<{ ingestRate: number; stor
   const doc = {
     dataDir,
     logLevel: 'warn',
-    broker: { host: '127.0.0.1', port: 0, wsPort: null },
+    // Anonymous publishers, never slowed: the bench measures the data path (security.ts measures the login and limits).
+    broker: { host: '127.0.0.1', port: 0, wsPort: null, allowAnonymous: true, rateLimit: { messagesPerS: 1_000_000, burst: 1_000_000, disconnectAfterS: 10 } },
     http: { host: '127.0.0.1', port: 0 },
     store: { kind: 'influx', url: influxUrl, database: `bench_${Date.now()}` },
     villages: [{ id: 'bench', name: 'Bench' }],

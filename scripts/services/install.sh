@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need when they are missing: influxd, mosquitto, chromium, ping.
+# Installs the Debian packages the tests need when they are missing: influxd, mosquitto and its clients,
+# openssl (a village CA for the MQTTS tests), chromium, ping.
 set -euo pipefail
 missing=()
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb influxdb-client)
-command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto mosquitto-clients)
+command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 if [ ${#missing[@]} -eq 0 ]; then

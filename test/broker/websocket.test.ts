@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import mqtt from 'mqtt';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
@@ -28,6 +30,21 @@ describe('MQTT over WebSocket', () => {
     c.stream.destroy();
     await waitFor(() => t.hub.ctx.devices.get(ref)?.state === 'offline', 3_000, 'LWT over ws');
     expect(t.hub.ctx.devices.get(ref)?.reason).toBe('lwt');
+  });
+
+  it('a WebSocket message, or an MQTT packet, larger than broker.maxPacketBytes ends the connection before it is buffered', async () => {
+    const url = `ws://127.0.0.1:${t.hub.ports.ws}`;
+    const big = new WebSocket(url, 'mqtt');
+    await once(big, 'open');
+    big.send(Buffer.alloc(2 * 1024 * 1024, 0x30));
+    const [code] = (await once(big, 'close')) as [number];
+    expect(code).toBe(1009); // message too big (RFC 6455 §7.4.1)
+    // A PUBLISH header announcing 200 MB in a small message: the packet guard behind the WebSocket.
+    const announced = new WebSocket(url, 'mqtt');
+    await once(announced, 'open');
+    announced.send(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x64]));
+    await once(announced, 'close');
+    expect(t.hub.ctx.counters.get('broker.refused.not-connect-first')).toBe(1);
   });
 
   it('a plain HTTP request on the WebSocket port gets a 426 explaining what the port is for', async () => {

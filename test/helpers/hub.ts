@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
-import { createLogger } from '../../hub/core/log.js';
+import { createLogger, type Logger } from '../../hub/core/log.js';
 import { createHub, type Hub } from '../../hub/main.js';
 import { sessionAs, type Session } from './auth.js';
 
@@ -23,12 +23,14 @@ export const testVillage = { id: 'dong-cam', name: 'Đông Căm', commune: 'Gia 
 
 /**
  * Starts a real hub (aedes on a free TCP port, web on a free port, a fresh data folder) from a config
- * object written the way a user writes YAML. Ports and dataDir are filled in unless given.
+ * object written the way a user writes YAML. Ports and dataDir are filled in unless given. MQTT clients
+ * may connect without credentials (`broker.allowAnonymous: true`) unless the test says otherwise: the
+ * security tests (test/security/) turn it off.
  * `opts.dataDir` reuses an existing data folder (a hub restart); the caller owns it: stop() leaves it in place.
  */
 export async function startTestHub(
   doc: Record<string, unknown>,
-  opts: { dashboardDir?: string; logLevel?: string; dataDir?: string } = {},
+  opts: { dashboardDir?: string; logLevel?: string; dataDir?: string; log?: Logger } = {},
 ): Promise<TestHub> {
   const owned = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'langso-test-')));
@@ -38,11 +40,11 @@ export async function startTestHub(
     dataDir,
     logLevel: 'silent',
     ...doc,
-    broker: { host: '127.0.0.1', port: 0, wsPort: null, ...broker },
+    broker: { host: '127.0.0.1', port: 0, wsPort: null, allowAnonymous: true, ...broker },
     http: { host: '127.0.0.1', port: 0, ...http },
   };
   const config = parseConfig(stringify(full), 'test', {});
-  const log = createLogger(opts.logLevel ?? process.env.LANGSO_TEST_LOG ?? 'silent');
+  const log = opts.log ?? createLogger(opts.logLevel ?? process.env.LANGSO_TEST_LOG ?? 'silent');
   const hub = createHub({ config, log, ...(opts.dashboardDir ? { dashboardDir: opts.dashboardDir } : {}) });
   await hub.start();
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;

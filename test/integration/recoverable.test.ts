@@ -121,7 +121,9 @@ describe('recoverable errors', () => {
   });
 
   it('metric writes failing to SQLite: degraded with the last write error, ok again once writes succeed', async () => {
-    const t = await hub({ villages: [testVillage], store: { kind: 'sqlite', writer: { flushMs: 50 } } });
+    // A configured device: readings of unregistered ones are not stored.
+    const devices = [{ id: 'ap-1', village: 'dong-cam', name: 'AP', kind: 'wifi-ap' }];
+    const t = await hub({ villages: [testVillage], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } });
     const db = (t.hub.ctx.store as SqliteMetricStore)['db'];
     const c = await mqtt.connectAsync(t.mqttUrl, { reconnectPeriod: 0 });
     const send = (n: number) => c.publishAsync('langso/dong-cam/ap-1/telemetry', JSON.stringify({ clients: n }), { qos: 1 });

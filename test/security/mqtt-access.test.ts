@@ -1,7 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
 import { TopicAcl } from '../../hub/broker/acl.js';
-import { PacketGuard } from '../../hub/broker/packet-guard.js';
+import { Duplex } from 'node:stream';
+import { guardStream, PacketGuard } from '../../hub/broker/packet-guard.js';
+import { Refusals } from '../../hub/broker/refusals.js';
+import { Counters } from '../../hub/core/counters.js';
+import { createLogger } from '../../hub/core/log.js';
 import { Topics } from '../../hub/broker/topics.js';
 import { openStateDb } from '../../hub/state/db.js';
 
@@ -27,6 +34,26 @@ describe('MQTT accounts', () => {
     expect(await accounts.authenticate(internal.username, 'guess')).toBeUndefined();
     await expect(accounts.addReader('Home Assistant', 1)).rejects.toThrow(/invalid reader name/);
   });
+  it('a secret rotated by another process (the CLI while the hub runs) ends the old one at the next connect', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'langso-accounts-'));
+    try {
+      const hubDb = openStateDb(path.join(dir, 'state.db'));
+      const cliDb = openStateDb(path.join(dir, 'state.db'));
+      const hub = new MqttAccounts(hubDb);
+      const first = await new MqttAccounts(cliDb).issueDevice('dong-cam', 'cam-1', 1);
+      // Verified once: the next connects are checked from memory, without scrypt.
+      expect(await hub.authenticate('dong-cam/cam-1', first)).toBeDefined();
+      const second = await new MqttAccounts(cliDb).issueDevice('dong-cam', 'cam-1', 2);
+      expect(await hub.authenticate('dong-cam/cam-1', first)).toBeUndefined();
+      // Memory alone never admits a secret it has not verified against the stored hash.
+      expect(await hub.authenticateCached('dong-cam/cam-1', second)).toBeUndefined();
+      expect(await hub.authenticate('dong-cam/cam-1', second)).toBeDefined();
+      hubDb.close();
+      cliDb.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('topic ACL', () => {
@@ -40,7 +67,13 @@ describe('topic ACL', () => {
     expect(acl.publish(cam, 'langso/dong-cam/$hub/status').ok).toBe(false);
     expect(acl.publish(cam, '$SYS/x').ok).toBe(false);
     expect(acl.subscribe(cam, 'langso/dong-cam/cam-1/cmd/#').ok).toBe(true);
-    for (const f of ['#', '$SYS/#', 'langso/#', 'langso/dong-cam/+/status', 'langso/dong-cam/ap-1/cmd/#']) expect(acl.subscribe(cam, f).ok, f).toBe(false);
+    for (const f of ['#', '$SYS/#', 'langso/#', 'langso/dong-cam/+/status', 'langso/dong-cam/ap-1/cmd/#', 'langso/dong-cam/ap-1/status', 'langso/dong-cam/cam-1/+', 'langso/dong-cam/cam-1/telemetry']) {
+      expect(acl.subscribe(cam, f).ok, f).toBe(false);
+    }
+  });
+  it('a device reads back its own status (an agent watching for its Last Will), nobody else’s', () => {
+    expect(acl.subscribe(cam, 'langso/dong-cam/cam-1/status').ok).toBe(true);
+    expect(acl.subscribe(cam, 'langso/dong-cam/ap-1/status').ok).toBe(false);
   });
   it('readers read everything and publish nothing; the hub\'s clients publish configured devices only; $hub is the hub\'s', () => {
     expect(acl.subscribe(reader, '#').ok).toBe(true);
@@ -79,5 +112,54 @@ describe('packet guard', () => {
     const stream = Buffer.concat([header(1, 20), Buffer.alloc(20), header(3, 200), Buffer.alloc(200, 0xff), header(12, 0), header(3, 297), Buffer.alloc(297)]);
     for (let i = 0; i < stream.length; i += 7) expect(g.check(stream.subarray(i, i + 7))).toBe(true);
     expect(g.check(header(3, 298))).toBe(false);
+  });
+});
+
+describe('guarded stream', () => {
+  it('hands writes made while corked to the socket in one batch (as aedes writes packets), and reads through', async () => {
+    const batches: number[] = [];
+    const inner = new Duplex({
+      read() {},
+      write(_c, _e, cb) {
+        batches.push(1);
+        cb();
+      },
+      writev(chunks, cb) {
+        batches.push(chunks.length);
+        cb();
+      },
+    });
+    const outer = guardStream(inner, { maxPacketBytes: 1024, onRefuse: () => undefined, remoteAddress: '10.0.0.7' });
+    expect(outer.remoteAddress).toBe('10.0.0.7');
+    outer.cork();
+    for (let i = 0; i < 5; i++) outer.write(Buffer.from([0x40, 0x02, 0, i]));
+    process.nextTick(() => outer.uncork());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([5]);
+    const read: Buffer[] = [];
+    outer.on('data', (d: Buffer) => read.push(d));
+    inner.push(Buffer.from([0x10, 0x00]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Buffer.concat(read)).toEqual(Buffer.from([0x10, 0x00]));
+  });
+});
+
+describe('refusal log lines', () => {
+  it('one line per (reason, client) a minute saying how many were left out, at most ten a minute per address; every refusal counted', () => {
+    const lines: Array<{ msg: string; suppressedSinceLast?: number }> = [];
+    const log = createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string }) });
+    const counters = new Counters();
+    let now = 0;
+    const r = new Refusals(counters, log, () => now);
+    for (let i = 0; i < 5; i++) r.refuse('no-credentials', { key: 'cam-1', address: '10.0.0.5' }, {}, () => 'cam-1 refused');
+    expect(lines.map((l) => l.msg)).toEqual(['cam-1 refused']);
+    now = 61_000;
+    r.refuse('no-credentials', { key: 'cam-1', address: '10.0.0.5' }, {}, () => 'cam-1 refused');
+    expect(lines.at(-1)?.suppressedSinceLast).toBe(4);
+    // A client with a new id at every attempt: ten lines from its address, then only counting.
+    for (let i = 0; i < 500; i++) r.refuse('no-credentials', { key: `random-${i}`, address: '10.0.0.99' }, {}, () => `random-${i} refused`);
+    expect(lines.filter((l) => l.msg.startsWith('random-'))).toHaveLength(10);
+    expect(lines.at(-1)?.msg).toContain('More refusals from 10.0.0.99 this minute are counted, not logged.');
+    expect(counters.get('broker.refused.no-credentials')).toBe(506);
   });
 });

@@ -52,7 +52,9 @@ describe('InfluxDB URL and write health', () => {
   it('writes to the database a URL path names, then degraded while writes fail and ok once they succeed again', async () => {
     const db = `${run}_path`;
     databases.push(db);
-    const t = await startTestHub({ villages: [testVillage], store: { kind: 'influx', url: `${url}/${db}`, writer: { flushMs: 50 } } });
+    // A configured device: readings of unregistered ones are not stored.
+    const devices = [{ id: 'ap-1', village: 'dong-cam', name: 'AP', kind: 'wifi-ap' }];
+    const t = await startTestHub({ villages: [testVillage], devices, store: { kind: 'influx', url: `${url}/${db}`, writer: { flushMs: 50 } } });
     hubs.push(t);
     const c = await mqtt.connectAsync(t.mqttUrl, { reconnectPeriod: 0 });
     const send = (clients: number) => c.publishAsync('langso/dong-cam/ap-1/telemetry', JSON.stringify({ clients }), { qos: 1 });

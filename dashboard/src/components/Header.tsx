@@ -6,6 +6,7 @@ import { STATES, stateLabel } from '../format';
 import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
+import { SecurityWarning } from './SecurityWarning';
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
 
@@ -129,6 +130,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
           </ul>
         )}
       </div>
+      <SecurityWarning />
     </header>
   );
 }

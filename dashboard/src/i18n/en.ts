@@ -60,6 +60,7 @@ export const en: Record<MessageKey, string> = {
 
   'live.lost': 'Live connection to the hub lost — retrying…',
   'live.restored': 'Reconnected',
+  'security.anonymousMqtt': 'Warning: devices may send data without a password, so a stranger on the same Wi-Fi could send false readings. Tell the commune’s IT staff.',
   'live.lostSince': 'Live connection to the hub lost since {time} — the figures shown are old. Retrying…',
 
   'error.load': 'Could not load the device list: {message}',

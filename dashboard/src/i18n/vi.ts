@@ -58,6 +58,8 @@ export const vi = {
 
   'live.lost': 'Mất kết nối trực tiếp tới trung tâm — đang thử lại…',
   'live.restored': 'Đã kết nối lại',
+  'security.anonymousMqtt':
+    'Cảnh báo: trung tâm đang nhận dữ liệu từ thiết bị mà không cần mật khẩu, nên người lạ dùng chung mạng Wi-Fi có thể gửi số liệu giả. Hãy báo cán bộ kỹ thuật của xã.',
   'live.lostSince': 'Mất kết nối trực tiếp tới trung tâm từ {time} — số liệu đang hiện là số liệu cũ. Đang thử lại…',
 
   'error.load': 'Không tải được danh sách thiết bị: {message}',

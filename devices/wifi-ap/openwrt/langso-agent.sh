@@ -8,15 +8,19 @@
 #                                        {"state":"offline","reason":"lwt"} when the AP dies
 #
 # POSIX sh (BusyBox ash, dash): no bash-isms. Needs mosquitto_pub and mosquitto_sub (opkg package
-# mosquitto-client-nossl or mosquitto-client-ssl) and, for the client count, ubus with rpcd-mod-iwinfo.
+# mosquitto-client-nossl, or mosquitto-client-ssl for TLS) and, for the client count, ubus with
+# rpcd-mod-iwinfo.
 #
 # Settings come from the environment (the procd init script fills it from /etc/config/langso), after
 # an optional file of KEY=value lines (LANGSO_CONF, default /etc/langso-agent.conf):
-#   HUB       hub address (required)            PORT      MQTT port (1883)
+#   HUB       hub address (required)            PORT      MQTT port (1883; 8883 with CAFILE)
 #   VILLAGE   village id (required, a slug)     DEVICE    device id (required, a slug)
 #   IFACE     interface to measure (wlan0)      WIFI_DEVICES  interfaces whose stations are counted
 #   INTERVAL  seconds between reports (3)                     (default: IFACE; e.g. "wlan0 wlan1")
-#   USERNAME, PASSWORD  MQTT credentials when the hub asks for them
+#   PASSWORD_FILE  file holding the MQTT password that "langso device credentials VILLAGE/DEVICE"
+#             printed on the hub (PASSWORD in the environment works too; never put it on a command line)
+#   USERNAME  MQTT user name (VILLAGE/DEVICE when a password is given)
+#   CAFILE    the village CA certificate (PEM): MQTT over TLS to the hub's MQTTS port
 #   PREFIX    topic prefix (langso)             KEEPALIVE MQTT keepalive seconds (5)
 #   SYSFS_ROOT, PROC_ROOT, STATE_DIR  where /sys, /proc and the agent's scratch files are (tests)
 #
@@ -38,7 +42,6 @@ if [ -r "$conf" ]; then
 	done <"$conf"
 fi
 
-PORT=${PORT:-1883}
 IFACE=${IFACE:-wlan0}
 WIFI_DEVICES=${WIFI_DEVICES:-$IFACE}
 # Every 3 s: the hub's 7 s heartbeat timeout for APs never trips on a live AP and catches a dead one
@@ -75,6 +78,20 @@ case "$INTERVAL" in '' | *[!0-9]* | 0) die "INTERVAL must be a whole number of s
 case "$KEEPALIVE" in '' | *[!0-9]* | [0-4]) die "KEEPALIVE must be a whole number of seconds, 5 or more (mosquitto's minimum), got '$KEEPALIVE'" ;; esac
 command -v mosquitto_pub >/dev/null 2>&1 || die "mosquitto_pub not found: opkg install mosquitto-client-nossl"
 command -v mosquitto_sub >/dev/null 2>&1 || die "mosquitto_sub not found: opkg install mosquitto-client-nossl"
+if [ -n "${PASSWORD_FILE:-}" ]; then
+	[ -r "$PASSWORD_FILE" ] || die "PASSWORD_FILE $PASSWORD_FILE cannot be read"
+	PASSWORD=
+	read -r PASSWORD <"$PASSWORD_FILE"
+	[ -n "$PASSWORD" ] || die "PASSWORD_FILE $PASSWORD_FILE is empty: put the password from 'langso device credentials $VILLAGE/$DEVICE' in it"
+fi
+if [ -n "${PASSWORD:-}" ]; then
+	USERNAME=${USERNAME:-$VILLAGE/$DEVICE}
+fi
+if [ -n "${CAFILE:-}" ]; then
+	[ -r "$CAFILE" ] || die "CAFILE $CAFILE cannot be read"
+	PORT=${PORT:-8883}
+fi
+PORT=${PORT:-1883}
 
 BASE="$PREFIX/$VILLAGE/$DEVICE"
 CLIENT_ID="agent-$VILLAGE-$DEVICE"
@@ -83,8 +100,25 @@ mkdir -p "$STATE_DIR" || die "cannot create $STATE_DIR"
 STATUS_SEEN="$STATE_DIR/$VILLAGE-$DEVICE.status"
 SUB_PID=
 
-# Runs an MQTT tool with the hub's address and credentials; `mqtt exec TOOL ...` replaces the shell
-# with it (so a background job's $! is the tool itself, and killing it ends the connection).
+# Credentials and the CA reach mosquitto_pub/_sub through their options files ($XDG_CONFIG_HOME/<tool>,
+# one option per line), readable by this user only: on a command line every process on the AP sees them.
+OPTIONS_DIR="$STATE_DIR/mqtt-$VILLAGE-$DEVICE"
+(umask 077 && mkdir -p "$OPTIONS_DIR" && chmod 700 "$OPTIONS_DIR") || die "cannot create $OPTIONS_DIR"
+for tool in mosquitto_pub mosquitto_sub; do
+	(
+		umask 077
+		: >"$OPTIONS_DIR/$tool"
+		if [ -n "${USERNAME:-}" ]; then echo "-u $USERNAME" >>"$OPTIONS_DIR/$tool"; fi
+		if [ -n "${PASSWORD:-}" ]; then echo "-P $PASSWORD" >>"$OPTIONS_DIR/$tool"; fi
+		if [ -n "${CAFILE:-}" ]; then echo "--cafile $CAFILE" >>"$OPTIONS_DIR/$tool"; fi
+	) || die "cannot write $OPTIONS_DIR/$tool"
+done
+XDG_CONFIG_HOME=$OPTIONS_DIR
+export XDG_CONFIG_HOME
+
+# Runs an MQTT tool with the hub's address (credentials come from the options files above);
+# `mqtt exec TOOL ...` replaces the shell with it (so a background job's $! is the tool itself, and
+# killing it ends the connection).
 mqtt() {
 	run=
 	if [ "$1" = exec ]; then
@@ -93,17 +127,12 @@ mqtt() {
 	fi
 	tool=$1
 	shift
-	if [ -n "${USERNAME:-}" ] && [ -n "${PASSWORD:-}" ]; then
-		$run "$tool" -h "$HUB" -p "$PORT" -u "$USERNAME" -P "$PASSWORD" "$@"
-	elif [ -n "${USERNAME:-}" ]; then
-		$run "$tool" -h "$HUB" -p "$PORT" -u "$USERNAME" "$@"
-	else
-		$run "$tool" -h "$HUB" -p "$PORT" "$@"
-	fi
+	$run "$tool" -h "$HUB" -p "$PORT" "$@"
 }
 
 publish_status() {
-	mqtt mosquitto_pub -i "$CLIENT_ID-pub" -q 1 -r -t "$BASE/status" -m "$1" || log "cannot publish status to $HUB:$PORT"
+	mqtt mosquitto_pub -i "$CLIENT_ID-pub" -q 1 -r -t "$BASE/status" -m "$1" ||
+		log "cannot publish status to $HUB:$PORT (if the hub refused the credentials: 'langso device credentials $VILLAGE/$DEVICE' on the hub, then PASSWORD_FILE here)"
 }
 
 # The Last Will lives on a long-lived MQTT connection: a mosquitto_sub subscribed to our own status

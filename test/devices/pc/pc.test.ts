@@ -3,12 +3,14 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { runPcAgent } from '../../../devices/pc/agent.js';
 import { cpuLoadBetween, cpuSample, PcCheck, pcConfigSchema, systemRoot } from '../../../devices/pc/driver.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../../helpers/hub.js';
+import { issueDevice, villageCa } from '../../security/helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cleanups: Array<() => Promise<void>> = [];
@@ -152,6 +154,53 @@ describe('pc agent', () => {
     expect(code).toBe(0);
     const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 5_000, 'offline');
     expect(off.reason).toBe('agent stopped');
+  });
+
+  it('with auth on: credentials from a file (never a flag), over MQTTS with the village CA; refused ones say how to fix them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'langso-pc-tls-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const tls = villageCa(dir);
+    const t = await startTestHub({
+      villages: [testVillage],
+      devices: [{ id: 'pc-van-hoa', village: 'dong-cam', name: 'Máy tính nhà văn hóa', kind: 'pc' }],
+      broker: { allowAnonymous: false, tls: { port: 0, cert: tls.cert, key: tls.key } },
+    });
+    cleanups.push(() => t.stop());
+    const secret = await issueDevice(t, 'dong-cam', 'pc-van-hoa');
+    const passwordFile = path.join(dir, 'mqtt-password');
+    await writeFile(passwordFile, `${secret}\n`, { mode: 0o600 });
+    const url = `mqtts://localhost:${t.hub.ports.mqtts}`;
+    const agent = (file: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'agent', 'pc', '--url', url, '--ca', tls.ca, '--village', 'dong-cam', '--device', 'pc-van-hoa', '--interval', '0.5', '--password-file', file], {
+        cwd: root,
+        env: { ...process.env, LANGSO_LOG_LEVEL: 'warn', LANGSO_MQTT_PASSWORD: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = { text: '' };
+      child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out.text += d.toString()));
+      cleanups.push(async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      return { child, out };
+    };
+
+    const wrongFile = path.join(dir, 'wrong-password');
+    await writeFile(wrongFile, 'not-the-password\n');
+    const wrong = agent(wrongFile);
+    await waitFor(() => wrong.out.text.includes('the hub refused the credentials'), 15_000, `the refusal explained (${wrong.out.text})`);
+    expect(wrong.out.text).toContain('langso device credentials dong-cam/pc-van-hoa');
+    wrong.child.kill('SIGTERM');
+    await once(wrong.child, 'exit');
+
+    const right = agent(passwordFile);
+    expect(right.child.spawnargs.join(' ')).not.toContain(secret);
+    await waitFor(() => t.hub.ctx.devices.get(ref)?.telemetry?.fields.memUsedPct !== undefined, 15_000, `telemetry over MQTTS (${right.out.text})`);
+    right.child.kill('SIGTERM');
+    await once(right.child, 'exit');
+    const off = await waitFor(() => (t.hub.ctx.devices.get(ref)?.state === 'offline' ? t.hub.ctx.devices.get(ref) : null), 5_000, 'offline');
+    expect(off.reason).toBe('agent stopped');
+    expect(t.hub.ctx.counters.get('broker.refused.bad-credentials')).toBeGreaterThanOrEqual(1);
   });
 
   it('explains bad arguments', async () => {

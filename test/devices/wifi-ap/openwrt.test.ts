@@ -1,11 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../../helpers/hub.js';
+import { issueDevice, villageCa } from '../../security/helpers.js';
 
 /**
  * The OpenWrt shell agent, run by dash (/bin/sh here: no bash-isms) against a real hub, with a
@@ -75,8 +76,8 @@ async function sysfs(device: string, rx: number, tx: number): Promise<string> {
   return root;
 }
 
-function agent(device: string, sysRoot: string, args: string[] = []): ChildProcess & { stderrText: () => string } {
-  const port = t.hub.ports.mqtt;
+function agent(device: string, sysRoot: string, args: string[] = [], extra: { port?: number; env?: Record<string, string> } = {}): ChildProcess & { stderrText: () => string } {
+  const port = extra.port ?? t.hub.ports.mqtt;
   // detached: its own process group, so the test can kill the agent and its mosquitto_sub together,
   // the way an AP losing power takes everything with it.
   const child = spawn('sh', [agentScript, ...args], {
@@ -92,6 +93,7 @@ function agent(device: string, sysRoot: string, args: string[] = []): ChildProce
       INTERVAL: '1',
       SYSFS_ROOT: sysRoot,
       STATE_DIR: path.join(dir, 'state'),
+      ...extra.env,
     },
   });
   let stderr = '';
@@ -183,5 +185,49 @@ describe('OpenWrt agent (langso-agent.sh under dash)', () => {
     const [code] = (await once(a, 'exit')) as [number];
     expect(code).toBe(78);
     expect(err).toContain("VILLAGE must be a lowercase slug");
+  });
+});
+
+describe('OpenWrt agent with credentials and TLS', () => {
+  let secure: TestHub;
+  let tls: { ca: string; cert: string; key: string };
+  let secret = '';
+  beforeAll(async () => {
+    const tlsDir = path.join(dir, 'tls');
+    await mkdir(tlsDir);
+    tls = villageCa(tlsDir);
+    secure = await startTestHub({
+      villages: [testVillage],
+      devices: [{ id: 'ap-den', village, name: 'Wi-Fi đền', kind: 'wifi-ap', timeoutS: 60 }],
+      broker: { allowAnonymous: false, tls: { port: 0, cert: tls.cert, key: tls.key } },
+    });
+    secret = await issueDevice(secure, village, 'ap-den');
+  });
+  afterAll(async () => secure?.stop());
+
+  it('reads the password from PASSWORD_FILE, keeps it off every command line, speaks TLS, and its Last Will still works', async () => {
+    const passwordFile = path.join(dir, 'mqtt-password');
+    await writeFile(passwordFile, `${secret}\n`, { mode: 0o600 });
+    const root = await sysfs('ap-den', 1_000, 2_000);
+    const a = agent('ap-den', root, [], { port: secure.hub.ports.mqtts ?? 0, env: { HUB: 'localhost', PASSWORD_FILE: passwordFile, CAFILE: tls.ca } });
+    const on = await waitFor(() => {
+      const e = secure.hub.ctx.devices.get({ village, device: 'ap-den' });
+      return e?.state === 'online' && e.telemetry ? e : null;
+    }, 8_000, `online over TLS (${a.stderrText()})`);
+    expect(on.telemetry?.fields.clients).toBe(3);
+    const commandLines = execFileSync('ps', ['-eo', 'args']).toString();
+    expect(commandLines).toContain('agent-dong-cam-ap-den');
+    expect(commandLines).not.toContain(secret);
+    const options = path.join(dir, 'state', 'mqtt-dong-cam-ap-den', 'mosquitto_sub');
+    expect((await stat(options)).mode & 0o077).toBe(0);
+    expect(secure.hub.ctx.counters.get('broker.refused.no-credentials')).toBe(0);
+
+    process.kill(-a.pid!, 'SIGKILL');
+    const off = await waitFor(() => {
+      const e = secure.hub.ctx.devices.get({ village, device: 'ap-den' });
+      return e?.state === 'offline' ? e : null;
+    }, 5_000, 'offline by LWT');
+    expect(off.reason).toBe('lwt');
+    expect(a.stderrText()).toBe('');
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * A load generator in a process of its own (the hub under test keeps a core to itself): mqtt.js clients
+ * driven by the parent over IPC (child_process.fork). Credentials come over IPC, never argv.
+ *
+ *   { cmd: 'burst', ... }   each client publishes `messages` QoS 1 messages, `window` unacknowledged at most
+ *   { cmd: 'steady', ... }  each client publishes one QoS 1 message every `everyMs`, its send time inside
+ *   { cmd: 'flood', ... }   each client publishes QoS 0 at `perS` messages/s, reconnecting when cut off
+ *   { cmd: 'stop' }         ends every client and reports what was sent
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface WorkerClient {
+  clientId: string;
+  username?: string;
+  password?: string;
+  topic: string;
+}
+
+export type WorkerCommand =
+  | { cmd: 'burst'; url: string; clients: WorkerClient[]; messages: number; window: number; baseTs: number }
+  | { cmd: 'steady'; url: string; clients: WorkerClient[]; everyMs: number }
+  | { cmd: 'flood'; url: string; clients: WorkerClient[]; perS: number }
+  | { cmd: 'stop' };
+
+export type WorkerReport = { kind: 'ready' } | { kind: 'done'; sent: number; disconnects: number; seconds: number } | { kind: 'error'; message: string };
+
+const send = (r: WorkerReport): void => {
+  process.send?.(r);
+};
+
+const clients: MqttClient[] = [];
+const timers: NodeJS.Timeout[] = [];
+let sent = 0;
+let disconnects = 0;
+const started = performance.now();
+
+async function connectAll(url: string, list: WorkerClient[], reconnect: boolean): Promise<MqttClient[]> {
+  return Promise.all(
+    list.map(async (c) => {
+      const client = await mqtt.connectAsync(url, {
+        clientId: c.clientId,
+        ...(c.username ? { username: c.username, password: c.password } : {}),
+        reconnectPeriod: reconnect ? 500 : 0,
+        clean: true,
+      });
+      client.on('close', () => disconnects++);
+      client.on('error', () => undefined);
+      clients.push(client);
+      return client;
+    }),
+  );
+}
+
+async function burst(c: Extract<WorkerCommand, { cmd: 'burst' }>): Promise<void> {
+  const connected = await connectAll(c.url, c.clients, false);
+  send({ kind: 'ready' });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  await Promise.all(
+    connected.map(
+      (client, ci) =>
+        new Promise<void>((resolve, reject) => {
+          let next = 0;
+          let acked = 0;
+          const topic = (c.clients[ci] as WorkerClient).topic;
+          const pump = (): void => {
+            while (next < c.messages && next - acked < c.window) {
+              const i = next++;
+              const payload = JSON.stringify({ ts: c.baseTs + i, clients: i % 50, rxBps: 1000 + i, txBps: 2000 + i });
+              client.publish(topic, payload, { qos: 1 }, (err) => {
+                if (err) return reject(err);
+                sent++;
+                if (++acked === c.messages) resolve();
+                else pump();
+              });
+            }
+          };
+          pump();
+        }),
+    ),
+  );
+  send({ kind: 'done', sent, disconnects, seconds: (performance.now() - started) / 1000 });
+}
+
+async function steady(c: Extract<WorkerCommand, { cmd: 'steady' }>): Promise<void> {
+  const connected = await connectAll(c.url, c.clients, true);
+  connected.forEach((client, ci) => {
+    const topic = (c.clients[ci] as WorkerClient).topic;
+    // Spread the devices over the period, as real ones are.
+    const start = setTimeout(() => {
+      timers.push(
+        setInterval(() => {
+          if (!client.connected) return;
+          // Wall-clock send time with sub-millisecond precision, comparable with the hub's process.
+          client.publish(topic, JSON.stringify({ sentAt: performance.timeOrigin + performance.now(), cpuLoad: 0.2 }), { qos: 1 });
+          sent++;
+        }, c.everyMs),
+      );
+    }, (ci * c.everyMs) / c.clients.length);
+    timers.push(start);
+  });
+  send({ kind: 'ready' });
+}
+
+async function flood(c: Extract<WorkerCommand, { cmd: 'flood' }>): Promise<void> {
+  const connected = await connectAll(c.url, c.clients, true);
+  const TICK_MS = 10;
+  connected.forEach((client, ci) => {
+    const topic = (c.clients[ci] as WorkerClient).topic;
+    let pending = 0;
+    timers.push(
+      setInterval(() => {
+        // As fast as asked while the socket takes it; a throttled flooder's writes back up here, bounded.
+        for (let k = 0; k < (c.perS * TICK_MS) / 1000 && client.connected && pending < 5_000; k++) {
+          pending++;
+          client.publish(topic, `{"cpuLoad":${sent % 100}}`, { qos: 0 }, () => pending--);
+          sent++;
+        }
+      }, TICK_MS),
+    );
+  });
+  send({ kind: 'ready' });
+}
+
+process.on('message', (m: WorkerCommand) => {
+  const run = async (): Promise<void> => {
+    if (m.cmd === 'burst') return burst(m);
+    if (m.cmd === 'steady') return steady(m);
+    if (m.cmd === 'flood') return flood(m);
+    for (const t of timers) clearInterval(t);
+    await Promise.all(clients.map((cl) => cl.endAsync(true).catch(() => undefined)));
+    send({ kind: 'done', sent, disconnects, seconds: (performance.now() - started) / 1000 });
+    process.exit(0);
+  };
+  // The burst's "go" is a bare message the burst itself waits for.
+  if (typeof m !== 'object' || m === null || !('cmd' in m)) return;
+  run().catch((err: unknown) => send({ kind: 'error', message: err instanceof Error ? err.message : String(err) }));
+});

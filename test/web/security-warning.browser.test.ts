@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../scripts/services/chromium.js';
+import type { HealthResponse } from '../../shared/events.js';
+import { startTestHub, testVillage, type TestHub } from '../helpers/hub.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+
+/** While MQTT clients may connect without credentials, the dashboard says so on every page, in plain words. */
+describe('the anonymous-MQTT warning', () => {
+  let outDir: string;
+  let open: TestHub;
+  let closed: TestHub;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
+    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    const doc = { villages: [testVillage], devices: [{ id: 'cam-1', village: testVillage.id, name: 'Camera cổng thôn', kind: 'onvif-camera' }] };
+    open = await startTestHub({ ...doc, broker: { allowAnonymous: true } }, { dashboardDir: outDir });
+    closed = await startTestHub({ ...doc, broker: { allowAnonymous: false } }, { dashboardDir: outDir });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await open?.stop();
+    await closed?.stop();
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  async function page(url: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    const p = await context.newPage();
+    p.setDefaultTimeout(10_000);
+    await p.goto(url);
+    await p.getByTestId('summary').waitFor();
+    return p;
+  }
+
+  it('/api/health says whether anonymous MQTT is on', async () => {
+    const on = (await (await fetch(`${open.httpUrl}/api/health`)).json()) as HealthResponse;
+    const off = (await (await fetch(`${closed.httpUrl}/api/health`)).json()) as HealthResponse;
+    expect(on.security).toEqual({ anonymousMqtt: true });
+    expect(off.security).toEqual({ anonymousMqtt: false });
+  });
+
+  it('is in the header, in Vietnamese then English, on every page, and fits a 360 px phone', async () => {
+    const p = await page(`${open.httpUrl}/`);
+    const warning = p.locator('header').getByTestId('security-warning');
+    await expect(warning.textContent()).resolves.toContain('không cần mật khẩu');
+    await p.goto(`${open.httpUrl}/#/alerts`);
+    await expect(warning.isVisible()).resolves.toBe(true);
+    const box = await warning.boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(360);
+    expect(await p.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await p.getByRole('button', { name: /English/ }).click();
+    await expect(warning.textContent()).resolves.toContain('without a password');
+    await p.context().close();
+  });
+
+  it('is not shown when devices need credentials', async () => {
+    const p = await page(`${closed.httpUrl}/`);
+    // The health answer has come when the page has asked for it: wait for it, then look.
+    await p.waitForLoadState('networkidle');
+    expect(await p.getByTestId('security-warning').count()).toBe(0);
+    await p.context().close();
+  });
+});
