@@ -2,7 +2,19 @@ import { InfluxDB, type IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
-import type { AvailabilityPoint, AvailabilityQuery, EventPoint, EventQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
+import { availabilityRows, deviceCondition, historyStatements, mergeHistory, type AvailabilitySource } from './influx-availability.js';
+import type {
+  AvailabilityHistoryQuery,
+  AvailabilityPoint,
+  AvailabilityQuery,
+  DeviceAvailability,
+  EventPoint,
+  EventQuery,
+  MetricPoint,
+  MetricStore,
+  SeriesPoint,
+  SeriesQuery,
+} from './types.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
 
 import {
@@ -243,41 +255,26 @@ export class InfluxMetricStore implements MetricStore {
   }
 
   async queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]> {
-    if (!(q.to > q.from)) return [];
-    const db = quoteIdent(this.config.database);
-    const who = `"village" = ${quoteString(checkSlug(q.village, 'village'))} AND "device" = ${quoteString(checkSlug(q.device, 'device'))}`;
-    const before = `${who} AND time < ${Math.floor(q.from)}ms`;
-    const range = `${who} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.ceil(q.to)}ms`;
-    const stmts: string[] = [];
-    for (const rp of [RAW_RP, ROLLUP_RP]) {
-      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${before} GROUP BY "kind" ORDER BY time DESC LIMIT 1`);
-      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${range} GROUP BY "kind"`);
-    }
-    const res = await this.run('query availability', stmts);
-    // Raw is complete after the cutoff; rollup (5 min resolution) stands in before it.
-    const cutoff = this.cutoff();
-    const pick = (i: number, rollup: boolean): AvailabilityPoint[] =>
-      this.availabilityRows(res[i], q).filter((p) => (rollup ? p.ts < cutoff : p.ts >= cutoff));
-    const prior = [...pick(0, false), ...pick(2, true)].sort((a, b) => b.ts - a.ts)[0];
-    const inRange = [...pick(1, false), ...pick(3, true)].sort((a, b) => a.ts - b.ts);
-    return prior ? [prior, ...inRange] : inRange;
+    const [one] = await this.availabilityHistory({ devices: [{ village: q.village, device: q.device }], from: q.from, to: q.to });
+    return one?.points ?? [];
   }
 
-  private availabilityRows(r: RawResult | undefined, ref: { village?: string; device?: string }): AvailabilityPoint[] {
-    const out: AvailabilityPoint[] = [];
-    for (const s of r?.series ?? []) {
-      const village = s.tags?.village ?? ref.village;
-      const device = s.tags?.device ?? ref.device;
-      const kind = s.tags?.kind;
-      const col = s.columns.indexOf('state');
-      if (village === undefined || device === undefined || kind === undefined || col < 0) continue;
-      for (const row of s.values ?? []) {
-        const state = row[col];
-        if (!isState(state)) continue;
-        out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state });
-      }
-    }
-    return out;
+  /** Where availability points are: raw is complete after the cutoff; rollup (5 min resolution) stands in before it. */
+  private availabilitySources(): AvailabilitySource[] {
+    const cutoff = this.cutoff();
+    return [
+      { rp: RAW_RP, keep: (ts) => ts >= cutoff },
+      { rp: ROLLUP_RP, keep: (ts) => ts < cutoff },
+    ];
+  }
+
+  async availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
+    if (q.devices !== undefined && q.devices.length === 0) return [];
+    const condition = deviceCondition(q);
+    if (!(q.to > q.from)) return mergeHistory([], [], q);
+    const sources = this.availabilitySources();
+    const res = await this.run('query availability', historyStatements(this.config.database, sources, condition, q.from, q.to));
+    return mergeHistory(res, sources, q);
   }
 
   async lastAvailability(): Promise<AvailabilityPoint[]> {
@@ -287,7 +284,7 @@ export class InfluxMetricStore implements MetricStore {
       `SELECT "state" FROM ${db}.${ROLLUP_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
     ]);
     const newest = new Map<string, AvailabilityPoint>();
-    for (const p of [...this.availabilityRows(res[0], {}), ...this.availabilityRows(res[1], {})]) {
+    for (const p of [...availabilityRows(res[0]), ...availabilityRows(res[1])]) {
       const key = `${p.village}/${p.device}`;
       const have = newest.get(key);
       if (!have || p.ts > have.ts) newest.set(key, p);

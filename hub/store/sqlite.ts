@@ -4,9 +4,12 @@ import Database from 'better-sqlite3';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
+import { SqliteAvailabilityHistory, toAvailabilityPoint as toPoint } from './sqlite-history.js';
 import type {
+  AvailabilityHistoryQuery,
   AvailabilityPoint,
   AvailabilityQuery,
+  DeviceAvailability,
   EventPoint,
   EventQuery,
   MetricPoint,
@@ -69,24 +72,12 @@ interface AvailabilityRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-
-function toPoint(r: AvailabilityRow): AvailabilityPoint | null {
-  if (!isState(r.state)) return null;
-  return {
-    measurement: 'availability',
-    village: r.village,
-    device: r.device,
-    kind: r.kind as AvailabilityPoint['kind'],
-    ts: r.ts,
-    state: r.state,
-  };
-}
-
 /** Embedded metric store (DESIGN.md §5) for a single village PC: one row per metric value. */
 export class SqliteMetricStore implements MetricStore {
   readonly name = 'sqlite' as const;
   private db: Database.Database | null = null;
   private stmts: Record<string, Statement> = {};
+  private history: SqliteAvailabilityHistory | null = null;
 
   constructor(
     private readonly file: string,
@@ -125,17 +116,12 @@ export class SqliteMetricStore implements MetricStore {
           WHERE village = @village AND device = @device AND metric = @metric AND ts >= @from AND ts < @to
           GROUP BY bucket ORDER BY bucket`,
       ),
-      availabilityBefore: prep(
-        'SELECT village, device, kind, ts, state FROM availability WHERE village = ? AND device = ? AND ts < ? ORDER BY ts DESC LIMIT 1',
-      ),
-      availabilityRange: prep(
-        'SELECT village, device, kind, ts, state FROM availability WHERE village = ? AND device = ? AND ts >= ? AND ts < ? ORDER BY ts',
-      ),
       // SQLite returns the bare columns of the row holding MAX(ts).
       availabilityLast: prep(
         'SELECT village, device, kind, MAX(ts) AS ts, state FROM availability GROUP BY village, device ORDER BY village, device',
       ),
     };
+    this.history = new SqliteAvailabilityHistory(db);
     this.log.debug({ file: this.file }, 'sqlite metric store open');
   }
 
@@ -202,13 +188,13 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]> {
-    const from = Math.floor(q.from);
-    const to = Math.ceil(q.to);
-    if (!(to > from)) return [];
-    const before = this.stmt('availabilityBefore').get(q.village, q.device, from) as AvailabilityRow | undefined;
-    const range = this.stmt('availabilityRange').all(q.village, q.device, from, to) as AvailabilityRow[];
-    const rows = before ? [before, ...range] : range;
-    return rows.map(toPoint).filter((p): p is AvailabilityPoint => p !== null);
+    const [one] = await this.availabilityHistory({ devices: [{ village: q.village, device: q.device }], from: q.from, to: q.to });
+    return one?.points ?? [];
+  }
+
+  async availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
+    if (!this.history) throw new Error(`SQLite metric store ${this.file} is not open: call open() first`);
+    return this.history.query(q);
   }
 
   async lastAvailability(): Promise<AvailabilityPoint[]> {
@@ -254,6 +240,7 @@ export class SqliteMetricStore implements MetricStore {
     const db = this.db;
     this.db = null;
     this.stmts = {};
+    this.history = null;
     db?.close();
   }
 }
