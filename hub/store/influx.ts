@@ -2,6 +2,7 @@ import { InfluxDB, type IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
+import { eventRows, mergeEvents } from './influx-events.js';
 import { availabilityRows, deviceCondition, historyStatements, mergeHistory, type AvailabilitySource } from './influx-availability.js';
 import type {
   AvailabilityHistoryQuery,
@@ -16,14 +17,14 @@ import type {
   SeriesQuery,
 } from './types.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
+import { ensureInfluxSchema } from './influx-schema.js';
 
 import {
   capPoints,
   checkSlug,
-  continuousQueries,
   durationMs,
   errorText,
-  influxDurationMs,
+  HISTORY_RP,
   KIND,
   num,
   permanent,
@@ -102,40 +103,7 @@ export class InfluxMetricStore implements MetricStore {
 
   private async ensureSchema(): Promise<void> {
     if (this.schemaReady) return;
-    const { database, rawRetention, rollupRetention } = this.config;
-    const db = quoteIdent(database);
-    await this.run('create database', [`CREATE DATABASE ${db}`]);
-    const [rps] = await this.run('show retention policies', [`SHOW RETENTION POLICIES ON ${db}`]);
-    const existing = new Map<string, { duration: number; isDefault: boolean }>();
-    for (const row of rps?.series?.[0]?.values ?? []) {
-      existing.set(String(row[0]), { duration: influxDurationMs(String(row[1])), isDefault: row[4] === true });
-    }
-    const wanted = [
-      { name: RAW_RP, spec: rawRetention, isDefault: true },
-      { name: ROLLUP_RP, spec: rollupRetention, isDefault: false },
-    ];
-    for (const rp of wanted) {
-      const have = existing.get(rp.name);
-      const clause = `ON ${db} DURATION ${rp.spec} REPLICATION 1${rp.isDefault ? ' DEFAULT' : ''}`;
-      if (!have) {
-        await this.run('create retention policy', [`CREATE RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
-      } else if (have.duration !== durationMs(rp.spec) || (rp.isDefault && !have.isDefault)) {
-        this.log.info({ rp: rp.name, duration: rp.spec }, 'influx: changing retention policy');
-        await this.run('alter retention policy', [`ALTER RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
-      }
-    }
-    const [cqs] = await this.run('show continuous queries', ['SHOW CONTINUOUS QUERIES']);
-    const names = new Set<string>();
-    for (const s of cqs?.series ?? []) {
-      if (s.name !== database) continue;
-      for (const row of s.values ?? []) names.add(String(row[0]));
-    }
-    for (const cq of continuousQueries(database)) {
-      if (names.has(cq.name)) continue;
-      await this.run('create continuous query', [
-        `CREATE CONTINUOUS QUERY ${quoteIdent(cq.name)} ON ${db} BEGIN ${cq.select} END`,
-      ]);
-    }
+    await ensureInfluxSchema((what, statements) => this.run(what, statements), this.config, this.log);
     this.schemaReady = true;
   }
 
@@ -146,7 +114,9 @@ export class InfluxMetricStore implements MetricStore {
 
   async write(points: readonly MetricPoint[]): Promise<void> {
     await this.ensureSchema();
+    // Telemetry in `raw` (rolled up by the continuous query); transitions and events, exact, in `history`.
     const rows: IPoint[] = [];
+    const history: IPoint[] = [];
     let skipped = 0;
     for (const p of points) {
       if (!SLUG_PATTERN.test(p.village) || !SLUG_PATTERN.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
@@ -175,25 +145,30 @@ export class InfluxMetricStore implements MetricStore {
           continue;
         }
         // Every field, always: an event that replaces another at the same instant leaves none of the old one's behind.
-        rows.push({ measurement: 'event', tags, fields: { type: p.type, severity: p.severity, message: p.message ?? '' }, timestamp });
+        history.push({ measurement: 'event', tags, fields: { type: p.type, severity: p.severity, message: p.message ?? '' }, timestamp });
       } else {
         if (!isState(p.state)) {
           skipped++;
           continue;
         }
-        rows.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0 }, timestamp });
+        history.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0 }, timestamp });
       }
     }
     if (skipped > 0) this.log.warn({ skipped }, 'influx: skipped invalid points (bad id, metric name or value)');
+    await this.writeTo(RAW_RP, rows);
+    await this.writeTo(HISTORY_RP, history);
+  }
+
+  private async writeTo(retentionPolicy: string, rows: IPoint[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy: RAW_RP, precision: 'ms' });
+      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy, precision: 'ms' });
     } catch (err) {
       const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
       const text = errorText(err);
       // Points older than the retention are dropped by InfluxDB; the rest of the batch is stored.
       if (/partial write/.test(text)) {
-        this.log.warn({ error: text }, 'influx: partial write');
+        this.log.warn({ error: text, rp: retentionPolicy }, 'influx: partial write');
         return;
       }
       if (status === 404) this.schemaReady = false; // database dropped under us: recreate on retry
@@ -259,10 +234,15 @@ export class InfluxMetricStore implements MetricStore {
     return one?.points ?? [];
   }
 
-  /** Where availability points are: raw is complete after the cutoff; rollup (5 min resolution) stands in before it. */
+  /**
+   * Where availability points are: `history`, exact, for everything written by this version; `raw` and
+   * `rollup` for what older versions stored there — raw complete after the cutoff, rollup (the state at
+   * the end of each 5 min) standing in before it. At one instant, the earlier source wins.
+   */
   private availabilitySources(): AvailabilitySource[] {
     const cutoff = this.cutoff();
     return [
+      { rp: HISTORY_RP, keep: () => true },
       { rp: RAW_RP, keep: (ts) => ts >= cutoff },
       { rp: ROLLUP_RP, keep: (ts) => ts < cutoff },
     ];
@@ -280,11 +260,12 @@ export class InfluxMetricStore implements MetricStore {
   async lastAvailability(): Promise<AvailabilityPoint[]> {
     const db = quoteIdent(this.config.database);
     const res = await this.run('query last availability', [
+      `SELECT "state" FROM ${db}.${HISTORY_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
       `SELECT "state" FROM ${db}.${RAW_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
       `SELECT "state" FROM ${db}.${ROLLUP_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
     ]);
     const newest = new Map<string, AvailabilityPoint>();
-    for (const p of [...availabilityRows(res[0]), ...availabilityRows(res[1])]) {
+    for (const p of res.flatMap((r) => availabilityRows(r))) {
       const key = `${p.village}/${p.device}`;
       const have = newest.get(key);
       if (!have || p.ts > have.ts) newest.set(key, p);
@@ -292,36 +273,15 @@ export class InfluxMetricStore implements MetricStore {
     return [...newest.values()].sort((a, b) => a.village.localeCompare(b.village) || a.device.localeCompare(b.device));
   }
 
-  /** Events live in the raw retention policy only (`rawRetention`, 30 days by default): they are not rolled up. */
+  /** Events are in `history` (kept `rollupRetention`); older versions wrote them to `raw`, still read. */
   async events(q: EventQuery): Promise<EventPoint[]> {
     if (!(q.to > q.from)) return [];
     const db = quoteIdent(this.config.database);
     const limit = Math.max(1, Math.floor(q.limit));
-    const [r] = await this.run('query events', [
-      `SELECT "kind", "type", "severity", "message" FROM ${db}.${RAW_RP}.event WHERE ${this.where(q)} ORDER BY time DESC LIMIT ${limit}`,
-    ]);
-    const out: EventPoint[] = [];
-    for (const s of r?.series ?? []) {
-      const col = (name: string) => s.columns.indexOf(name);
-      const [k, t, sev, msg] = [col('kind'), col('type'), col('severity'), col('message')];
-      for (const row of s.values ?? []) {
-        const severity = row[sev];
-        const type = row[t];
-        if (!isSeverity(severity) || typeof type !== 'string') continue;
-        const message = row[msg];
-        out.push({
-          measurement: 'event',
-          village: q.village,
-          device: q.device,
-          kind: String(row[k] ?? 'generic'),
-          ts: num(row[0]),
-          type,
-          severity,
-          ...(typeof message === 'string' && message !== '' ? { message } : {}),
-        });
-      }
-    }
-    return out;
+    const select = (rp: string) =>
+      `SELECT "kind", "type", "severity", "message" FROM ${db}.${rp}.event WHERE ${this.where(q)} ORDER BY time DESC LIMIT ${limit}`;
+    const res = await this.run('query events', [select(HISTORY_RP), select(RAW_RP)]);
+    return mergeEvents([eventRows(res[0], q), eventRows(res[1], q)], limit);
   }
 
   /**
