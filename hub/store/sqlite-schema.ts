@@ -89,6 +89,8 @@ export function openMetricsFile(file: string): MetricsFile {
     if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // The WAL checkpoint thread (sqlite-checkpoint.ts) may hold a lock for a moment.
+    db.pragma('busy_timeout = 1000');
     // The WAL file is reused after each checkpoint; this caps what it keeps on disk after a burst.
     db.pragma('journal_size_limit = 16777216');
     db.exec(SCHEMA);

@@ -43,8 +43,8 @@ const SPAN_MS = HOUR;
 const CHUNK = 1_000;
 /** Late intervals rolled up again per step at most. */
 const LATE_BATCH = 100;
-/** Free pages given back per step, when more than a tenth of the file is free. */
-const VACUUM_PAGES = 256;
+/** Free pages given back per step (moving pages is I/O: a few at a time), when more than a quarter of the file is free. */
+const VACUUM_PAGES = 32;
 
 const floor5 = (ts: number): number => Math.floor(ts / ROLLUP_MS) * ROLLUP_MS;
 
@@ -77,6 +77,8 @@ export class SqliteUpkeep {
   private legacy: LegacyMover | null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private steps = 0;
+  private longestStepMs = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -118,6 +120,11 @@ export class SqliteUpkeep {
     };
     this.rolled = (this.s.getRolled!.get() as { value: number } | undefined)?.value ?? null;
     this.legacy = legacy ? new LegacyMover(db, catalog) : null;
+  }
+
+  /** Steps run so far and the longest one (ms of the event loop): benchmarks and health checks. */
+  stats(): { steps: number; longestStepMs: number; rolledUntil: number | null } {
+    return { steps: this.steps, longestStepMs: this.longestStepMs, rolledUntil: this.rolled };
   }
 
   /** How far telemetry is rolled up: every 5-minute interval before this is in `telemetry_5m`. */
@@ -166,8 +173,17 @@ export class SqliteUpkeep {
   }
 
   /** One step of at most about `budgetMs`; true when more work is waiting. */
-  step(budgetMs = this.opts.budgetMs ?? 8): boolean {
-    const deadline = performance.now() + budgetMs;
+  step(budgetMs = this.opts.budgetMs ?? 5): boolean {
+    const began = performance.now();
+    try {
+      return this.stepWithin(began + budgetMs);
+    } finally {
+      this.steps++;
+      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - began);
+    }
+  }
+
+  private stepWithin(deadline: number): boolean {
     let more: boolean;
     try {
       more = this.db.transaction(() => this.work(deadline))();
@@ -304,12 +320,16 @@ export class SqliteUpkeep {
     return false;
   }
 
-  /** Gives back free pages when more than a tenth of the file is free; true while more remain. */
+  /**
+   * Gives back free pages when more than a quarter of the file is free (after a retention was shortened,
+   * or a backlog pruned); true while more remain. In the steady state pruning frees about what new
+   * values take, and the pages are simply reused.
+   */
   private vacuum(): boolean {
     if (!this.incrementalVacuum) return false;
     const free = this.db.pragma('freelist_count', { simple: true }) as number;
     const pages = this.db.pragma('page_count', { simple: true }) as number;
-    if (free < VACUUM_PAGES || free * 10 < pages) return false;
+    if (free < 1_024 || free * 4 < pages) return false;
     this.db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
     return true;
   }

@@ -6,6 +6,7 @@ import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
 import { METRIC_PATTERN } from '../../shared/ids.js';
 import { durationMs } from './retention.js';
 import { SqliteAvailabilityHistory, toAvailabilityPoint as toPoint } from './sqlite-history.js';
+import { WalCheckpointer } from './sqlite-checkpoint.js';
 import { TelemetryReads } from './sqlite-reads.js';
 import { openMetricsFile } from './sqlite-schema.js';
 import { SeriesCatalog } from './sqlite-series.js';
@@ -54,6 +55,8 @@ export interface SqliteStoreOptions {
   upkeep?: Pick<UpkeepOptions, 'budgetMs' | 'pauseMs' | 'idleMs'>;
   /** Rows per write transaction: a larger batch is written in several, letting the event loop run in between. */
   maxRowsPerTransaction?: number;
+  /** How often the WAL checkpoint thread runs (ms). */
+  checkpointEveryMs?: number;
 }
 
 /**
@@ -77,6 +80,7 @@ export class SqliteMetricStore implements MetricStore {
   private catalog: SeriesCatalog | null = null;
   private reads: TelemetryReads | null = null;
   private upkeep: SqliteUpkeep | null = null;
+  private checkpointer: WalCheckpointer | null = null;
   private readonly rawMs: number;
   private readonly rollupMs: number;
   private readonly clock: Clock;
@@ -116,6 +120,8 @@ export class SqliteMetricStore implements MetricStore {
     const upkeepOpts: UpkeepOptions = { rawMs: this.rawMs, rollupMs: this.rollupMs, clock: this.clock, log: this.log, ...this.opts.upkeep };
     this.upkeep = new SqliteUpkeep(db, catalog, upkeepOpts, legacy, incrementalVacuum, () => this.reads?.legacyGone());
     this.upkeep.start();
+    this.checkpointer = new WalCheckpointer(this.file, this.log, this.opts.checkpointEveryMs);
+    this.checkpointer.start(db);
     if (legacy) this.log.info({ file: this.file }, 'sqlite: this file holds values in an older layout; they are moved over in the background');
     if (!incrementalVacuum) this.log.debug({ file: this.file }, 'sqlite: freed pages are reused; the file does not shrink');
     this.log.debug({ file: this.file, series: catalog.size }, 'sqlite metric store open');
@@ -250,6 +256,11 @@ export class SqliteMetricStore implements MetricStore {
     return this.parts().upkeep.runUntilIdle();
   }
 
+  /** The upkeep's steps so far, its longest step (ms) and how far telemetry is rolled up. */
+  upkeepStats(): { steps: number; longestStepMs: number; rolledUntil: number | null } {
+    return this.parts().upkeep.stats();
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.conn.prepare('SELECT 1').get();
@@ -261,6 +272,9 @@ export class SqliteMetricStore implements MetricStore {
 
   async close(): Promise<void> {
     this.upkeep?.stop();
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
     const db = this.db;
     this.db = null;
     this.stmts = {};

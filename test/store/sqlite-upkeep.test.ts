@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -93,5 +94,46 @@ describe('SqliteMetricStore writes', () => {
     const tx = await store.querySeries({ village: 'dong-cam', device: 'ap-1', metric: 'txBps', from: t0 + 2_997, to: t0 + 3_000, points: 10 });
     expect(tx.map((p) => p.mean)).toEqual([8_991, 8_994, 8_997]);
     await store.close();
+  });
+});
+
+describe('SqliteMetricStore WAL checkpoints', () => {
+  it('are made by a thread of their own, not by the writes on the event loop', async () => {
+    const file = join(dir, 'checkpoints.db');
+    // The thread checkpoints every 2 s here: the writes below are over before its first.
+    const store = new SqliteMetricStore(file, log, { checkpointEveryMs: 2_000 });
+    await store.open();
+    const base = statSync(file).size;
+    // 120 000 values in 60 transactions: a WAL of a few thousand pages, past the 1 000 at which SQLite
+    // checkpoints within a commit by default.
+    const t0 = Date.now() - 20 * MIN;
+    await store.write(Array.from({ length: 30_000 }, (_, i) => tel(`ap-${i % 10}`, t0 + i, { clients: i, rxBps: 3 * i, txBps: 7 * i, uptimeS: i })));
+    expect(statSync(file).size).toBeLessThan(base + 1_000_000);
+    // The database file itself grows once the thread copies the WAL into it.
+    const deadline = Date.now() + 10_000;
+    while (statSync(file).size < base + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(file).size).toBeGreaterThan(base + 1_000_000);
+    await store.close();
+  });
+
+  it('never keep a process alive that has nothing else to do', async () => {
+    // A program that opens the store and ends without closing it.
+    const script = join(dir, 'left-open.mts');
+    writeFileSync(
+      script,
+      [
+        `import { createLogger } from ${JSON.stringify(join(process.cwd(), 'hub/core/log.ts'))};`,
+        `import { SqliteMetricStore } from ${JSON.stringify(join(process.cwd(), 'hub/store/sqlite.ts'))};`,
+        `const store = new SqliteMetricStore(${JSON.stringify(join(dir, 'left-open.db'))}, createLogger('silent'));`,
+        'await store.open();',
+      ].join('\n'),
+    );
+    const began = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), timeout: 20_000 }, () => undefined);
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(0);
+    expect(Date.now() - began).toBeLessThan(15_000);
   });
 });
