@@ -1,109 +1,205 @@
 import { isAvailabilityState as isState, type DeviceRef } from '../core/domain.js';
-import { checkSlug, num, quoteIdent, quoteString, type RawResult } from './influxql.js';
+import { checkSlug, HISTORY_RP, num, quoteIdent, quoteString, RAW_RP, ROLLUP_RP, type RawResult } from './influxql.js';
 import type { AvailabilityHistoryQuery, AvailabilityPoint, DeviceAvailability } from './types.js';
+import { SLUG_PATTERN } from '../../shared/ids.js';
 
 /**
- * Availability of many devices from InfluxDB in one request: per retention policy that may hold
- * transitions, one statement for the last point before `from` of every device and one for the range,
- * both grouped by device, so the server answers with one series per device.
+ * Availability of many devices from InfluxDB 1.x, fast enough for a month's report of a thousand
+ * devices. InfluxDB's cost is per point returned and per series touched, so:
+ * - the range is read as a few time slices in parallel, with the tags as columns (no grouping);
+ * - the state at `from` (the last point before it) is looked for in a short window first, then further
+ *   back only for the devices not found yet, alongside the range;
+ * - retention policies of older versions (`raw`, `rollup`) are read only when they hold availability,
+ *   and their state-at-`from` only for devices whose state `history` does not give.
  */
 
-/** A retention policy holding availability points, and which of its points to believe. */
-export interface AvailabilitySource {
-  rp: string;
-  keep(ts: number): boolean;
-}
+export type RunInfluxQL = (what: string, statements: string[]) => Promise<RawResult[]>;
+
+const DAY = 86_400_000;
+/** How far back the state at `from` is looked for, step by step, for the devices not found yet. */
+const LOOKBACK_MS = [2 * DAY, 32 * DAY, Number.POSITIVE_INFINITY];
+/** Parallel time slices of the range, for many devices (InfluxDB runs each request on a core of its own). */
+const SLICES = 2;
+const SLICED_FROM_DEVICES = 50;
 
 const key = (r: DeviceRef): string => `${r.village}\u0000${r.device}`;
 
 /**
- * InfluxQL condition selecting the devices of a query ('' = every device): the listed devices grouped by
- * village, each group one regular expression over the device tag (ids are slugs, nothing to escape).
+ * InfluxQL condition selecting devices ('' = no condition): grouped by village, each group one regular
+ * expression over the device tag (ids are slugs: nothing to escape).
  */
-export function deviceCondition(q: AvailabilityHistoryQuery): string {
-  if (q.devices === undefined) return q.village === undefined ? '' : `"village" = ${quoteString(checkSlug(q.village, 'village'))}`;
+export function devicesCondition(devices: readonly DeviceRef[]): string {
   const byVillage = new Map<string, Set<string>>();
-  for (const d of q.devices) {
-    if (q.village !== undefined && d.village !== q.village) continue;
-    const set = byVillage.get(checkSlug(d.village, 'village')) ?? new Set<string>();
+  for (const d of devices) {
+    const village = checkSlug(d.village, 'village');
+    const set = byVillage.get(village) ?? new Set<string>();
     set.add(checkSlug(d.device, 'device'));
-    byVillage.set(d.village, set);
+    byVillage.set(village, set);
   }
-  const parts = [...byVillage].map(([village, devices]) => {
-    const list = [...devices];
+  const parts = [...byVillage].map(([village, set]) => {
+    const list = [...set];
     const device = list.length === 1 ? `"device" = ${quoteString(list[0]!)}` : `"device" =~ /^(?:${list.join('|')})$/`;
     return `("village" = ${quoteString(village)} AND ${device})`;
   });
-  return parts.length === 0 ? 'false' : parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
-/** Two statements per source: the last point before `from`, then the points in [from, to). */
-export function historyStatements(database: string, sources: readonly AvailabilitySource[], condition: string, from: number, to: number): string[] {
-  const db = quoteIdent(database);
-  const who = condition === '' ? '' : `${condition} AND `;
-  const group = 'GROUP BY "village", "device", "kind"';
-  return sources.flatMap((s) => [
-    `SELECT "state" FROM ${db}.${quoteIdent(s.rp)}.availability WHERE ${who}time < ${Math.floor(from)}ms ${group} ORDER BY time DESC LIMIT 1`,
-    `SELECT "state" FROM ${db}.${quoteIdent(s.rp)}.availability WHERE ${who}time >= ${Math.floor(from)}ms AND time < ${Math.ceil(to)}ms ${group}`,
-  ]);
-}
-
-/** The availability points of one statement's result (tags from the series, or from `ref` when not grouped). */
-export function availabilityRows(r: RawResult | undefined, ref: { village?: string; device?: string } = {}): AvailabilityPoint[] {
+/** The availability points of a result, with tags from the series (grouped) or from columns (not grouped). */
+export function availabilityRows(r: RawResult | undefined): AvailabilityPoint[] {
   const out: AvailabilityPoint[] = [];
   for (const s of r?.series ?? []) {
-    const village = s.tags?.village ?? ref.village;
-    const device = s.tags?.device ?? ref.device;
-    const kind = s.tags?.kind;
-    const col = s.columns.indexOf('state');
-    if (village === undefined || device === undefined || kind === undefined || col < 0) continue;
+    const col = (name: string): number => s.columns.indexOf(name);
+    const [state, v, d, k] = [col('state'), col('village'), col('device'), col('kind')];
+    if (state < 0) continue;
     for (const row of s.values ?? []) {
-      const state = row[col];
-      if (!isState(state)) continue;
-      out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state });
+      const village = v >= 0 ? row[v] : s.tags?.village;
+      const device = d >= 0 ? row[d] : s.tags?.device;
+      const kind = k >= 0 ? row[k] : s.tags?.kind;
+      const value = row[state];
+      if (typeof village !== 'string' || typeof device !== 'string' || typeof kind !== 'string' || !isState(value)) continue;
+      out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state: value });
     }
   }
   return out;
 }
 
-/**
- * Merges the results of historyStatements: per device the newest prior point and the range, a point
- * of an earlier source winning over one of a later source at the same instant.
- */
-export function mergeHistory(results: readonly RawResult[], sources: readonly AvailabilitySource[], q: AvailabilityHistoryQuery): DeviceAvailability[] {
-  const prior = new Map<string, AvailabilityPoint>();
-  const range = new Map<string, Map<number, AvailabilityPoint>>();
-  sources.forEach((s, i) => {
-    for (const p of availabilityRows(results[2 * i])) {
-      if (!s.keep(p.ts)) continue;
-      const have = prior.get(key(p));
-      if (!have || p.ts > have.ts) prior.set(key(p), p);
-    }
-    for (const p of availabilityRows(results[2 * i + 1])) {
-      if (!s.keep(p.ts)) continue;
-      const at = range.get(key(p)) ?? new Map<number, AvailabilityPoint>();
-      if (!at.has(p.ts)) at.set(p.ts, p);
-      range.set(key(p), at);
-    }
-  });
-  const pointsOf = (d: DeviceRef): AvailabilityPoint[] => {
-    const before = prior.get(key(d));
-    const inRange = [...(range.get(key(d))?.values() ?? [])].sort((a, b) => a.ts - b.ts);
-    return before ? [before, ...inRange] : inRange;
-  };
-  if (q.devices !== undefined) {
-    const seen = new Set<string>();
-    const out: DeviceAvailability[] = [];
-    for (const d of q.devices) {
-      if ((q.village !== undefined && d.village !== q.village) || seen.has(key(d))) continue;
-      seen.add(key(d));
-      out.push({ village: d.village, device: d.device, points: pointsOf(d) });
-    }
-    return out;
+export class InfluxAvailability {
+  /** Older versions' retention policies holding availability points (checked on open). */
+  private legacy: string[] = [RAW_RP, ROLLUP_RP];
+
+  constructor(
+    private readonly database: string,
+    private readonly run: RunInfluxQL,
+    /** Raw points are complete from this instant on (now − rawRetention). */
+    private readonly rawCutoff: () => number,
+  ) {}
+
+  private from(rp: string): string {
+    return `${quoteIdent(this.database)}.${quoteIdent(rp)}.availability`;
   }
-  const found = new Map<string, DeviceRef>();
-  for (const p of [...prior.values(), ...[...range.values()].flatMap((m) => [...m.values()])]) found.set(key(p), { village: p.village, device: p.device });
-  return [...found.values()]
-    .sort((a, b) => (a.village < b.village ? -1 : a.village > b.village ? 1 : a.device < b.device ? -1 : a.device > b.device ? 1 : 0))
-    .map((d) => ({ village: d.village, device: d.device, points: pointsOf(d) }));
+
+  /** Which older retention policies hold availability: those without are never read. */
+  async checkLegacy(): Promise<void> {
+    const rps = [RAW_RP, ROLLUP_RP];
+    const res = await this.run('check availability of older versions', rps.map((rp) => `SELECT "state" FROM ${this.from(rp)} LIMIT 1`));
+    this.legacy = rps.filter((_, i) => (res[i]?.series?.length ?? 0) > 0);
+  }
+
+  /** Which points of an older retention policy to believe: raw after the cutoff, rollup (5-minute resolution) before it. */
+  private keep(rp: string): (ts: number) => boolean {
+    const cutoff = this.rawCutoff();
+    return rp === RAW_RP ? (ts) => ts >= cutoff : (ts) => ts < cutoff;
+  }
+
+  /** Every device with availability points (in any of the retention policies read), in `village` when given. */
+  private async allDevices(village: string | undefined): Promise<DeviceRef[]> {
+    const where = village === undefined ? '' : ` WHERE "village" = ${quoteString(checkSlug(village, 'village'))}`;
+    const db = quoteIdent(this.database);
+    const res = await this.run(
+      'list devices',
+      [HISTORY_RP, ...this.legacy].map((rp) => `SHOW SERIES ON ${db} FROM ${this.from(rp)}${where}`),
+    );
+    const out = new Map<string, DeviceRef>();
+    for (const s of res.flatMap((r) => r.series ?? [])) {
+      for (const row of s.values ?? []) {
+        const tags = Object.fromEntries(String(row[0]).split(',').slice(1).map((kv) => kv.split('=') as [string, string]));
+        if (tags.village && tags.device && SLUG_PATTERN.test(tags.village) && SLUG_PATTERN.test(tags.device)) out.set(key({ village: tags.village, device: tags.device }), { village: tags.village, device: tags.device });
+      }
+    }
+    return [...out.values()];
+  }
+
+  async query(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
+    const listed = q.devices !== undefined;
+    const from = Math.floor(q.from);
+    const to = Math.ceil(q.to);
+    const dedupe = (list: readonly DeviceRef[]): DeviceRef[] => {
+      const seen = new Set<string>();
+      return list.filter((d) => (q.village === undefined || d.village === q.village) && !seen.has(key(d)) && seen.add(key(d)));
+    };
+    const given = listed ? dedupe(q.devices ?? []).map((d) => ({ village: d.village, device: d.device })) : [];
+    if ((listed && given.length === 0) || !(to > from)) return given.map((d) => ({ ...d, points: [] }));
+    // Without a list, the devices are needed only to look further back for their state at `from`: listed meanwhile.
+    const who = listed ? devicesCondition(given) : q.village === undefined ? '' : `"village" = ${quoteString(checkSlug(q.village, 'village'))}`;
+    const devices = listed ? Promise.resolve(given) : this.allDevices(q.village).then(dedupe);
+    const [range, prior, wanted] = await Promise.all([this.range(who, given.length, from, to), this.prior(who, devices, from), devices]);
+    const out = wanted.map((d) => {
+      const before = prior.get(key(d));
+      return { village: d.village, device: d.device, points: [...(before ? [before] : []), ...(range.get(key(d)) ?? [])] };
+    });
+    if (listed) return out;
+    return out.filter((d) => d.points.length > 0).sort((a, b) => (a.village < b.village ? -1 : a.village > b.village ? 1 : a.device < b.device ? -1 : 1));
+  }
+
+  /** The points in [from, to) by device, oldest first; at one instant `history` wins over older policies. */
+  private async range(who: string, listed: number, from: number, to: number): Promise<Map<string, AvailabilityPoint[]>> {
+    const where = who === '' ? '' : `${who} AND `;
+    const select = (rp: string, a: number, b: number): string =>
+      `SELECT "state", "village", "device", "kind" FROM ${this.from(rp)} WHERE ${where}time >= ${a}ms AND time < ${b}ms`;
+    const n = listed > 0 && listed < SLICED_FROM_DEVICES ? 1 : SLICES;
+    const width = Math.ceil((to - from) / n);
+    const slices = Array.from({ length: n }, (_, i) => [from + i * width, Math.min(to, from + (i + 1) * width)] as const).filter(([a, b]) => b > a);
+    const [history, legacy] = await Promise.all([
+      Promise.all(slices.map(([a, b]) => this.run('query availability', [select(HISTORY_RP, a, b)]))),
+      this.legacy.length > 0 ? this.run('query availability', this.legacy.map((rp) => select(rp, from, to))) : Promise.resolve([]),
+    ]);
+    const byKey = new Map<string, AvailabilityPoint[]>();
+    const add = (p: AvailabilityPoint): void => {
+      const list = byKey.get(key(p));
+      if (list) list.push(p);
+      else byKey.set(key(p), [p]);
+    };
+    for (const [r] of history) for (const p of availabilityRows(r)) add(p);
+    if (this.legacy.length === 0) return byKey;
+    this.legacy.forEach((rp, i) => {
+      const keep = this.keep(rp);
+      for (const p of availabilityRows(legacy[i])) if (keep(p.ts)) add(p);
+    });
+    // One point per instant, the first added (history before raw before rollup).
+    for (const [k, list] of byKey) {
+      const seen = new Set<number>();
+      byKey.set(k, list.filter((p) => !seen.has(p.ts) && seen.add(p.ts)).sort((a, b) => a.ts - b.ts));
+    }
+    return byKey;
+  }
+
+  /** The last point before `from` of each device: a short window first, further back only for those not found. */
+  private async prior(who: string, devices: Promise<DeviceRef[]>, from: number): Promise<Map<string, AvailabilityPoint>> {
+    const found = new Map<string, AvailabilityPoint>();
+    const take = (p: AvailabilityPoint): void => {
+      const have = found.get(key(p));
+      if (!have || p.ts > have.ts) found.set(key(p), p);
+    };
+    // The first window is short and read whole (the devices of `who`): its points cost less than a search per device.
+    const [first, ...further] = LOOKBACK_MS;
+    const [r] = await this.run('query availability', [
+      `SELECT "state", "village", "device", "kind" FROM ${this.from(HISTORY_RP)} WHERE ${who === '' ? '' : `${who} AND `}time >= ${from - first!}ms AND time < ${from}ms`,
+    ]);
+    for (const p of availabilityRows(r)) take(p);
+    let left = (await devices).filter((d) => !found.has(key(d)));
+    let after = from - first!;
+    for (const back of further) {
+      if (left.length === 0) return found;
+      const start = from - back;
+      const when = back === Number.POSITIVE_INFINITY ? `time < ${after}ms` : `time >= ${start}ms AND time < ${after}ms`;
+      const [res] = await this.run('query availability', [
+        `SELECT "state" FROM ${this.from(HISTORY_RP)} WHERE ${devicesCondition(left)} AND ${when} GROUP BY "village", "device", "kind" ORDER BY time DESC LIMIT 1`,
+      ]);
+      for (const p of availabilityRows(res)) take(p);
+      left = left.filter((d) => !found.has(key(d)));
+      after = start;
+    }
+    // Points of older versions are older than any in `history`: asked for only where history has none.
+    if (left.length > 0 && this.legacy.length > 0) {
+      const res = await this.run(
+        'query availability',
+        this.legacy.map((rp) => `SELECT "state" FROM ${this.from(rp)} WHERE ${devicesCondition(left)} AND time < ${from}ms GROUP BY "village", "device", "kind" ORDER BY time DESC LIMIT 1`),
+      );
+      this.legacy.forEach((rp, i) => {
+        const keep = this.keep(rp);
+        for (const p of availabilityRows(res[i])) if (keep(p.ts)) take(p);
+      });
+    }
+    return found;
+  }
 }

@@ -3,7 +3,7 @@ import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
 import { eventRows, mergeEvents } from './influx-events.js';
-import { availabilityRows, deviceCondition, historyStatements, mergeHistory, type AvailabilitySource } from './influx-availability.js';
+import { availabilityRows, InfluxAvailability } from './influx-availability.js';
 import type {
   AvailabilityHistoryQuery,
   AvailabilityPoint,
@@ -44,11 +44,14 @@ export class InfluxMetricStore implements MetricStore {
   readonly name = 'influx' as const;
   private client: InfluxDB | null = null;
   private schemaReady = false;
+  private readonly availability: InfluxAvailability;
 
   constructor(
     private readonly config: InfluxStoreConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.availability = new InfluxAvailability(config.database, (what, statements) => this.run(what, statements), () => this.cutoff());
+  }
 
   /** The URL without credentials, for messages. */
   get url(): string {
@@ -104,6 +107,7 @@ export class InfluxMetricStore implements MetricStore {
   private async ensureSchema(): Promise<void> {
     if (this.schemaReady) return;
     await ensureInfluxSchema((what, statements) => this.run(what, statements), this.config, this.log);
+    await this.availability.checkLegacy();
     this.schemaReady = true;
   }
 
@@ -234,27 +238,9 @@ export class InfluxMetricStore implements MetricStore {
     return one?.points ?? [];
   }
 
-  /**
-   * Where availability points are: `history`, exact, for everything written by this version; `raw` and
-   * `rollup` for what older versions stored there — raw complete after the cutoff, rollup (the state at
-   * the end of each 5 min) standing in before it. At one instant, the earlier source wins.
-   */
-  private availabilitySources(): AvailabilitySource[] {
-    const cutoff = this.cutoff();
-    return [
-      { rp: HISTORY_RP, keep: () => true },
-      { rp: RAW_RP, keep: (ts) => ts >= cutoff },
-      { rp: ROLLUP_RP, keep: (ts) => ts < cutoff },
-    ];
-  }
-
   async availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
-    if (q.devices !== undefined && q.devices.length === 0) return [];
-    const condition = deviceCondition(q);
-    if (!(q.to > q.from)) return mergeHistory([], [], q);
-    const sources = this.availabilitySources();
-    const res = await this.run('query availability', historyStatements(this.config.database, sources, condition, q.from, q.to));
-    return mergeHistory(res, sources, q);
+    await this.ensureSchema();
+    return this.availability.query(q);
   }
 
   async lastAvailability(): Promise<AvailabilityPoint[]> {

@@ -244,6 +244,29 @@ export function metricStoreContract(name: string, makeStore: () => Promise<Metri
       expect(await store.availabilityHistory({ ...range, devices: [] })).toEqual([]);
     });
 
+    it('availabilityHistory finds the state at `from` however long ago it was set', async () => {
+      const DAY = 24 * HOUR;
+      const from = T0;
+      await store.write([
+        avail('ap-1', from - HOUR, 'offline'),
+        avail('ap-2', from - 10 * DAY, 'maintenance'),
+        avail('ap-2', from - 12 * DAY, 'online'),
+        avail('ap-3', from - 60 * DAY, 'unreachable'),
+        avail('ap-4', from - 400 * DAY, 'online'),
+        avail('ap-4', from + 1_000, 'offline'),
+      ]);
+      const expected = [
+        ['ap-1', [[-HOUR, 'offline']]],
+        ['ap-2', [[-10 * DAY, 'maintenance']]],
+        ['ap-3', [[-60 * DAY, 'unreachable']]],
+        ['ap-4', [[-400 * DAY, 'online'], [1_000, 'offline']]],
+      ];
+      const shape = (ds: { device: string; points: AvailabilityPoint[] }[]) => ds.map((d) => [d.device, d.points.map((p) => [p.ts - from, p.state])]);
+      expect(shape(await store.availabilityHistory({ from, to: from + HOUR }))).toEqual(expected);
+      const devices = ['ap-4', 'ap-3', 'ap-2', 'ap-1'].map((device) => ({ village: 'dong-cam', device }));
+      expect(shape(await store.availabilityHistory({ from, to: from + HOUR, devices }))).toEqual([...expected].reverse());
+    });
+
     it('availabilityHistory of hundreds of devices agrees with queryAvailability of each', async () => {
       // Deterministic pseudo-random outages: 240 devices in 3 villages, up to 12 transitions each over 6 h.
       let seed = 7;

@@ -160,8 +160,7 @@ describe('InfluxMetricStore rollup', () => {
 
   it('availability older than the raw retention comes from rollup', async () => {
     const cfg = config({ rawRetention: '1h' });
-    const store = new InfluxMetricStore(cfg, log);
-    await store.open();
+    await new InfluxMetricStore(cfg, log).open();
     const now = Date.now();
     const old = Math.floor((now - 3 * HOUR) / (5 * MIN)) * 5 * MIN;
     await admin.writePoints(
@@ -171,6 +170,9 @@ describe('InfluxMetricStore rollup', () => {
       ],
       { database: cfg.database, retentionPolicy: 'rollup', precision: 'ms' },
     );
+    // An older version stored those; this one starts on the same database.
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
     await store.write([avail('ap-1', now - 30 * MIN, 'offline')]);
     const wide = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: now - 4 * HOUR, to: now });
     expect(wide.map((p) => [p.ts, p.state])).toEqual([
@@ -225,8 +227,7 @@ describe('InfluxMetricStore history: transitions and events exact beyond the raw
 
   it('reads what older versions stored in raw along with history, one point per instant', async () => {
     const cfg = config();
-    const store = new InfluxMetricStore(cfg, log);
-    await store.open();
+    await new InfluxMetricStore(cfg, log).open();
     const t = Date.now() - 2 * HOUR;
     const tags = { village: 'dong-cam', device: 'ap-1', kind: 'wifi-ap' };
     // An older version wrote transitions and events to raw; this one writes to history, once at the same instant.
@@ -234,10 +235,13 @@ describe('InfluxMetricStore history: transitions and events exact beyond the raw
       [
         { measurement: 'availability', tags, fields: { state: 'online', up: 1 }, timestamp: String(t) },
         { measurement: 'availability', tags, fields: { state: 'offline', up: 0 }, timestamp: String(t + 1_000) },
+        { measurement: 'availability', tags: { ...tags, device: 'ap-9' }, fields: { state: 'unreachable', up: 0 }, timestamp: String(t - 30 * MIN) },
         { measurement: 'event', tags: { ...tags, device: 'cam-1', kind: 'onvif-camera' }, fields: { type: 'boot', severity: 'info', message: '' }, timestamp: String(t + 500) },
       ],
       { database: cfg.database, retentionPolicy: 'raw', precision: 'ms' },
     );
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
     await store.write([avail('ap-1', t + 1_000, 'offline'), avail('ap-1', t + 2_000, 'online'), ev('cam-1', t + 1_500, 'tamper', 'critical')]);
     const got = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: t - MIN, to: t + MIN });
     expect(got.map((p) => [p.ts - t, p.state])).toEqual([
@@ -249,6 +253,12 @@ describe('InfluxMetricStore history: transitions and events exact beyond the raw
     expect(prior.map((p) => [p.ts - t, p.state])).toEqual([
       [0, 'online'],
       [1_000, 'offline'],
+    ]);
+    // The state at `from`: from history where it has one, else from what the older version stored.
+    const many = await store.availabilityHistory({ from: t + 3_000, to: t + MIN });
+    expect(many.map((d) => [d.device, d.points.map((p) => [p.ts - t, p.state])])).toEqual([
+      ['ap-1', [[2_000, 'online']]],
+      ['ap-9', [[-30 * MIN, 'unreachable']]],
     ]);
     const events = await store.events({ village: 'dong-cam', device: 'cam-1', from: t, to: t + MIN, limit: 10 });
     expect(events.map((e) => [e.ts - t, e.type])).toEqual([
