@@ -6,7 +6,9 @@ import { SLUG_PATTERN } from '../../shared/ids.js';
 /**
  * Availability of many devices from InfluxDB 1.x, fast enough for a month's report of a thousand
  * devices. InfluxDB's cost is per point returned and per series touched, so:
- * - the range is read as a few time slices in parallel, with the tags as columns (no grouping);
+ * - the range is read as a few time slices in parallel, from the one field `entry` ("<village> <device>
+ *   <state>", written with every point of `history`) grouped by kind only: InfluxDB's cost per column
+ *   returned is about the same for a field as for a tag, and per series touched much more;
  * - the state at `from` (the last point before it) is looked for in a short window first, then further
  *   back only for the devices not found yet, alongside the range;
  * - retention policies of older versions (`raw`, `rollup`) are read only when they hold availability,
@@ -44,6 +46,29 @@ export function devicesCondition(devices: readonly DeviceRef[]): string {
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
+/** The `entry` field of a point in `history`: village, device and state in one column. */
+export function availabilityEntry(village: string, device: string, state: string): string {
+  return `${village} ${device} ${state}`;
+}
+
+/** The points of a result of `SELECT "entry" … GROUP BY "kind"`; null when one is not as this store writes it. */
+function entryRows(r: RawResult | undefined): AvailabilityPoint[] | null {
+  const out: AvailabilityPoint[] = [];
+  for (const s of r?.series ?? []) {
+    const kind = s.tags?.kind;
+    const col = s.columns.indexOf('entry');
+    if (kind === undefined || col < 0) return null;
+    for (const row of s.values ?? []) {
+      const entry = row[col];
+      if (typeof entry !== 'string') return null;
+      const [village, device, state] = entry.split(' ');
+      if (village === undefined || device === undefined || !isState(state)) return null;
+      out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state });
+    }
+  }
+  return out;
+}
+
 /** The availability points of a result, with tags from the series (grouped) or from columns (not grouped). */
 export function availabilityRows(r: RawResult | undefined): AvailabilityPoint[] {
   const out: AvailabilityPoint[] = [];
@@ -66,6 +91,8 @@ export function availabilityRows(r: RawResult | undefined): AvailabilityPoint[] 
 export class InfluxAvailability {
   /** Older versions' retention policies holding availability points (checked on open). */
   private legacy: string[] = [RAW_RP, ROLLUP_RP];
+  /** Every point of `history` has its `entry` (checked on open; points written by other tools may not). */
+  private entries = false;
 
   constructor(
     private readonly database: string,
@@ -78,11 +105,33 @@ export class InfluxAvailability {
     return `${quoteIdent(this.database)}.${quoteIdent(rp)}.availability`;
   }
 
-  /** Which older retention policies hold availability: those without are never read. */
-  async checkLegacy(): Promise<void> {
+  /** The points of `history` in [a, b) selected by `where` (a condition ending in AND, or ''). */
+  private async historyIn(where: string, a: number, b: number): Promise<AvailabilityPoint[]> {
+    const when = `time >= ${a}ms AND time < ${b}ms`;
+    if (this.entries) {
+      const [fast] = await this.run('query availability', [`SELECT "entry" FROM ${this.from(HISTORY_RP)} WHERE ${where}${when} GROUP BY "kind"`]);
+      const points = entryRows(fast);
+      if (points) return points;
+    }
+    const [slow] = await this.run('query availability', [`SELECT "state", "village", "device", "kind" FROM ${this.from(HISTORY_RP)} WHERE ${where}${when}`]);
+    return availabilityRows(slow);
+  }
+
+  /**
+   * On open: which older retention policies hold availability (those without are never read), and whether
+   * every point of `history` carries `entry` (InfluxDB leaves out the rows a selected field is missing
+   * from, so a single point without it means reading the slower way).
+   */
+  async checkStored(): Promise<void> {
     const rps = [RAW_RP, ROLLUP_RP];
-    const res = await this.run('check availability of older versions', rps.map((rp) => `SELECT "state" FROM ${this.from(rp)} LIMIT 1`));
+    const res = await this.run('check stored availability', [
+      ...rps.map((rp) => `SELECT "state" FROM ${this.from(rp)} LIMIT 1`),
+      `SELECT count("up") AS points, count("entry") AS entries FROM ${this.from(HISTORY_RP)}`,
+    ]);
     this.legacy = rps.filter((_, i) => (res[i]?.series?.length ?? 0) > 0);
+    const counts = res[rps.length]?.series?.[0];
+    const row = counts?.values?.[0];
+    this.entries = !counts || (row !== undefined && row[counts.columns.indexOf('points')] === row[counts.columns.indexOf('entries')]);
   }
 
   /** Which points of an older retention policy to believe: raw after the cutoff, rollup (5-minute resolution) before it. */
@@ -140,7 +189,7 @@ export class InfluxAvailability {
     const width = Math.ceil((to - from) / n);
     const slices = Array.from({ length: n }, (_, i) => [from + i * width, Math.min(to, from + (i + 1) * width)] as const).filter(([a, b]) => b > a);
     const [history, legacy] = await Promise.all([
-      Promise.all(slices.map(([a, b]) => this.run('query availability', [select(HISTORY_RP, a, b)]))),
+      Promise.all(slices.map(([a, b]) => this.historyIn(where, a, b))),
       this.legacy.length > 0 ? this.run('query availability', this.legacy.map((rp) => select(rp, from, to))) : Promise.resolve([]),
     ]);
     const byKey = new Map<string, AvailabilityPoint[]>();
@@ -149,8 +198,12 @@ export class InfluxAvailability {
       if (list) list.push(p);
       else byKey.set(key(p), [p]);
     };
-    for (const [r] of history) for (const p of availabilityRows(r)) add(p);
-    if (this.legacy.length === 0) return byKey;
+    for (const slice of history) for (const p of slice) add(p);
+    if (this.legacy.length === 0) {
+      // Already in order unless a device changed kind (a series per kind): sorting a sorted list is cheap.
+      for (const list of byKey.values()) list.sort((a, b) => a.ts - b.ts);
+      return byKey;
+    }
     this.legacy.forEach((rp, i) => {
       const keep = this.keep(rp);
       for (const p of availabilityRows(legacy[i])) if (keep(p.ts)) add(p);
@@ -172,10 +225,7 @@ export class InfluxAvailability {
     };
     // The first window is short and read whole (the devices of `who`): its points cost less than a search per device.
     const [first, ...further] = LOOKBACK_MS;
-    const [r] = await this.run('query availability', [
-      `SELECT "state", "village", "device", "kind" FROM ${this.from(HISTORY_RP)} WHERE ${who === '' ? '' : `${who} AND `}time >= ${from - first!}ms AND time < ${from}ms`,
-    ]);
-    for (const p of availabilityRows(r)) take(p);
+    for (const p of await this.historyIn(who === '' ? '' : `${who} AND `, from - first!, from)) take(p);
     let left = (await devices).filter((d) => !found.has(key(d)));
     let after = from - first!;
     for (const back of further) {

@@ -1,6 +1,9 @@
 import type { Logger } from '../core/log.js';
 import { continuousQueries, durationMs, HISTORY_RP, influxDurationMs, quoteIdent, RAW_RP, RETIRED_CQS, ROLLUP_RP, type RawResult } from './influxql.js';
 
+/** Shard group duration of `history`. */
+const HISTORY_SHARD = '30d';
+
 /** Runs InfluxQL statements and returns one result per statement; statement errors throw. */
 export type RunInfluxQL = (what: string, statements: string[]) => Promise<RawResult[]>;
 
@@ -19,21 +22,23 @@ export async function ensureInfluxSchema(
   const db = quoteIdent(database);
   await run('create database', [`CREATE DATABASE ${db}`]);
   const [rps] = await run('show retention policies', [`SHOW RETENTION POLICIES ON ${db}`]);
-  const existing = new Map<string, { duration: number; isDefault: boolean }>();
+  const existing = new Map<string, { duration: number; shard: number; isDefault: boolean }>();
   for (const row of rps?.series?.[0]?.values ?? []) {
-    existing.set(String(row[0]), { duration: influxDurationMs(String(row[1])), isDefault: row[4] === true });
+    existing.set(String(row[0]), { duration: influxDurationMs(String(row[1])), shard: influxDurationMs(String(row[2])), isDefault: row[4] === true });
   }
-  const wanted = [
+  const wanted: { name: string; spec: string; isDefault: boolean; shard?: string }[] = [
     { name: RAW_RP, spec: rawRetention, isDefault: true },
     { name: ROLLUP_RP, spec: rollupRetention, isDefault: false },
-    { name: HISTORY_RP, spec: rollupRetention, isDefault: false },
+    // Few points over many devices: shard groups of 30 days instead of InfluxDB's 7 mean a month's report
+    // opens a cursor per device in one or two shards, not five (about half the time per device).
+    { name: HISTORY_RP, spec: rollupRetention, isDefault: false, ...(durationMs(rollupRetention) >= 2 * durationMs(HISTORY_SHARD) ? { shard: HISTORY_SHARD } : {}) },
   ];
   for (const rp of wanted) {
     const have = existing.get(rp.name);
-    const clause = `ON ${db} DURATION ${rp.spec} REPLICATION 1${rp.isDefault ? ' DEFAULT' : ''}`;
+    const clause = `ON ${db} DURATION ${rp.spec} REPLICATION 1${rp.shard ? ` SHARD DURATION ${rp.shard}` : ''}${rp.isDefault ? ' DEFAULT' : ''}`;
     if (!have) {
       await run('create retention policy', [`CREATE RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
-    } else if (have.duration !== durationMs(rp.spec) || (rp.isDefault && !have.isDefault)) {
+    } else if (have.duration !== durationMs(rp.spec) || (rp.shard !== undefined && have.shard !== durationMs(rp.shard)) || (rp.isDefault && !have.isDefault)) {
       log.info({ rp: rp.name, duration: rp.spec }, 'influx: changing retention policy');
       await run('alter retention policy', [`ALTER RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
     }

@@ -3,7 +3,7 @@ import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
 import { eventRows, mergeEvents } from './influx-events.js';
-import { availabilityRows, InfluxAvailability } from './influx-availability.js';
+import { availabilityEntry, availabilityRows, InfluxAvailability } from './influx-availability.js';
 import type {
   AvailabilityHistoryQuery,
   AvailabilityPoint,
@@ -107,7 +107,7 @@ export class InfluxMetricStore implements MetricStore {
   private async ensureSchema(): Promise<void> {
     if (this.schemaReady) return;
     await ensureInfluxSchema((what, statements) => this.run(what, statements), this.config, this.log);
-    await this.availability.checkLegacy();
+    await this.availability.checkStored();
     this.schemaReady = true;
   }
 
@@ -155,7 +155,10 @@ export class InfluxMetricStore implements MetricStore {
           skipped++;
           continue;
         }
-        history.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0 }, timestamp });
+        // `entry` repeats the tags and the state in one column: reading it alone is about twice as fast as
+        // reading `state` with the tags as columns, which is what a report of many devices does.
+        const entry = availabilityEntry(p.village, p.device, p.state);
+        history.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0, entry }, timestamp });
       }
     }
     if (skipped > 0) this.log.warn({ skipped }, 'influx: skipped invalid points (bad id, metric name or value)');

@@ -48,10 +48,10 @@ describe('InfluxMetricStore schema', () => {
     await store.open();
     await store.open();
     await new InfluxMetricStore(cfg, log).open();
-    const rps = await q<{ name: string; duration: string; default: boolean }>(cfg.database, `SHOW RETENTION POLICIES ON "${cfg.database}"`);
+    const rps = await q<{ name: string; duration: string; shardGroupDuration: string; default: boolean }>(cfg.database, `SHOW RETENTION POLICIES ON "${cfg.database}"`);
     expect(rps.find((r) => r.name === 'raw')).toMatchObject({ duration: '720h0m0s', default: true });
     expect(rps.find((r) => r.name === 'rollup')).toMatchObject({ duration: '17472h0m0s', default: false });
-    expect(rps.find((r) => r.name === 'history')).toMatchObject({ duration: '17472h0m0s', default: false });
+    expect(rps.find((r) => r.name === 'history')).toMatchObject({ duration: '17472h0m0s', shardGroupDuration: '720h0m0s', default: false });
     const raw = (await admin.queryRaw('SHOW CONTINUOUS QUERIES', { database: cfg.database })) as { results: { series?: { name: string; values?: string[][] }[] }[] };
     const mine = raw.results[0]?.series?.find((s) => s.name === cfg.database)?.values ?? [];
     const cqs = mine.map(([name, query]) => ({ name, query }));
@@ -76,10 +76,10 @@ describe('InfluxMetricStore schema', () => {
     expect(t).toHaveLength(1);
     expect(t[0]).toMatchObject({ village: 'dong-cam', device: 'ap-1', kind: 'wifi-ap', clients: 4 });
     // Transitions go to `history`, kept as long as the rollups, never to `raw`.
-    const a = await q<{ state: string; up: number }>(cfg.database, 'SELECT * FROM "history"."availability"');
-    expect(a.map((r) => [r.state, r.up])).toEqual([
-      ['online', 1],
-      ['offline', 0],
+    const a = await q<{ state: string; up: number; entry: string }>(cfg.database, 'SELECT * FROM "history"."availability"');
+    expect(a.map((r) => [r.state, r.up, r.entry])).toEqual([
+      ['online', 1, 'dong-cam ap-1 online'],
+      ['offline', 0, 'dong-cam ap-1 offline'],
     ]);
   });
 
@@ -266,6 +266,26 @@ describe('InfluxMetricStore history: transitions and events exact beyond the raw
       [500, 'boot'],
     ]);
     expect((await store.events({ village: 'dong-cam', device: 'cam-1', from: t, to: t + MIN, limit: 1 })).map((e) => e.type)).toEqual(['tamper']);
+  });
+
+  it('reads points of history written without the entry column (by another tool) the slower way', async () => {
+    const cfg = config();
+    const before = new InfluxMetricStore(cfg, log);
+    await before.open();
+    const t = Date.now() - HOUR;
+    await before.write([avail('ap-1', t, 'online'), avail('ap-1', t + 2_000, 'offline')]);
+    await admin.writePoints([{ measurement: 'availability', tags: { village: 'dong-cam', device: 'ap-2', kind: 'wifi-ap' }, fields: { state: 'maintenance', up: 0 }, timestamp: String(t + 1_000) }], {
+      database: cfg.database,
+      retentionPolicy: 'history',
+      precision: 'ms',
+    });
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
+    const all = await store.availabilityHistory({ from: t, to: t + MIN });
+    expect(all.map((d) => [d.device, d.points.map((p) => [p.ts - t, p.state, p.kind])])).toEqual([
+      ['ap-1', [[0, 'online', 'wifi-ap'], [2_000, 'offline', 'wifi-ap']]],
+      ['ap-2', [[1_000, 'maintenance', 'wifi-ap']]],
+    ]);
   });
 
   it('open() drops the 5-minute availability continuous query of older versions', async () => {
