@@ -10,3 +10,7 @@ node --import tsx scripts/bench/alerts.ts "$@"
 node --import tsx scripts/bench/pollers.ts
 # Dashboard first load on a throttled phone profile, against the figures recorded before compression.
 node --import tsx scripts/bench/dashboard-load.ts --baseline scripts/bench/dashboard-load.baseline.json
+# Storage: the SQLite store's size for a village-month and -year, and its upkeep's effect on the event loop.
+node --import tsx scripts/bench/storage-size.ts
+# Uptime report: 30 days of 1 000 devices from SQLite and from a real InfluxDB (target ≤ 300 ms).
+node --import tsx scripts/bench/uptime-report.ts
