@@ -122,10 +122,16 @@ const writerSchema = z.strictObject({
 
 const DATABASE = /^[A-Za-z0-9_-]{1,64}$/;
 
+const retention = z.string().regex(/^\d+[hdw]$/, 'expected a duration such as 12h, 30d or 104w (0d keeps forever)');
+
 const sqliteStoreSchema = z.strictObject({
   kind: z.literal('sqlite'),
   /** Relative to dataDir unless absolute. */
   file: z.string().min(1).default('metrics.db'),
+  /** Raw values are kept this long; older ones live on as 5-minute mean/min/max rollups. */
+  rawRetention: retention.default('30d'),
+  /** Rollups, availability transitions and device events are kept this long. */
+  rollupRetention: retention.default('104w'),
   writer: writerSchema.default(writerSchema.parse({})),
 });
 
@@ -137,9 +143,9 @@ const influxStoreSchema = z.strictObject({
   database: z.string().regex(DATABASE, 'expected a database name: letters, digits, "_" and "-"').optional(),
   username: z.string().optional(),
   password: z.string().optional(),
-  /** Retention of raw points; rollups (5 min mean/min/max) are kept `rollupRetention`. */
-  rawRetention: z.string().regex(/^\d+[hdw]$/).default('30d'),
-  rollupRetention: z.string().regex(/^\d+[hdw]$/).default('104w'),
+  /** Retention of raw points; rollups (5 min mean/min/max), availability transitions and device events are kept `rollupRetention`. */
+  rawRetention: retention.default('30d'),
+  rollupRetention: retention.default('104w'),
   writer: writerSchema.default(writerSchema.parse({})),
 });
 
@@ -217,7 +223,7 @@ export const configSchema = z.strictObject({
     logFormat: z.enum(logFormats).default('auto'),
     broker: brokerSchema.default(brokerSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
-    store: storeSchema.default({ kind: 'sqlite', file: 'metrics.db', writer: writerSchema.parse({}) }),
+    store: storeSchema.default(sqliteStoreSchema.parse({ kind: 'sqlite' })),
     villages: z.array(villageSchema).default([]),
     devices: z.array(deviceSchema).default([]),
   limits: limitsSchema.default(limitsSchema.parse({})),

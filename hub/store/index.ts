@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { StoreConfig } from '../config/schema.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { InfluxMetricStore } from './influx.js';
 import { SqliteMetricStore } from './sqlite.js';
@@ -9,8 +10,12 @@ export type { MetricStore } from './types.js';
 export { MetricWriter } from './writer.js';
 
 /** The metric store for `store.kind` (DESIGN.md §5); nothing is opened yet. */
-export function createMetricStore(config: StoreConfig, dataDir: string, log: Logger): MetricStore {
+export function createMetricStore(config: StoreConfig, dataDir: string, log: Logger, clock: Clock = systemClock): MetricStore {
   if (config.kind === 'influx') return new InfluxMetricStore(config, log.child({ module: 'store', store: 'influx' }));
   const file = config.file === ':memory:' || isAbsolute(config.file) ? config.file : resolve(dataDir, config.file);
-  return new SqliteMetricStore(file, log.child({ module: 'store', store: 'sqlite' }));
+  return new SqliteMetricStore(file, log.child({ module: 'store', store: 'sqlite' }), {
+    rawRetention: config.rawRetention,
+    rollupRetention: config.rollupRetention,
+    clock,
+  });
 }

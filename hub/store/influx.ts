@@ -2,16 +2,29 @@ import { InfluxDB, type IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
-import type { AvailabilityPoint, AvailabilityQuery, EventPoint, EventQuery, MetricPoint, MetricStore, SeriesPoint, SeriesQuery } from './types.js';
+import { eventRows, mergeEvents } from './influx-events.js';
+import { availabilityEntry, availabilityRows, InfluxAvailability } from './influx-availability.js';
+import type {
+  AvailabilityHistoryQuery,
+  AvailabilityPoint,
+  AvailabilityQuery,
+  DeviceAvailability,
+  EventPoint,
+  EventQuery,
+  MetricPoint,
+  MetricStore,
+  SeriesPoint,
+  SeriesQuery,
+} from './types.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
+import { ensureInfluxSchema } from './influx-schema.js';
 
 import {
   capPoints,
   checkSlug,
-  continuousQueries,
   durationMs,
   errorText,
-  influxDurationMs,
+  HISTORY_RP,
   KIND,
   num,
   permanent,
@@ -31,11 +44,14 @@ export class InfluxMetricStore implements MetricStore {
   readonly name = 'influx' as const;
   private client: InfluxDB | null = null;
   private schemaReady = false;
+  private readonly availability: InfluxAvailability;
 
   constructor(
     private readonly config: InfluxStoreConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.availability = new InfluxAvailability(config.database, (what, statements) => this.run(what, statements), () => this.cutoff());
+  }
 
   /** The URL without credentials, for messages. */
   get url(): string {
@@ -90,40 +106,8 @@ export class InfluxMetricStore implements MetricStore {
 
   private async ensureSchema(): Promise<void> {
     if (this.schemaReady) return;
-    const { database, rawRetention, rollupRetention } = this.config;
-    const db = quoteIdent(database);
-    await this.run('create database', [`CREATE DATABASE ${db}`]);
-    const [rps] = await this.run('show retention policies', [`SHOW RETENTION POLICIES ON ${db}`]);
-    const existing = new Map<string, { duration: number; isDefault: boolean }>();
-    for (const row of rps?.series?.[0]?.values ?? []) {
-      existing.set(String(row[0]), { duration: influxDurationMs(String(row[1])), isDefault: row[4] === true });
-    }
-    const wanted = [
-      { name: RAW_RP, spec: rawRetention, isDefault: true },
-      { name: ROLLUP_RP, spec: rollupRetention, isDefault: false },
-    ];
-    for (const rp of wanted) {
-      const have = existing.get(rp.name);
-      const clause = `ON ${db} DURATION ${rp.spec} REPLICATION 1${rp.isDefault ? ' DEFAULT' : ''}`;
-      if (!have) {
-        await this.run('create retention policy', [`CREATE RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
-      } else if (have.duration !== durationMs(rp.spec) || (rp.isDefault && !have.isDefault)) {
-        this.log.info({ rp: rp.name, duration: rp.spec }, 'influx: changing retention policy');
-        await this.run('alter retention policy', [`ALTER RETENTION POLICY ${quoteIdent(rp.name)} ${clause}`]);
-      }
-    }
-    const [cqs] = await this.run('show continuous queries', ['SHOW CONTINUOUS QUERIES']);
-    const names = new Set<string>();
-    for (const s of cqs?.series ?? []) {
-      if (s.name !== database) continue;
-      for (const row of s.values ?? []) names.add(String(row[0]));
-    }
-    for (const cq of continuousQueries(database)) {
-      if (names.has(cq.name)) continue;
-      await this.run('create continuous query', [
-        `CREATE CONTINUOUS QUERY ${quoteIdent(cq.name)} ON ${db} BEGIN ${cq.select} END`,
-      ]);
-    }
+    await ensureInfluxSchema((what, statements) => this.run(what, statements), this.config, this.log);
+    await this.availability.checkStored();
     this.schemaReady = true;
   }
 
@@ -134,7 +118,9 @@ export class InfluxMetricStore implements MetricStore {
 
   async write(points: readonly MetricPoint[]): Promise<void> {
     await this.ensureSchema();
+    // Telemetry in `raw` (rolled up by the continuous query); transitions and events, exact, in `history`.
     const rows: IPoint[] = [];
+    const history: IPoint[] = [];
     let skipped = 0;
     for (const p of points) {
       if (!SLUG_PATTERN.test(p.village) || !SLUG_PATTERN.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
@@ -163,25 +149,33 @@ export class InfluxMetricStore implements MetricStore {
           continue;
         }
         // Every field, always: an event that replaces another at the same instant leaves none of the old one's behind.
-        rows.push({ measurement: 'event', tags, fields: { type: p.type, severity: p.severity, message: p.message ?? '' }, timestamp });
+        history.push({ measurement: 'event', tags, fields: { type: p.type, severity: p.severity, message: p.message ?? '' }, timestamp });
       } else {
         if (!isState(p.state)) {
           skipped++;
           continue;
         }
-        rows.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0 }, timestamp });
+        // `entry` repeats the tags and the state in one column: reading it alone is about twice as fast as
+        // reading `state` with the tags as columns, which is what a report of many devices does.
+        const entry = availabilityEntry(p.village, p.device, p.state);
+        history.push({ measurement: 'availability', tags, fields: { state: p.state, up: p.state === 'online' ? 1 : 0, entry }, timestamp });
       }
     }
     if (skipped > 0) this.log.warn({ skipped }, 'influx: skipped invalid points (bad id, metric name or value)');
+    await this.writeTo(RAW_RP, rows);
+    await this.writeTo(HISTORY_RP, history);
+  }
+
+  private async writeTo(retentionPolicy: string, rows: IPoint[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy: RAW_RP, precision: 'ms' });
+      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy, precision: 'ms' });
     } catch (err) {
       const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
       const text = errorText(err);
       // Points older than the retention are dropped by InfluxDB; the rest of the batch is stored.
       if (/partial write/.test(text)) {
-        this.log.warn({ error: text }, 'influx: partial write');
+        this.log.warn({ error: text, rp: retentionPolicy }, 'influx: partial write');
         return;
       }
       if (status === 404) this.schemaReady = false; // database dropped under us: recreate on retry
@@ -243,51 +237,24 @@ export class InfluxMetricStore implements MetricStore {
   }
 
   async queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]> {
-    if (!(q.to > q.from)) return [];
-    const db = quoteIdent(this.config.database);
-    const who = `"village" = ${quoteString(checkSlug(q.village, 'village'))} AND "device" = ${quoteString(checkSlug(q.device, 'device'))}`;
-    const before = `${who} AND time < ${Math.floor(q.from)}ms`;
-    const range = `${who} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.ceil(q.to)}ms`;
-    const stmts: string[] = [];
-    for (const rp of [RAW_RP, ROLLUP_RP]) {
-      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${before} GROUP BY "kind" ORDER BY time DESC LIMIT 1`);
-      stmts.push(`SELECT "state" FROM ${db}.${rp}.availability WHERE ${range} GROUP BY "kind"`);
-    }
-    const res = await this.run('query availability', stmts);
-    // Raw is complete after the cutoff; rollup (5 min resolution) stands in before it.
-    const cutoff = this.cutoff();
-    const pick = (i: number, rollup: boolean): AvailabilityPoint[] =>
-      this.availabilityRows(res[i], q).filter((p) => (rollup ? p.ts < cutoff : p.ts >= cutoff));
-    const prior = [...pick(0, false), ...pick(2, true)].sort((a, b) => b.ts - a.ts)[0];
-    const inRange = [...pick(1, false), ...pick(3, true)].sort((a, b) => a.ts - b.ts);
-    return prior ? [prior, ...inRange] : inRange;
+    const [one] = await this.availabilityHistory({ devices: [{ village: q.village, device: q.device }], from: q.from, to: q.to });
+    return one?.points ?? [];
   }
 
-  private availabilityRows(r: RawResult | undefined, ref: { village?: string; device?: string }): AvailabilityPoint[] {
-    const out: AvailabilityPoint[] = [];
-    for (const s of r?.series ?? []) {
-      const village = s.tags?.village ?? ref.village;
-      const device = s.tags?.device ?? ref.device;
-      const kind = s.tags?.kind;
-      const col = s.columns.indexOf('state');
-      if (village === undefined || device === undefined || kind === undefined || col < 0) continue;
-      for (const row of s.values ?? []) {
-        const state = row[col];
-        if (!isState(state)) continue;
-        out.push({ measurement: 'availability', village, device, kind: kind as AvailabilityPoint['kind'], ts: num(row[0]), state });
-      }
-    }
-    return out;
+  async availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
+    await this.ensureSchema();
+    return this.availability.query(q);
   }
 
   async lastAvailability(): Promise<AvailabilityPoint[]> {
     const db = quoteIdent(this.config.database);
     const res = await this.run('query last availability', [
+      `SELECT "state" FROM ${db}.${HISTORY_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
       `SELECT "state" FROM ${db}.${RAW_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
       `SELECT "state" FROM ${db}.${ROLLUP_RP}.availability GROUP BY * ORDER BY time DESC LIMIT 1`,
     ]);
     const newest = new Map<string, AvailabilityPoint>();
-    for (const p of [...this.availabilityRows(res[0], {}), ...this.availabilityRows(res[1], {})]) {
+    for (const p of res.flatMap((r) => availabilityRows(r))) {
       const key = `${p.village}/${p.device}`;
       const have = newest.get(key);
       if (!have || p.ts > have.ts) newest.set(key, p);
@@ -295,36 +262,15 @@ export class InfluxMetricStore implements MetricStore {
     return [...newest.values()].sort((a, b) => a.village.localeCompare(b.village) || a.device.localeCompare(b.device));
   }
 
-  /** Events live in the raw retention policy only (`rawRetention`, 30 days by default): they are not rolled up. */
+  /** Events are in `history` (kept `rollupRetention`); older versions wrote them to `raw`, still read. */
   async events(q: EventQuery): Promise<EventPoint[]> {
     if (!(q.to > q.from)) return [];
     const db = quoteIdent(this.config.database);
     const limit = Math.max(1, Math.floor(q.limit));
-    const [r] = await this.run('query events', [
-      `SELECT "kind", "type", "severity", "message" FROM ${db}.${RAW_RP}.event WHERE ${this.where(q)} ORDER BY time DESC LIMIT ${limit}`,
-    ]);
-    const out: EventPoint[] = [];
-    for (const s of r?.series ?? []) {
-      const col = (name: string) => s.columns.indexOf(name);
-      const [k, t, sev, msg] = [col('kind'), col('type'), col('severity'), col('message')];
-      for (const row of s.values ?? []) {
-        const severity = row[sev];
-        const type = row[t];
-        if (!isSeverity(severity) || typeof type !== 'string') continue;
-        const message = row[msg];
-        out.push({
-          measurement: 'event',
-          village: q.village,
-          device: q.device,
-          kind: String(row[k] ?? 'generic'),
-          ts: num(row[0]),
-          type,
-          severity,
-          ...(typeof message === 'string' && message !== '' ? { message } : {}),
-        });
-      }
-    }
-    return out;
+    const select = (rp: string) =>
+      `SELECT "kind", "type", "severity", "message" FROM ${db}.${rp}.event WHERE ${this.where(q)} ORDER BY time DESC LIMIT ${limit}`;
+    const res = await this.run('query events', [select(HISTORY_RP), select(RAW_RP)]);
+    return mergeEvents([eventRows(res[0], q), eventRows(res[1], q)], limit);
   }
 
   /**

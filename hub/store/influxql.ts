@@ -1,10 +1,17 @@
 import type { SeriesPoint } from './types.js';
 import { METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
+export { durationMs } from './retention.js';
+
 /** InfluxQL for InfluxDB 1.x: quoting, durations, the rollup continuous queries, raw results. */
 
 export const RAW_RP = 'raw';
 export const ROLLUP_RP = 'rollup';
+/**
+ * Availability transitions and device events, exact (every point at its own instant), kept as long as
+ * the rollups: they are few, and a two-year-old month's uptime must be as exact as yesterday's.
+ */
+export const HISTORY_RP = 'history';
 /** Kinds are slugs too (devices/index.ts); tags are checked before they go into line protocol. */
 export const KIND = SLUG_PATTERN;
 
@@ -18,14 +25,6 @@ export function quoteString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Config durations (`12h`, `30d`, `104w`) in ms. */
-export function durationMs(spec: string): number {
-  const m = /^(\d+)([hdw])$/.exec(spec);
-  if (!m) throw new Error(`invalid duration "${spec}": expected e.g. 12h, 30d or 104w`);
-  const unit = { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'h' | 'd' | 'w'];
-  return Number(m[1]) * unit;
-}
-
 /** Durations as InfluxDB prints them (`720h0m0s`, `0s` = infinite) in ms. */
 export function influxDurationMs(text: string): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
@@ -34,9 +33,8 @@ export function influxDurationMs(text: string): number {
 }
 
 /**
- * Continuous queries filling `rollup` (DESIGN.md §5). Telemetry: 5 min mean/min/max of every field
- * (fields become mean_<m>, min_<m>, max_<m>). Availability: the state at the end of each 5 min
- * interval that had a transition, so long-range uptime survives the raw retention.
+ * Continuous queries filling `rollup` (DESIGN.md §5): 5 min mean/min/max of every telemetry field
+ * (fields become mean_<m>, min_<m>, max_<m>). Availability needs none: it is written to `history` exactly.
  */
 export function continuousQueries(database: string): { name: string; select: string }[] {
   const db = quoteIdent(database);
@@ -47,14 +45,14 @@ export function continuousQueries(database: string): { name: string; select: str
         `SELECT mean(*), min(*), max(*) INTO ${db}.${ROLLUP_RP}.telemetry ` +
         `FROM ${db}.${RAW_RP}.telemetry GROUP BY time(5m), *`,
     },
-    {
-      name: 'cq_availability_5m',
-      select:
-        `SELECT last(state) AS state, last(up) AS up INTO ${db}.${ROLLUP_RP}.availability ` +
-        `FROM ${db}.${RAW_RP}.availability GROUP BY time(5m), *`,
-    },
   ];
 }
+
+/**
+ * Continuous queries of older versions, dropped on open: `cq_availability_5m` kept only the last state of
+ * each 5 min in `rollup` (what it wrote there is still read, for the time before `history` existed).
+ */
+export const RETIRED_CQS = ['cq_availability_5m'] as const;
 
 export interface RawSeries {
   name?: string;

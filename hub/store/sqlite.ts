@@ -1,12 +1,21 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../core/clock.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
+import { METRIC_PATTERN } from '../../shared/ids.js';
+import { durationMs } from './retention.js';
+import { SqliteAvailabilityHistory, toAvailabilityPoint as toPoint } from './sqlite-history.js';
+import { WalCheckpointer } from './sqlite-checkpoint.js';
+import { TelemetryReads } from './sqlite-reads.js';
+import { openMetricsFile } from './sqlite-schema.js';
+import { SeriesCatalog } from './sqlite-series.js';
+import { SqliteUpkeep, type UpkeepOptions } from './sqlite-upkeep.js';
 import type {
+  AvailabilityHistoryQuery,
   AvailabilityPoint,
   AvailabilityQuery,
+  DeviceAvailability,
   EventPoint,
   EventQuery,
   MetricPoint,
@@ -14,40 +23,6 @@ import type {
   SeriesPoint,
   SeriesQuery,
 } from './types.js';
-import { METRIC_PATTERN } from '../../shared/ids.js';
-
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS telemetry (
-  village TEXT NOT NULL,
-  device  TEXT NOT NULL,
-  metric  TEXT NOT NULL,
-  ts      INTEGER NOT NULL,
-  kind    TEXT NOT NULL,
-  value   REAL NOT NULL,
-  PRIMARY KEY (village, device, metric, ts)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS availability (
-  village TEXT NOT NULL,
-  device  TEXT NOT NULL,
-  ts      INTEGER NOT NULL,
-  kind    TEXT NOT NULL,
-  state   TEXT NOT NULL,
-  up      INTEGER NOT NULL,
-  PRIMARY KEY (village, device, ts)
-) WITHOUT ROWID;
--- Device events: one per device and instant, like a point of the InfluxDB measurement "event".
-CREATE TABLE IF NOT EXISTS event (
-  village  TEXT NOT NULL,
-  device   TEXT NOT NULL,
-  ts       INTEGER NOT NULL,
-  kind     TEXT NOT NULL,
-  type     TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  message  TEXT,
-  PRIMARY KEY (village, device, ts)
-) WITHOUT ROWID;
-`;
 
 interface EventRow {
   village: string;
@@ -69,74 +44,87 @@ interface AvailabilityRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-
-function toPoint(r: AvailabilityRow): AvailabilityPoint | null {
-  if (!isState(r.state)) return null;
-  return {
-    measurement: 'availability',
-    village: r.village,
-    device: r.device,
-    kind: r.kind as AvailabilityPoint['kind'],
-    ts: r.ts,
-    state: r.state,
-  };
+export interface SqliteStoreOptions {
+  /** Raw telemetry values are kept this long (`30d`); 0 keeps them forever. */
+  rawRetention?: string;
+  /** 5-minute rollups, transitions and events are kept this long (`104w`); 0 keeps them forever. */
+  rollupRetention?: string;
+  /** The hub's clock: retention and rollups follow it. */
+  clock?: Clock;
+  /** Step sizes of the retention upkeep (tests, benchmarks). */
+  upkeep?: Pick<UpkeepOptions, 'budgetMs' | 'pauseMs' | 'idleMs'>;
+  /** Rows per write transaction: a larger batch is written in several, letting the event loop run in between. */
+  maxRowsPerTransaction?: number;
+  /** How often the WAL checkpoint thread runs (ms). */
+  checkpointEveryMs?: number;
 }
 
-/** Embedded metric store (DESIGN.md §5) for a single village PC: one row per metric value. */
+/**
+ * Rows one write transaction holds at most: measured at 2–5 µs a row on a small village PC, about 5–10 ms,
+ * so a batch of the writer (up to 5 000 messages of several values each) never holds MQTT for long.
+ */
+const MAX_ROWS_PER_TRANSACTION = 2_000;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Embedded metric store (DESIGN.md §5) for a single village PC, with the same retention as the InfluxDB
+ * store: raw values for `rawRetention`, 5-minute rollups, transitions and events for `rollupRetention`
+ * (sqlite-upkeep.ts); ranges reaching beyond the raw retention are read from the rollups.
+ */
 export class SqliteMetricStore implements MetricStore {
   readonly name = 'sqlite' as const;
   private db: Database.Database | null = null;
   private stmts: Record<string, Statement> = {};
+  private history: SqliteAvailabilityHistory | null = null;
+  private catalog: SeriesCatalog | null = null;
+  private reads: TelemetryReads | null = null;
+  private upkeep: SqliteUpkeep | null = null;
+  private checkpointer: WalCheckpointer | null = null;
+  private readonly rawMs: number;
+  private readonly rollupMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly file: string,
     private readonly log: Logger,
-  ) {}
+    private readonly opts: SqliteStoreOptions = {},
+  ) {
+    this.rawMs = durationMs(opts.rawRetention ?? '30d');
+    this.rollupMs = durationMs(opts.rollupRetention ?? '104w');
+    this.clock = opts.clock ?? systemClock;
+  }
 
   async open(): Promise<void> {
     if (this.db) return;
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    const db = new Database(this.file);
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    } catch (err) {
-      db.close();
-      throw new Error(`SQLite metric store ${this.file}: ${(err as Error).message}`);
-    }
+    const { db, legacy, incrementalVacuum } = openMetricsFile(this.file);
     this.db = db;
     const prep = (sql: string): Statement => db.prepare(sql);
     this.stmts = {
-      putTelemetry: prep('INSERT OR REPLACE INTO telemetry (village, device, metric, ts, kind, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      putRaw: prep('INSERT OR REPLACE INTO telemetry_raw (series, ts, value) VALUES (?, ?, ?)'),
       putAvailability: prep('INSERT OR REPLACE INTO availability (village, device, ts, kind, state, up) VALUES (?, ?, ?, ?, ?, ?)'),
       putEvent: prep('INSERT OR REPLACE INTO event (village, device, ts, kind, type, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       events: prep(
         'SELECT village, device, kind, ts, type, severity, message FROM event WHERE village = ? AND device = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?',
-      ),
-      rawSeries: prep(
-        'SELECT ts, value FROM telemetry WHERE village = ? AND device = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?',
-      ),
-      // Bucket start = from + floor((ts - from) / width) * width, in integer arithmetic.
-      bucketSeries: prep(
-        `SELECT @from + CAST((ts - @from) / @width AS INTEGER) * @width AS bucket,
-                AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max
-           FROM telemetry
-          WHERE village = @village AND device = @device AND metric = @metric AND ts >= @from AND ts < @to
-          GROUP BY bucket ORDER BY bucket`,
-      ),
-      availabilityBefore: prep(
-        'SELECT village, device, kind, ts, state FROM availability WHERE village = ? AND device = ? AND ts < ? ORDER BY ts DESC LIMIT 1',
-      ),
-      availabilityRange: prep(
-        'SELECT village, device, kind, ts, state FROM availability WHERE village = ? AND device = ? AND ts >= ? AND ts < ? ORDER BY ts',
       ),
       // SQLite returns the bare columns of the row holding MAX(ts).
       availabilityLast: prep(
         'SELECT village, device, kind, MAX(ts) AS ts, state FROM availability GROUP BY village, device ORDER BY village, device',
       ),
     };
-    this.log.debug({ file: this.file }, 'sqlite metric store open');
+    const catalog = new SeriesCatalog(db);
+    catalog.load();
+    this.catalog = catalog;
+    this.reads = new TelemetryReads(db, catalog, legacy);
+    this.history = new SqliteAvailabilityHistory(db);
+    const upkeepOpts: UpkeepOptions = { rawMs: this.rawMs, rollupMs: this.rollupMs, clock: this.clock, log: this.log, ...this.opts.upkeep };
+    this.upkeep = new SqliteUpkeep(db, catalog, upkeepOpts, legacy, incrementalVacuum, () => this.reads?.legacyGone());
+    this.upkeep.start();
+    this.checkpointer = new WalCheckpointer(this.file, this.log, this.opts.checkpointEveryMs);
+    this.checkpointer.start(db);
+    if (legacy) this.log.info({ file: this.file }, 'sqlite: this file holds values in an older layout; they are moved over in the background');
+    if (!incrementalVacuum) this.log.debug({ file: this.file }, 'sqlite: freed pages are reused; the file does not shrink');
+    this.log.debug({ file: this.file, series: catalog.size }, 'sqlite metric store open');
   }
 
   private get conn(): Database.Database {
@@ -150,65 +138,93 @@ export class SqliteMetricStore implements MetricStore {
     return s;
   }
 
+  private parts(): { catalog: SeriesCatalog; reads: TelemetryReads; history: SqliteAvailabilityHistory; upkeep: SqliteUpkeep } {
+    const { catalog, reads, history, upkeep } = this;
+    if (!this.db || !catalog || !reads || !history || !upkeep) throw new Error(`SQLite metric store ${this.file} is not open: call open() first`);
+    return { catalog, reads, history, upkeep };
+  }
+
+  /**
+   * Writes in transactions of at most MAX_ROWS_PER_TRANSACTION rows, yielding to the event loop between
+   * them. Idempotent: a batch retried after a failure half-way overwrites what was written.
+   */
   async write(points: readonly MetricPoint[]): Promise<void> {
-    const putT = this.stmt('putTelemetry');
-    const putA = this.stmt('putAvailability');
-    const putE = this.stmt('putEvent');
+    const maxRows = Math.max(1, this.opts.maxRowsPerTransaction ?? MAX_ROWS_PER_TRANSACTION);
     let skipped = 0;
-    this.conn.transaction(() => {
-      for (const p of points) {
-        if (!Number.isFinite(p.ts)) {
-          skipped++;
-          continue;
-        }
-        const ts = Math.round(p.ts);
-        if (p.measurement === 'telemetry') {
-          for (const [metric, value] of Object.entries(p.fields)) {
-            if (!METRIC_PATTERN.test(metric) || typeof value !== 'number' || !Number.isFinite(value)) {
-              skipped++;
-              continue;
-            }
-            putT.run(p.village, p.device, metric, ts, p.kind, value);
+    let i = 0;
+    while (i < points.length) {
+      if (i > 0) await yieldToEventLoop();
+      const put = this.putter();
+      try {
+        i = this.conn.transaction(() => {
+          let rows = 0;
+          let j = i;
+          for (; j < points.length && rows < maxRows; j++) {
+            const r = put(points[j]!);
+            rows += r.rows;
+            skipped += r.skipped;
           }
-        } else if (p.measurement === 'event') {
-          if (!isSeverity(p.severity) || typeof p.type !== 'string') skipped++;
-          else putE.run(p.village, p.device, ts, p.kind, p.type, p.severity, p.message ?? null);
-        } else if (isState(p.state)) {
-          putA.run(p.village, p.device, ts, p.kind, p.state, p.state === 'online' ? 1 : 0);
-        } else {
-          skipped++;
-        }
+          return j;
+        })();
+      } catch (err) {
+        // Rolled back, series created in it included: the catalogue must not keep their numbers.
+        this.catalog?.load();
+        throw err;
       }
-    })();
+    }
     if (skipped > 0) this.log.warn({ skipped }, 'sqlite: skipped invalid values (bad metric name or value)');
   }
 
+  /** Writes one point (inside the caller's transaction): rows written and values skipped. */
+  private putter(): (p: MetricPoint) => { rows: number; skipped: number } {
+    const putRaw = this.stmt('putRaw');
+    const putA = this.stmt('putAvailability');
+    const putE = this.stmt('putEvent');
+    const { catalog, upkeep } = this.parts();
+    return (p) => {
+      if (!Number.isFinite(p.ts)) return { rows: 0, skipped: 1 };
+      const ts = Math.round(p.ts);
+      if (p.measurement === 'telemetry') {
+        let rows = 0;
+        let skipped = 0;
+        for (const [metric, value] of Object.entries(p.fields)) {
+          if (!METRIC_PATTERN.test(metric) || typeof value !== 'number' || !Number.isFinite(value)) {
+            skipped++;
+            continue;
+          }
+          const series = catalog.idFor(p.village, p.device, metric, p.kind);
+          putRaw.run(series, ts, value);
+          upkeep.noteWrite(series, ts);
+          rows++;
+        }
+        return { rows, skipped };
+      }
+      if (p.measurement === 'event') {
+        if (!isSeverity(p.severity) || typeof p.type !== 'string') return { rows: 0, skipped: 1 };
+        putE.run(p.village, p.device, ts, p.kind, p.type, p.severity, p.message ?? null);
+        return { rows: 1, skipped: 0 };
+      }
+      if (!isState(p.state)) return { rows: 0, skipped: 1 };
+      putA.run(p.village, p.device, ts, p.kind, p.state, p.state === 'online' ? 1 : 0);
+      return { rows: 1, skipped: 0 };
+    };
+  }
+
+  /** Ranges starting before the raw retention are read from the 5-minute rollups, as the InfluxDB store does. */
   async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
     if (!METRIC_PATTERN.test(q.metric)) throw new Error(`invalid metric name "${q.metric}"`);
-    const limit = Math.max(1, Math.floor(q.points));
-    const from = Math.floor(q.from);
-    const to = Math.ceil(q.to);
-    if (!(to > from)) return [];
-    const raw = this.stmt('rawSeries').all(q.village, q.device, q.metric, from, to, limit + 1) as { ts: number; value: number }[];
-    if (raw.length <= limit) return raw.map((r) => ({ ts: r.ts, mean: r.value, min: r.value, max: r.value }));
-    const width = Math.max(1, Math.ceil((to - from) / limit));
-    const rows = this.stmt('bucketSeries').all({ village: q.village, device: q.device, metric: q.metric, from, to, width }) as {
-      bucket: number;
-      mean: number;
-      min: number;
-      max: number;
-    }[];
-    return rows.map((r) => ({ ts: r.bucket, mean: r.mean, min: r.min, max: r.max }));
+    const { reads, upkeep } = this.parts();
+    const long = this.rawMs > 0 && q.from < this.clock.now() - this.rawMs;
+    return reads.series(q, long ? upkeep.rolledUntil : null);
   }
 
   async queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]> {
-    const from = Math.floor(q.from);
-    const to = Math.ceil(q.to);
-    if (!(to > from)) return [];
-    const before = this.stmt('availabilityBefore').get(q.village, q.device, from) as AvailabilityRow | undefined;
-    const range = this.stmt('availabilityRange').all(q.village, q.device, from, to) as AvailabilityRow[];
-    const rows = before ? [before, ...range] : range;
-    return rows.map(toPoint).filter((p): p is AvailabilityPoint => p !== null);
+    const [one] = await this.availabilityHistory({ devices: [{ village: q.village, device: q.device }], from: q.from, to: q.to });
+    return one?.points ?? [];
+  }
+
+  async availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]> {
+    return this.parts().history.query(q);
   }
 
   async lastAvailability(): Promise<AvailabilityPoint[]> {
@@ -228,17 +244,21 @@ export class SqliteMetricStore implements MetricStore {
     );
   }
 
-  /** Messages = distinct (village, device, ts) among telemetry rows. */
   async countTelemetry(q: { village?: string; device?: string; from: number; to: number }): Promise<number> {
-    const where = ['ts >= @from', 'ts < @to'];
-    if (q.village !== undefined) where.push('village = @village');
-    if (q.device !== undefined) where.push('device = @device');
-    const sql = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM telemetry WHERE ${where.join(' AND ')} GROUP BY village, device, ts)`;
-    const params: Record<string, string | number> = { from: Math.floor(q.from), to: Math.ceil(q.to) };
-    if (q.village !== undefined) params.village = q.village;
-    if (q.device !== undefined) params.device = q.device;
-    const row = this.conn.prepare(sql).get(params) as { n: number };
-    return row.n;
+    return this.parts().reads.count(q);
+  }
+
+  /**
+   * Runs the retention upkeep to the end now, in its usual small steps (it otherwise runs on its timer):
+   * for tests, benchmarks and tools working with a clock of their own.
+   */
+  maintain(): number {
+    return this.parts().upkeep.runUntilIdle();
+  }
+
+  /** The upkeep's steps so far, its longest step (ms) and how far telemetry is rolled up. */
+  upkeepStats(): { steps: number; longestStepMs: number; rolledUntil: number | null } {
+    return this.parts().upkeep.stats();
   }
 
   async ping(): Promise<boolean> {
@@ -251,9 +271,17 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async close(): Promise<void> {
+    this.upkeep?.stop();
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
     const db = this.db;
     this.db = null;
     this.stmts = {};
+    this.history = null;
+    this.catalog = null;
+    this.reads = null;
+    this.upkeep = null;
     db?.close();
   }
 }

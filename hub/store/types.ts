@@ -1,5 +1,5 @@
 import type { DeviceKind } from '../config/schema.js';
-import type { AvailabilityState } from '../core/domain.js';
+import type { AvailabilityState, DeviceRef } from '../core/domain.js';
 import type { EventSeverity } from '../../shared/event-types.js';
 
 /** One telemetry message as stored: numeric fields (booleans as 0/1), tags village/device/kind. */
@@ -75,6 +75,26 @@ export interface AvailabilityQuery {
 }
 
 /**
+ * Availability of many devices over one range, in one call (uptime reports). Either `devices` (exactly
+ * those, in that order, each answered even when nothing is stored for it) or every device with stored
+ * transitions up to `to`, in `village` when given (sorted by village, then device).
+ */
+export interface AvailabilityHistoryQuery {
+  devices?: readonly DeviceRef[];
+  village?: string;
+  /** Inclusive, ms since epoch. */
+  from: number;
+  /** Exclusive, ms since epoch. */
+  to: number;
+}
+
+/** One device's stored transitions for an AvailabilityHistoryQuery: what uptimeOf (hub/reports/uptime.ts) takes. */
+export interface DeviceAvailability extends DeviceRef {
+  /** The last transition before `from` (the state at `from`) when there is one, then every one in [from, to), oldest first. */
+  points: AvailabilityPoint[];
+}
+
+/**
  * Metric storage (DESIGN.md §5): telemetry, availability transitions and device events. Implementations: InfluxDB 1.x and embedded SQLite; both pass
  * test/store/contract.ts. Writes are idempotent: the same series + timestamp overwrites.
  */
@@ -86,6 +106,11 @@ export interface MetricStore {
   querySeries(q: SeriesQuery): Promise<SeriesPoint[]>;
   /** Stored transitions in [from, to), oldest first, plus the last one before `from` if any (the state at `from`). */
   queryAvailability(q: AvailabilityQuery): Promise<AvailabilityPoint[]>;
+  /**
+   * The same for many devices at once, in one or a few queries (index seeks, never a scan per device): a
+   * 30-day report for 1 000 devices reads them in well under a second.
+   */
+  availabilityHistory(q: AvailabilityHistoryQuery): Promise<DeviceAvailability[]>;
   /** The newest availability point of every device, for restoring state after a restart. */
   lastAvailability(): Promise<AvailabilityPoint[]>;
   /** A device's events in [from, to), newest first, at most `limit`. */

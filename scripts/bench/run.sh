@@ -15,3 +15,7 @@ node --import tsx scripts/bench/pollers.ts
 node --import tsx scripts/bench/dashboard-load.ts --baseline scripts/bench/dashboard-load.baseline.json
 # Login + first page on localhost (budget 1 s; the run fails over it).
 node --import tsx scripts/bench/login-load.ts
+# Storage: the SQLite store's size for a village-month and -year, and its upkeep's effect on the event loop.
+node --import tsx scripts/bench/storage-size.ts
+# Uptime report: 30 days of 1 000 devices from SQLite and from a real InfluxDB (target ≤ 300 ms).
+node --import tsx scripts/bench/uptime-report.ts

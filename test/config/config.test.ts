@@ -139,6 +139,15 @@ devices:
     expect(p.some((m) => m.startsWith('store.url: '))).toBe(true);
   });
 
+  it('gives the SQLite store the same retention settings and defaults as InfluxDB', () => {
+    expect(parseConfig(good, 't').store).toMatchObject({ kind: 'sqlite', file: 'metrics.db', rawRetention: '30d', rollupRetention: '104w' });
+    const c = parseConfig(`${good}\nstore: { kind: sqlite, rawRetention: 7d, rollupRetention: 52w }\n`, 't');
+    expect(c.store).toMatchObject({ kind: 'sqlite', rawRetention: '7d', rollupRetention: '52w' });
+    expect(problems(`${good}\nstore: { kind: sqlite, rawRetention: 30 days }\n`)).toEqual([
+      'store.rawRetention: expected a duration such as 12h, 30d or 104w (0d keeps forever)',
+    ]);
+  });
+
   it('keeps the InfluxDB database configured in the file when the URL comes from the environment', () => {
     const c = parseConfig(`${good}\nstore: { kind: influx, url: "http://10.0.0.1:8086", database: gia_phu }\n`, 't', {
       LANGSO_INFLUX_URL: 'http://127.0.0.1:8086',

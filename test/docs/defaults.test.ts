@@ -78,6 +78,7 @@ describe('documented defaults', () => {
       expect.arrayContaining(['broker.port', 'broker.wsPort', 'http.port', 'dataDir', 'influx.rawRetention', 'influx.rollupRetention']),
     );
     expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
+    expect(marks['docs/storage.md']?.values).toEqual(expect.arrayContaining(['store.rawRetention', 'store.rollupRetention']));
   });
 
   it('config/langso.example.yaml shows every setting it lists at its default', () => {

@@ -88,9 +88,9 @@ describe('spine: device → MQTT → InfluxDB → live socket', () => {
     const offline = await waitFor(() => states.find((s) => s.device === 'cam-cong-thon' && s.state === 'offline'), 5_000, 'LWT offline');
     expect(offline).toMatchObject({ from: 'online', reason: 'lwt' });
 
-    // Both transitions are stored.
+    // Both transitions are stored, in the retention policy kept as long as the rollups.
     const avail = await waitFor(async () => {
-      const r = await influx.query<{ state: string; up: number }>(`SELECT "state", "up" FROM "availability" WHERE "device" = 'cam-cong-thon'`);
+      const r = await influx.query<{ state: string; up: number }>(`SELECT "state", "up" FROM "history"."availability" WHERE "device" = 'cam-cong-thon'`);
       return r.length >= 2 ? r : null;
     }, 10_000, 'availability points');
     expect(avail.map((p) => [p.state, p.up])).toEqual([['online', 1], ['offline', 0]]);

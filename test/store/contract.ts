@@ -194,6 +194,111 @@ export function metricStoreContract(name: string, makeStore: () => Promise<Metri
       expect(await store.queryAvailability({ village: 'dong-cam', device: 'ap-3', from: T0, to: T0 + 50 * s })).toEqual([]);
     });
 
+    it('availabilityHistory gives each listed device, in the order asked, its state at `from` and its transitions in range', async () => {
+      const s = 1000;
+      await store.write([
+        avail('ap-1', T0, 'online'),
+        avail('ap-1', T0 + 10 * s, 'offline'),
+        avail('ap-1', T0 + 20 * s, 'online'),
+        avail('ap-1', T0 + 30 * s, 'offline'),
+        avail('ap-1', T0 + 40 * s, 'online'),
+        avail('ap-2', T0 + 5 * s, 'offline'),
+        avail('ap-2', T0 + 40 * s, 'online'),
+        avail('cam-1', T0 - HOUR, 'online', 'dong-cam', 'onvif-camera'),
+        avail('ap-1', T0 + 16 * s, 'unreachable', 'gia-phu'),
+        avail('router', T0 + 50 * s, 'online', 'lang-moi', 'router'),
+      ]);
+      const range = { from: T0 + 15 * s, to: T0 + 35 * s };
+      const listed = await store.availabilityHistory({
+        ...range,
+        devices: [
+          { village: 'gia-phu', device: 'ap-1' },
+          { village: 'dong-cam', device: 'ap-1' },
+          { village: 'dong-cam', device: 'ap-9' },
+          { village: 'dong-cam', device: 'ap-1' },
+        ],
+      });
+      expect(listed).toEqual([
+        { village: 'gia-phu', device: 'ap-1', points: [avail('ap-1', T0 + 16 * s, 'unreachable', 'gia-phu')] },
+        {
+          village: 'dong-cam',
+          device: 'ap-1',
+          points: [avail('ap-1', T0 + 10 * s, 'offline'), avail('ap-1', T0 + 20 * s, 'online'), avail('ap-1', T0 + 30 * s, 'offline')],
+        },
+        { village: 'dong-cam', device: 'ap-9', points: [] },
+      ]);
+      // Without a list: every device with something stored up to `to`, sorted (lang-moi's router starts later).
+      const village = await store.availabilityHistory({ ...range, village: 'dong-cam' });
+      expect(village.map((d) => [d.device, d.points.map((p) => [p.ts - T0, p.state])])).toEqual([
+        ['ap-1', [[10 * s, 'offline'], [20 * s, 'online'], [30 * s, 'offline']]],
+        ['ap-2', [[5 * s, 'offline']]],
+        ['cam-1', [[-HOUR, 'online']]],
+      ]);
+      expect(village[2]!.points[0]).toEqual(avail('cam-1', T0 - HOUR, 'online', 'dong-cam', 'onvif-camera'));
+      const all = await store.availabilityHistory(range);
+      expect(all.map((d) => `${d.village}/${d.device}`)).toEqual(['dong-cam/ap-1', 'dong-cam/ap-2', 'dong-cam/cam-1', 'gia-phu/ap-1']);
+      // A listed device of another village than `village` is left out; an empty list asks for nothing.
+      expect(await store.availabilityHistory({ ...range, village: 'dong-cam', devices: [{ village: 'gia-phu', device: 'ap-1' }, { village: 'dong-cam', device: 'ap-2' }] })).toEqual([
+        { village: 'dong-cam', device: 'ap-2', points: [avail('ap-2', T0 + 5 * s, 'offline')] },
+      ]);
+      expect(await store.availabilityHistory({ ...range, devices: [] })).toEqual([]);
+    });
+
+    it('availabilityHistory finds the state at `from` however long ago it was set', async () => {
+      const DAY = 24 * HOUR;
+      const from = T0;
+      await store.write([
+        avail('ap-1', from - HOUR, 'offline'),
+        avail('ap-2', from - 10 * DAY, 'maintenance'),
+        avail('ap-2', from - 12 * DAY, 'online'),
+        avail('ap-3', from - 60 * DAY, 'unreachable'),
+        avail('ap-4', from - 400 * DAY, 'online'),
+        avail('ap-4', from + 1_000, 'offline'),
+      ]);
+      const expected = [
+        ['ap-1', [[-HOUR, 'offline']]],
+        ['ap-2', [[-10 * DAY, 'maintenance']]],
+        ['ap-3', [[-60 * DAY, 'unreachable']]],
+        ['ap-4', [[-400 * DAY, 'online'], [1_000, 'offline']]],
+      ];
+      const shape = (ds: { device: string; points: AvailabilityPoint[] }[]) => ds.map((d) => [d.device, d.points.map((p) => [p.ts - from, p.state])]);
+      expect(shape(await store.availabilityHistory({ from, to: from + HOUR }))).toEqual(expected);
+      const devices = ['ap-4', 'ap-3', 'ap-2', 'ap-1'].map((device) => ({ village: 'dong-cam', device }));
+      expect(shape(await store.availabilityHistory({ from, to: from + HOUR, devices }))).toEqual([...expected].reverse());
+    });
+
+    it('availabilityHistory of hundreds of devices agrees with queryAvailability of each', async () => {
+      // Deterministic pseudo-random outages: 240 devices in 3 villages, up to 12 transitions each over 6 h.
+      let seed = 7;
+      const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+      const villages = ['dong-cam', 'gia-phu', 'lang-moi'];
+      const points: AvailabilityPoint[] = [];
+      for (const village of villages) {
+        for (let d = 0; d < 80; d++) {
+          let ts = T0 - 4 * HOUR + Math.floor(rand() * HOUR);
+          const n = Math.floor(rand() * 13);
+          for (let i = 0; i < n; i++) {
+            points.push(avail(`dev-${d}`, ts, i % 2 === 0 ? 'offline' : 'online', village));
+            ts += 1 + Math.floor(rand() * 30 * 60_000);
+          }
+        }
+      }
+      await store.write(points);
+      const from = T0 - 2 * HOUR;
+      const to = T0;
+      const all = await store.availabilityHistory({ from, to });
+      const listed = await store.availabilityHistory({ from, to, devices: all.map((d) => ({ village: d.village, device: d.device })).reverse() });
+      expect(listed).toEqual([...all].reverse());
+      let compared = 0;
+      for (const d of all) {
+        expect(d.points).toEqual(await store.queryAvailability({ village: d.village, device: d.device, from, to }));
+        compared += d.points.length;
+      }
+      const expected = new Set(points.filter((p) => p.ts < to).map((p) => `${p.village}/${p.device}`));
+      expect(all.map((d) => `${d.village}/${d.device}`).sort()).toEqual([...expected].sort());
+      expect(compared).toBeGreaterThan(500);
+    });
+
     it('overwrites an availability point with the same timestamp', async () => {
       await store.write([avail('ap-1', T0, 'online')]);
       await store.write([avail('ap-1', T0, 'maintenance')]);

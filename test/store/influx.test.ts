@@ -48,20 +48,22 @@ describe('InfluxMetricStore schema', () => {
     await store.open();
     await store.open();
     await new InfluxMetricStore(cfg, log).open();
-    const rps = await q<{ name: string; duration: string; default: boolean }>(cfg.database, `SHOW RETENTION POLICIES ON "${cfg.database}"`);
+    const rps = await q<{ name: string; duration: string; shardGroupDuration: string; default: boolean }>(cfg.database, `SHOW RETENTION POLICIES ON "${cfg.database}"`);
     expect(rps.find((r) => r.name === 'raw')).toMatchObject({ duration: '720h0m0s', default: true });
     expect(rps.find((r) => r.name === 'rollup')).toMatchObject({ duration: '17472h0m0s', default: false });
+    expect(rps.find((r) => r.name === 'history')).toMatchObject({ duration: '17472h0m0s', shardGroupDuration: '720h0m0s', default: false });
     const raw = (await admin.queryRaw('SHOW CONTINUOUS QUERIES', { database: cfg.database })) as { results: { series?: { name: string; values?: string[][] }[] }[] };
     const mine = raw.results[0]?.series?.find((s) => s.name === cfg.database)?.values ?? [];
     const cqs = mine.map(([name, query]) => ({ name, query }));
-    expect(cqs.map((c) => c.name).sort()).toEqual(['cq_availability_5m', 'cq_telemetry_5m']);
+    expect(cqs.map((c) => c.name).sort()).toEqual(['cq_telemetry_5m']);
     expect(cqs.find((c) => c.name === 'cq_telemetry_5m')?.query).toContain('SELECT mean(*), min(*), max(*) INTO');
     expect(cqs.find((c) => c.name === 'cq_telemetry_5m')?.query).toContain('GROUP BY time(5m), *');
 
     // A changed retention in the config is applied on the next start.
-    await new InfluxMetricStore({ ...cfg, rawRetention: '48h' }, log).open();
+    await new InfluxMetricStore({ ...cfg, rawRetention: '48h', rollupRetention: '52w' }, log).open();
     const after = await q<{ name: string; duration: string; default: boolean }>(cfg.database, `SHOW RETENTION POLICIES ON "${cfg.database}"`);
     expect(after.find((r) => r.name === 'raw')).toMatchObject({ duration: '48h0m0s', default: true });
+    expect(after.find((r) => r.name === 'history')).toMatchObject({ duration: '8736h0m0s', default: false });
   });
 
   it('stores the documented measurements, tags and fields', async () => {
@@ -73,20 +75,21 @@ describe('InfluxMetricStore schema', () => {
     const t = await q(cfg.database, 'SELECT * FROM "raw"."telemetry"');
     expect(t).toHaveLength(1);
     expect(t[0]).toMatchObject({ village: 'dong-cam', device: 'ap-1', kind: 'wifi-ap', clients: 4 });
-    const a = await q<{ state: string; up: number }>(cfg.database, 'SELECT * FROM "raw"."availability"');
-    expect(a.map((r) => [r.state, r.up])).toEqual([
-      ['online', 1],
-      ['offline', 0],
+    // Transitions go to `history`, kept as long as the rollups, never to `raw`.
+    const a = await q<{ state: string; up: number; entry: string }>(cfg.database, 'SELECT * FROM "history"."availability"');
+    expect(a.map((r) => [r.state, r.up, r.entry])).toEqual([
+      ['online', 1, 'dong-cam ap-1 online'],
+      ['offline', 0, 'dong-cam ap-1 offline'],
     ]);
   });
 
-  it('stores device events as the measurement "event": tags village/device/kind, fields type/severity/message', async () => {
+  it('stores device events as the measurement "event" in "history": tags village/device/kind, fields type/severity/message', async () => {
     const cfg = config();
     const store = new InfluxMetricStore(cfg, log);
     await store.open();
     const ts = Date.now() - MIN;
     await store.write([ev('cam-1', ts, 'tamper', 'critical', 'Vỏ camera bị mở'), ev('cam-1', ts + 1, 'boot')]);
-    const rows = await q<Record<string, unknown>>(cfg.database, 'SELECT * FROM "raw"."event"');
+    const rows = await q<Record<string, unknown>>(cfg.database, 'SELECT * FROM "history"."event"');
     expect(rows.map(({ time: _t, ...r }) => r)).toEqual([
       { village: 'dong-cam', device: 'cam-1', kind: 'onvif-camera', type: 'tamper', severity: 'critical', message: 'Vỏ camera bị mở' },
       { village: 'dong-cam', device: 'cam-1', kind: 'onvif-camera', type: 'boot', severity: 'info', message: '' },
@@ -157,8 +160,7 @@ describe('InfluxMetricStore rollup', () => {
 
   it('availability older than the raw retention comes from rollup', async () => {
     const cfg = config({ rawRetention: '1h' });
-    const store = new InfluxMetricStore(cfg, log);
-    await store.open();
+    await new InfluxMetricStore(cfg, log).open();
     const now = Date.now();
     const old = Math.floor((now - 3 * HOUR) / (5 * MIN)) * 5 * MIN;
     await admin.writePoints(
@@ -168,6 +170,9 @@ describe('InfluxMetricStore rollup', () => {
       ],
       { database: cfg.database, retentionPolicy: 'rollup', precision: 'ms' },
     );
+    // An older version stored those; this one starts on the same database.
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
     await store.write([avail('ap-1', now - 30 * MIN, 'offline')]);
     const wide = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: now - 4 * HOUR, to: now });
     expect(wide.map((p) => [p.ts, p.state])).toEqual([
@@ -181,6 +186,125 @@ describe('InfluxMetricStore rollup', () => {
       ['ap-1', 'offline'],
       ['ap-2', 'offline'],
     ]);
+  });
+});
+
+describe('InfluxMetricStore history: transitions and events exact beyond the raw retention', () => {
+  it('transitions and events older than the raw retention are still exact, each at its own instant', async () => {
+    // Raw kept 1 h (the InfluxDB minimum): what follows is 3 h old, several changes inside one 5 min interval.
+    const cfg = config({ rawRetention: '1h' });
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
+    const now = Date.now();
+    const t = now - 3 * HOUR + 1_234;
+    const changes = [
+      avail('ap-1', t, 'online'),
+      avail('ap-1', t + 37_001, 'offline'),
+      avail('ap-1', t + 61_789, 'online'),
+      avail('ap-1', t + 95_003, 'offline'),
+      avail('ap-1', t + 30 * MIN + 7, 'online'),
+      avail('ap-2', t + 11, 'maintenance'),
+    ];
+    await store.write([...changes, ev('cam-1', t + 5, 'tamper', 'critical', 'Vỏ camera bị mở'), ev('cam-1', t + 99_999, 'boot')]);
+    const got = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: t, to: now });
+    expect(got).toEqual(changes.filter((c) => c.device === 'ap-1'));
+    const inside = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: t + 60_000, to: t + 120_000 });
+    expect(inside.map((p) => p.ts - t)).toEqual([37_001, 61_789, 95_003]);
+    const many = await store.availabilityHistory({ from: t + 20 * MIN, to: now });
+    expect(many.map((d) => [d.device, d.points.map((p) => p.ts - t)])).toEqual([
+      ['ap-1', [95_003, 30 * MIN + 7]],
+      ['ap-2', [11]],
+    ]);
+    expect(await store.events({ village: 'dong-cam', device: 'cam-1', from: t, to: now, limit: 10 })).toEqual([
+      ev('cam-1', t + 99_999, 'boot'),
+      ev('cam-1', t + 5, 'tamper', 'critical', 'Vỏ camera bị mở'),
+    ]);
+    expect((await store.lastAvailability()).map((p) => [p.device, p.ts - t, p.state])).toEqual([
+      ['ap-1', 30 * MIN + 7, 'online'],
+      ['ap-2', 11, 'maintenance'],
+    ]);
+  });
+
+  it('reads what older versions stored in raw along with history, one point per instant', async () => {
+    const cfg = config();
+    await new InfluxMetricStore(cfg, log).open();
+    const t = Date.now() - 2 * HOUR;
+    const tags = { village: 'dong-cam', device: 'ap-1', kind: 'wifi-ap' };
+    // An older version wrote transitions and events to raw; this one writes to history, once at the same instant.
+    await admin.writePoints(
+      [
+        { measurement: 'availability', tags, fields: { state: 'online', up: 1 }, timestamp: String(t) },
+        { measurement: 'availability', tags, fields: { state: 'offline', up: 0 }, timestamp: String(t + 1_000) },
+        { measurement: 'availability', tags: { ...tags, device: 'ap-9' }, fields: { state: 'unreachable', up: 0 }, timestamp: String(t - 30 * MIN) },
+        { measurement: 'event', tags: { ...tags, device: 'cam-1', kind: 'onvif-camera' }, fields: { type: 'boot', severity: 'info', message: '' }, timestamp: String(t + 500) },
+      ],
+      { database: cfg.database, retentionPolicy: 'raw', precision: 'ms' },
+    );
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
+    await store.write([avail('ap-1', t + 1_000, 'offline'), avail('ap-1', t + 2_000, 'online'), ev('cam-1', t + 1_500, 'tamper', 'critical')]);
+    const got = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: t - MIN, to: t + MIN });
+    expect(got.map((p) => [p.ts - t, p.state])).toEqual([
+      [0, 'online'],
+      [1_000, 'offline'],
+      [2_000, 'online'],
+    ]);
+    const prior = await store.queryAvailability({ village: 'dong-cam', device: 'ap-1', from: t + 500, to: t + 1_500 });
+    expect(prior.map((p) => [p.ts - t, p.state])).toEqual([
+      [0, 'online'],
+      [1_000, 'offline'],
+    ]);
+    // The state at `from`: from history where it has one, else from what the older version stored.
+    const many = await store.availabilityHistory({ from: t + 3_000, to: t + MIN });
+    expect(many.map((d) => [d.device, d.points.map((p) => [p.ts - t, p.state])])).toEqual([
+      ['ap-1', [[2_000, 'online']]],
+      ['ap-9', [[-30 * MIN, 'unreachable']]],
+    ]);
+    const events = await store.events({ village: 'dong-cam', device: 'cam-1', from: t, to: t + MIN, limit: 10 });
+    expect(events.map((e) => [e.ts - t, e.type])).toEqual([
+      [1_500, 'tamper'],
+      [500, 'boot'],
+    ]);
+    expect((await store.events({ village: 'dong-cam', device: 'cam-1', from: t, to: t + MIN, limit: 1 })).map((e) => e.type)).toEqual(['tamper']);
+  });
+
+  it('reads points of history written without the entry column (by another tool) the slower way', async () => {
+    const cfg = config();
+    const before = new InfluxMetricStore(cfg, log);
+    await before.open();
+    const t = Date.now() - HOUR;
+    await before.write([avail('ap-1', t, 'online'), avail('ap-1', t + 2_000, 'offline')]);
+    await admin.writePoints([{ measurement: 'availability', tags: { village: 'dong-cam', device: 'ap-2', kind: 'wifi-ap' }, fields: { state: 'maintenance', up: 0 }, timestamp: String(t + 1_000) }], {
+      database: cfg.database,
+      retentionPolicy: 'history',
+      precision: 'ms',
+    });
+    const store = new InfluxMetricStore(cfg, log);
+    await store.open();
+    const all = await store.availabilityHistory({ from: t, to: t + MIN });
+    expect(all.map((d) => [d.device, d.points.map((p) => [p.ts - t, p.state, p.kind])])).toEqual([
+      ['ap-1', [[0, 'online', 'wifi-ap'], [2_000, 'offline', 'wifi-ap']]],
+      ['ap-2', [[1_000, 'maintenance', 'wifi-ap']]],
+    ]);
+  });
+
+  it('open() drops the 5-minute availability continuous query of older versions', async () => {
+    const cfg = config();
+    const db = `"${cfg.database}"`;
+    await admin.createDatabase(cfg.database);
+    const ddl = (text: string) => admin.query(text, { database: cfg.database });
+    await ddl(`CREATE RETENTION POLICY "raw" ON ${db} DURATION 30d REPLICATION 1 DEFAULT`);
+    await ddl(`CREATE RETENTION POLICY "rollup" ON ${db} DURATION 104w REPLICATION 1`);
+    await ddl(
+      `CREATE CONTINUOUS QUERY "cq_availability_5m" ON ${db} BEGIN SELECT last(state) AS state, last(up) AS up INTO ${db}."rollup".availability FROM ${db}."raw".availability GROUP BY time(5m), * END`,
+    );
+    const names = async (): Promise<string[]> => {
+      const raw = (await admin.queryRaw('SHOW CONTINUOUS QUERIES', { database: cfg.database })) as { results: { series?: { name: string; values?: string[][] }[] }[] };
+      return (raw.results[0]?.series?.find((s) => s.name === cfg.database)?.values ?? []).map(([name]) => String(name)).sort();
+    };
+    expect(await names()).toEqual(['cq_availability_5m']);
+    await new InfluxMetricStore(cfg, log).open();
+    expect(await names()).toEqual(['cq_telemetry_5m']);
   });
 });
 

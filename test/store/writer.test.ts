@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WriterConfig } from '../../hub/config/schema.js';
 import { Counters } from '../../hub/core/counters.js';
 import { createLogger } from '../../hub/core/log.js';
-import type { AvailabilityPoint, EventPoint, MetricPoint, MetricStore, SeriesPoint } from '../../hub/store/types.js';
+import type { AvailabilityPoint, DeviceAvailability, EventPoint, MetricPoint, MetricStore, SeriesPoint } from '../../hub/store/types.js';
 import { MetricWriter, type WriterOptions } from '../../hub/store/writer.js';
 import { avail, ev, tel } from './contract.js';
 
@@ -38,6 +38,9 @@ class FakeStore implements MetricStore {
     return [];
   }
   async queryAvailability(): Promise<AvailabilityPoint[]> {
+    return [];
+  }
+  async availabilityHistory(): Promise<DeviceAvailability[]> {
     return [];
   }
   async lastAvailability(): Promise<AvailabilityPoint[]> {
