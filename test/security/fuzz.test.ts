@@ -219,7 +219,7 @@ describe('fuzz run', () => {
     expect(rawFrames + hostileSent, `seed ${SEED}`).toBeGreaterThanOrEqual(10_000);
 
     // The hub is up and says so; its counters name every reason.
-    const health = (await (await fetch(`${t.httpUrl}/api/health`)).json()) as HealthResponse;
+    const health = (await (await t.fetch(`/api/health`)).json()) as HealthResponse;
     expect(health.status, `seed ${SEED}`).toBe('ok');
     for (const reason of ['broker.refused.publish', 'broker.refused.no-credentials', 'broker.refused.bad-credentials', 'broker.refused.not-connect-first', 'ingest.dropped.json', 'ingest.dropped.schema', 'ingest.dropped.topic', 'ingest.dropped.oversize']) {
       expect(health.counters[reason], `${reason} (seed ${SEED})`).toBeGreaterThan(0);

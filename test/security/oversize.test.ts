@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { UserStore } from '../../hub/security/users.js';
+import { login, TEST_PASSWORD } from '../helpers/auth.js';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -65,14 +67,18 @@ async function announce(prefix: Buffer, total: number): Promise<number> {
   return written;
 }
 
+let cookie: string | null = null;
+/** The full health report needs a login: as the admin created before the hub started. */
 async function health(): Promise<HealthResponse> {
-  return (await (await fetch(`http://127.0.0.1:${ports.http}/api/health`)).json()) as HealthResponse;
+  cookie ??= await login(`http://127.0.0.1:${ports.http}`, 'quan-tri');
+  return (await (await fetch(`http://127.0.0.1:${ports.http}/api/health`, { headers: { cookie } })).json()) as HealthResponse;
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'langso-oversize-'));
   const db = openStateDb(path.join(dir, 'data', 'state.db'));
   secret = await new MqttAccounts(db).issueDevice('dong-cam', 'cam-1', Date.now());
+  await new UserStore(db).add('quan-tri', TEST_PASSWORD, 'admin', [], Date.now());
   db.close();
   const config = path.join(dir, 'hub.yaml');
   await writeFile(

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { HealthResponse } from '../../shared/events.js';
+import { useSession } from '../helpers/auth.js';
 import { startTestHub, testVillage, type TestHub } from '../helpers/hub.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,8 +37,9 @@ describe('the anonymous-MQTT warning', () => {
     await rm(outDir, { recursive: true, force: true });
   });
 
-  async function page(url: string): Promise<Page> {
+  async function page(hub: TestHub, url: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    await useSession(context, hub.httpUrl, await hub.admin());
     const p = await context.newPage();
     p.setDefaultTimeout(10_000);
     await p.goto(url);
@@ -46,14 +48,14 @@ describe('the anonymous-MQTT warning', () => {
   }
 
   it('/api/health says whether anonymous MQTT is on', async () => {
-    const on = (await (await fetch(`${open.httpUrl}/api/health`)).json()) as HealthResponse;
-    const off = (await (await fetch(`${closed.httpUrl}/api/health`)).json()) as HealthResponse;
+    const on = (await (await open.fetch('/api/health')).json()) as HealthResponse;
+    const off = (await (await closed.fetch('/api/health')).json()) as HealthResponse;
     expect(on.security).toEqual({ anonymousMqtt: true });
     expect(off.security).toEqual({ anonymousMqtt: false });
   });
 
   it('is in the header, in Vietnamese then English, on every page, and fits a 360 px phone', async () => {
-    const p = await page(`${open.httpUrl}/`);
+    const p = await page(open, `${open.httpUrl}/`);
     const warning = p.locator('header').getByTestId('security-warning');
     await expect(warning.textContent()).resolves.toContain('không cần mật khẩu');
     await p.goto(`${open.httpUrl}/#/alerts`);
@@ -67,7 +69,7 @@ describe('the anonymous-MQTT warning', () => {
   });
 
   it('is not shown when devices need credentials', async () => {
-    const p = await page(`${closed.httpUrl}/`);
+    const p = await page(closed, `${closed.httpUrl}/`);
     // The health answer has come when the page has asked for it: wait for it, then look.
     await p.waitForLoadState('networkidle');
     expect(await p.getByTestId('security-warning').count()).toBe(0);
