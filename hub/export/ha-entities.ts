@@ -112,7 +112,8 @@ export function discoveryEntities(opts: EntityOptions): DiscoveryEntity[] {
         topic: discoveryTopic(opts.discoveryPrefix, component, uniqueId),
         village: d.village,
         device: d.id,
-        config: { ...config, unique_id: uniqueId, object_id: `${objectBase}_${snake(key)}`, device, origin },
+        // The entity id Home Assistant gives it on first discovery (`object_id` did this before 2025.10; gone since 2026.4).
+        config: { ...config, unique_id: uniqueId, default_entity_id: `${component}.${objectBase}_${snake(key)}`, device, origin },
       });
     };
     const stateTopic = topics.deviceState(d.village, d.id);

@@ -23,7 +23,7 @@ const COMMON = [
   'json_attributes_template',
   'json_attributes_topic',
   'name',
-  'object_id',
+  // `object_id` is not here: deprecated in Home Assistant 2025.10 for `default_entity_id`, and ignored since 2026.4.
   'origin',
   'payload_available',
   'payload_not_available',

@@ -126,7 +126,7 @@ describe('Home Assistant MQTT discovery', () => {
       if (uniqueIds.has(c.unique_id)) problems.push(`${topic}: unique_id ${c.unique_id} used twice`);
       uniqueIds.add(c.unique_id);
       if (typeof c.name !== 'string' || c.name === '') problems.push(`${topic}: no name`);
-      if (typeof c.object_id !== 'string' || !/^[a-z0-9_]+$/.test(c.object_id)) problems.push(`${topic}: object_id ${String(c.object_id)} is not an entity id part`);
+      if (typeof c.default_entity_id !== 'string' || !new RegExp(`^${component}\\.[a-z0-9_]+$`).test(c.default_entity_id)) problems.push(`${topic}: default_entity_id ${String(c.default_entity_id)} is not a ${component} entity id`);
       for (const k of Object.keys(c.device)) if (!deviceKeys.has(k)) problems.push(`${topic}: device."${k}" is not a device option`);
       if (!Array.isArray(c.device.identifiers) || c.device.identifiers.length === 0) problems.push(`${topic}: device without identifiers`);
       for (const k of Object.keys((c.origin ?? {}) as object)) if (!originKeys.has(k)) problems.push(`${topic}: origin."${k}"`);
