@@ -36,6 +36,7 @@ import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
+import { reportsRouter, uptimeRouter } from './web/reports-api.js';
 import { AuditLog } from './security/audit.js';
 import { SessionStore } from './security/sessions.js';
 import { UserStore } from './security/users.js';
@@ -172,6 +173,8 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
+      ['/uptime', uptimeRouter(ctx)],
+      ['/reports', reportsRouter(ctx, alerts.store)],
     ],
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);

@@ -122,6 +122,9 @@ describe('REST access: every route × every role', () => {
       other: async () => ({ path: `/api/meetings/${await newMeeting(OTHER)}` }),
     },
     'GET /api/notifications': { need: 'admin', own: () => ({ path: '/api/notifications' }) },
+    'GET /api/uptime': { need: 'login', own: () => ({ path: `/api/uptime?month=2026-11` }) },
+    'GET /api/reports/uptime.csv': { need: 'login', own: () => ({ path: '/api/reports/uptime.csv?month=2026-11' }) },
+    'GET /api/reports/alerts.csv': { need: 'login', own: () => ({ path: '/api/reports/alerts.csv?status=all' }) },
   };
 
   beforeAll(async () => {

@@ -104,6 +104,8 @@ export const en: Record<MessageKey, string> = {
   'apiIssue.unknown-village': 'The hub has no such village in its configuration.',
   'apiIssue.unknown-device': 'The village has no such device (it may have just been removed from the configuration).',
   'apiIssue.not-in-future': 'The start must be in the future.',
+  'apiIssue.invalid-month': 'Choose a month as year-month, e.g. 2026-11.',
+  'apiIssue.month-or-range': 'Choose a month or a range, not both.',
   'apiIssue.field': '{field}: {message}',
 
   'detail.back': '← All devices',

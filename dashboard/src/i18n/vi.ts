@@ -103,6 +103,8 @@ export const vi = {
   'apiIssue.unknown-village': 'Không có thôn này trong cấu hình của trung tâm.',
   'apiIssue.unknown-device': 'Không có thiết bị này trong thôn (có thể vừa được gỡ khỏi cấu hình).',
   'apiIssue.not-in-future': 'Thời gian bắt đầu phải ở tương lai.',
+  'apiIssue.invalid-month': 'Chọn tháng theo dạng năm-tháng, ví dụ 2026-11.',
+  'apiIssue.month-or-range': 'Chọn một tháng hoặc một khoảng thời gian, không chọn cả hai.',
   'apiIssue.field': '{field}: {message}',
 
   'detail.back': '← Tất cả thiết bị',
