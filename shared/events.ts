@@ -432,7 +432,8 @@ export interface NotificationsResponse {
     oldestPendingAt: number | null;
     channels: Array<{ id: string; type: string; pending: number; lastError: string | null; nextAttemptAt: number | null; lastDeliveredAt: number | null }>;
   };
-  messages: Array<{ id: number; alertId: number; change: AlertChange; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
+  /** `alertId` null and `change` `report` for a scheduled uptime report. */
+  messages: Array<{ id: number; alertId: number | null; change: AlertChange | 'report'; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
 }
 
 /** A device event (the `event` MQTT channel: a reboot, a tamper alarm, changed facts…), as stored. */
