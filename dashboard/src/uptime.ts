@@ -38,6 +38,8 @@ export function uptimeCsvUrl(p: UptimePeriod, village: string | null): string {
 /** "99,5 %" in the interface language; "—" when nothing counts (maintenance or unknown only). */
 export function pctText(v: number | null): string {
   if (v === null) return t('uptime.none');
+  // A few seconds down in a month still is not 100 %.
+  if (v < 100 && v >= 99.995) return `${(99.99).toLocaleString(locale())}%`;
   return `${v.toLocaleString(locale(), { maximumFractionDigits: v >= 99.95 && v < 100 ? 2 : 1 })}%`;
 }
 
