@@ -16,16 +16,16 @@ export interface OverviewUptime {
 }
 
 /**
- * Every readable village's uptime over 24 h and 30 days, fetched once the device list is there (the tiles
- * come first) and again a moment after any device changes state.
+ * Every readable village's uptime over 24 h and 30 days, fetched at once beside the device list (one round
+ * trip less on a slow phone link), again after a reconnect and a moment after any device changes state.
  */
 export function useOverviewUptime(snap: LiveSnapshot): OverviewUptime | null {
   const [data, setData] = useState<OverviewUptime | null>(null);
   const [reload, setReload] = useState(0);
   useRefreshOnChange(stateSignature(snap.devices), () => setReload((n) => n + 1));
-  const ready = snap.epoch > 0;
+  // The first snapshot (epoch 1) needs no second fetch; a later one (a reconnect) may bring news.
+  const reconnects = Math.max(0, snap.epoch - 1);
   useEffect(() => {
-    if (!ready) return;
     const abort = new AbortController();
     const now = Date.now();
     const byVillage = (r: UptimeAllResponse) => new Map(r.villages.map((v) => [v.village, v]));
@@ -37,7 +37,7 @@ export function useOverviewUptime(snap: LiveSnapshot): OverviewUptime | null {
       },
     );
     return () => abort.abort();
-  }, [ready, snap.epoch, reload]);
+  }, [reconnects, reload]);
   return data;
 }
 
