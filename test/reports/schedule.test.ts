@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../hub/config/load.js';
-import { dueMonthly, dueWeekly } from '../../hub/reports/schedule.js';
+import { dueMonthly, dueWeekly, ReportScheduler } from '../../hub/reports/schedule.js';
+import type { Notifications } from '../../hub/alerts/outbox.js';
+import { signBody } from '../../hub/alerts/notifiers/webhook.js';
+import type { HubContext } from '../../hub/context.js';
+import { createLogger } from '../../hub/core/log.js';
 import type { AvailabilityState } from '../../hub/core/domain.js';
 import type { UptimeReport } from '../../hub/reports/report.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
@@ -34,6 +38,33 @@ describe('due times of the schedule (village clock)', () => {
     expect(dueWeekly(mon, 'mon', '07:00', tz)).toMatchObject({ key: 'week:2026-11-23', dueAt: mon, from: z('2026-11-23T00:00:00+07:00'), to: z('2026-11-30T00:00:00+07:00') });
     expect(dueWeekly(mon - MIN, 'mon', '07:00', tz)).toMatchObject({ key: 'week:2026-11-16', dueAt: mon - 7 * 86_400_000 });
     expect(dueWeekly(z('2026-12-02T10:00:00+07:00'), 'wed', '09:00', tz)).toMatchObject({ key: 'week:2026-11-23', dueAt: z('2026-12-02T09:00:00+07:00') });
+  });
+});
+
+describe('what the scheduler finds due', () => {
+  // Only what due() reads: the configuration and a logger.
+  const scheduler = (doc: object) => new ReportScheduler({ config: parseConfig(stringify(doc), 'test', {}), log: createLogger('silent') } as unknown as HubContext, {} as Notifications);
+  const villages = [
+    { id: 'dong-cam', name: 'Đông Căm', timezone: 'Asia/Ho_Chi_Minh' },
+    { id: 'berlin', name: 'Berlin', timezone: 'Europe/Berlin' },
+  ];
+
+  it("keeps time in the first village's zone, and makes up a missed report for 7 days only", () => {
+    const s = scheduler({ villages, reports: { schedule: { monthly: {} } } });
+    expect(s.due(DUE - MIN)).toEqual([]);
+    expect(s.due(DUE).map((d) => [d.key, d.dueAt])).toEqual([['month:2026-11', DUE]]);
+    expect(s.due(DUE + 6 * 86_400_000).map((d) => d.key)).toEqual(['month:2026-11']);
+    expect(s.due(DUE + 8 * 86_400_000)).toEqual([]);
+    // The other order: 07:00 in Berlin.
+    const berlin = scheduler({ villages: [...villages].reverse(), reports: { schedule: { monthly: {} } } });
+    expect(berlin.due(DUE)).toEqual([]);
+    expect(berlin.due(z('2026-12-01T07:00:00+01:00')).map((d) => d.key)).toEqual(['month:2026-11']);
+  });
+
+  it('weekly on its own defaults to Monday 07:00; nothing is due without a schedule', () => {
+    const mon = z('2026-11-30T07:00:00+07:00');
+    expect(scheduler({ villages, reports: { schedule: { weekly: {} } } }).due(mon).map((d) => [d.key, d.dueAt])).toEqual([['week:2026-11-23', mon]]);
+    expect(scheduler({ villages }).due(mon)).toEqual([]);
   });
 });
 
@@ -98,7 +129,7 @@ describe('scheduled monthly report through Telegram, e-mail and a webhook', () =
         channels: [
           { id: 'tg', type: 'telegram', token: TOKEN, chatId: -100123, apiBase: telegram.url },
           { id: 'mail', type: 'email', smtp: { host: '127.0.0.1', port: smtpPort, user: 'hub', pass: 'mat-khau-smtp' }, from: 'hub@lang.so', to: ['it@xa.gov.vn'] },
-          { id: 'hook', type: 'webhook', url: `${webhook.url}/report` },
+          { id: 'hook', type: 'webhook', url: `${webhook.url}/report`, secret: 'hook-secret-1' },
         ],
         retry: { initialS: 1, maxS: 2 },
       },
@@ -182,12 +213,24 @@ describe('scheduled monthly report through Telegram, e-mail and a webhook', () =
     expect(mail.text).toMatch(/filename=("?)uptime-2026-11\.csv\1/);
 
     // Webhook: the figures as JSON.
-    const hook = webhook.requests[0]!.body as { type: string; period: string; report: UptimeReport };
+    const hookReq = webhook.requests[0]!;
+    const hook = hookReq.body as { id: string; type: string; period: string; title: string; text: string; ts: number; delayedS: number; report: UptimeReport };
+    expect(Object.keys(hook).sort()).toEqual(['delayedS', 'id', 'period', 'report', 'text', 'title', 'ts', 'type']);
     expect(hook.type).toBe('report');
     expect(hook.period).toBe('month:2026-11');
-    const cam = hook.report.villages[0]!.devices.find((d) => d.device === 'cam-1')!;
-    expect(cam.offlineMs).toBe(figures.offlineMs);
-    expect(cam.uptimePct).toBe(figures.uptimePct);
+    expect(hook.title).toBe('Làng Số: báo cáo hoạt động tháng 11/2026');
+    // The same text as Telegram's caption (multipart encoding may turn its line ends into CRLF).
+    expect(hook.text).toBe(caption.replace(/\r\n/g, '\n'));
+    expect(hook.delayedS).toBeGreaterThan(0);
+    // Signed and keyed like an alert's webhook.
+    expect(hookReq.headers['x-langso-signature']).toBe(signBody('hook-secret-1', hookReq.raw));
+    expect(hookReq.headers['idempotency-key']).toBe(hook.id);
+    // The report as the hub computed it: each village with its names, time zone and worst device, each device with name and kind.
+    expect(hook.report.generatedAt).toBe(hook.ts);
+    const village = hook.report.villages[0]!;
+    expect(village).toMatchObject({ village: 'dong-cam', name: 'Đông Căm', commune: 'Gia Phú', timezone: 'Asia/Ho_Chi_Minh', outages: 1, worst: { device: 'cam-1', name: 'Camera cổng thôn', uptimePct: figures.uptimePct } });
+    const cam = village.devices.find((d) => d.device === 'cam-1')!;
+    expect(cam).toEqual({ ...figures, name: 'Camera cổng thôn', kind: 'onvif-camera' });
   }, 60_000);
 
   it('is not made again after a restart, nor delivered twice', async () => {

@@ -94,6 +94,18 @@ describe('uptime API and CSV exports', () => {
     expect(body.uptimePct).toBe(95.8333); // 46 h of 48 h
   });
 
+  it('from alone (an ISO 8601 date-time) runs to now; from ms and from ISO give the same figures', async () => {
+    const before = Date.now();
+    const body = await admin.json<DeviceUptimeView>(`/api/uptime?${q({ village: OWN, device: 'cam-1', from: '2025-11-10T07:00:00+07:00' })}`);
+    expect(body.from).toBe(z('2025-11-10T00:00:00Z'));
+    expect(body.to).toBeGreaterThanOrEqual(before);
+    expect(body.to).toBeLessThanOrEqual(Date.now());
+    expect(body).toMatchObject({ offlineMs: 120 * MIN, outages: 1 });
+    const ms = await admin.json<DeviceUptimeView>(`/api/uptime?${q({ village: OWN, device: 'cam-1', from: z('2025-11-10T00:00:00Z'), to: z('2025-11-11T00:00:00Z') })}`);
+    const iso = await admin.json<DeviceUptimeView>(`/api/uptime?${q({ village: OWN, device: 'cam-1', from: '2025-11-10T07:00:00+07:00', to: '2025-11-11T07:00:00+07:00' })}`);
+    expect(iso).toEqual(ms);
+  });
+
   it('a month in Asia/Ho_Chi_Minh: the outage across local midnight counts its November half', async () => {
     const body = await admin.json<DeviceUptimeView>(`/api/uptime?${q({ village: OWN, device: 'cam-1', month: '2025-11' })}`);
     expect(body.from).toBe(MONTH.from);
@@ -139,6 +151,7 @@ describe('uptime API and CSV exports', () => {
       [{ village: OWN }, 'from', 'required'],
       [{ from: 'yesterday' }, 'from', 'invalid-date-time'],
       [{ from: 2000, to: 1000 }, 'from', 'to-before-from'],
+      [{ from: 0, to: 3 * 366 * 24 * 60 * MIN }, 'from', 'range-too-long'],
       [{ village: 'xa-la', month: '2025-11' }, 'village', 'unknown-village'],
       [{ village: OWN, device: 'cam-404', month: '2025-11' }, 'device', 'unknown-device'],
       [{ device: 'cam-1', month: '2025-11' }, 'village', 'required'],
