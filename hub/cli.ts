@@ -29,7 +29,7 @@ Usage:
                                    report this PC's health to a hub (langso agent pc --help)
   langso user add|passwd|role|remove|list …
                                    dashboard accounts (langso user --help)
-  langso report --month YYYY-MM [--village V] [--csv FILE] [--config FILE]
+  langso report --month YYYY-MM [--village V] [--csv FILE] [--lang vi|en] [--config FILE]
                                    a month's uptime report as text, or as a CSV file (langso report --help)
 
 The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs

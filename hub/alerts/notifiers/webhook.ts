@@ -20,7 +20,7 @@ export class WebhookNotifier implements Notifier {
   constructor(private readonly config: WebhookConfig) {}
 
   async send(m: OutgoingMessage, signal: AbortSignal): Promise<void> {
-    // A report goes as its figures (the JSON of GET /api/uptime per village), not as a file.
+    // A report goes as its figures (the whole report: GET /api/uptime's figures plus names, communes and zones), not as a file.
     const body =
       m.kind === 'report'
         ? JSON.stringify({ id: m.key, type: 'report', period: m.period, title: m.title, text: m.text, ts: m.ts, delayedS: m.delayedS, report: m.report })
