@@ -30,7 +30,7 @@ import { launchChromium } from '../services/chromium.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
 
 // Not strict: `npm run bench -- …` hands every benchmark the same arguments.
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' } }, strict: false });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' }, timeline: { type: 'boolean' } }, strict: false });
 const RUNS = Math.max(1, Math.floor(Number(values.runs ?? process.env.LANGSO_BENCH_LOAD_RUNS ?? 5)) || 5);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -144,6 +144,15 @@ async function load(browser: Browser, url: string, session: string): Promise<One
       uptime: window.__uptime,
       devices: performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/devices')?.startTime ?? NaN,
     })`);
+    if (values.timeline === true) {
+      // Where the time goes: each request's start and end, from navigation start.
+      const entries = await page.evaluate<{ name: string; start: number; end: number; size: number }[]>(
+        `performance.getEntriesByType('resource').map((r) => ({ name: new URL(r.name).pathname + new URL(r.name).search.slice(0, 40), start: r.startTime, end: r.responseEnd, size: r.encodedBodySize }))`,
+      );
+      const nav = await page.evaluate<{ end: number; dcl: number }>(`(() => { const n = performance.getEntriesByType('navigation')[0]; return { end: n.responseEnd, dcl: n.domContentLoadedEventEnd }; })()`);
+      console.log(`  timeline: document until ${Math.round(nav.end)} ms, DOMContentLoaded ${Math.round(nav.dcl)} ms, first tile ${Math.round(timing.firstTile)} ms, uptime ${Math.round(timing.uptime ?? NaN)} ms`);
+      for (const e of entries) console.log(`    ${String(Math.round(e.start)).padStart(6)} → ${String(Math.round(e.end)).padStart(6)} ms  ${(e.size / 1024).toFixed(1).padStart(6)} KiB  ${e.name}`);
+    }
     return { page: page_, api, requests, firstTileMs: timing.firstTile, devicesRequestMs: timing.devices, uptimeMs: timing.uptime ?? NaN };
   } finally {
     await context.close();
