@@ -16,8 +16,8 @@ export interface Segment {
   path: string;
   bytes: number;
   points: number;
-  /** `ts` of its first point, for the backlog's age. */
-  firstTs: number | null;
+  /** When its first point was appended (ms; from a previous run: that point's `ts`), for the backlog's age. */
+  firstAt: number | null;
   /** When a point was last appended (ms), for `maxAgeS`. */
   lastAppendAt: number;
   /** Telemetry has been taken out (the spool was over its bound, or the points were too old). */
@@ -96,7 +96,7 @@ export function scanSegments(dir: string, now: number): Segment[] {
       path,
       bytes: end,
       points: lines,
-      firstTs: head?.point.ts ?? null,
+      firstAt: head?.point.ts ?? null,
       lastAppendAt: now,
       compacted: !buf.subarray(0, end).includes('"measurement":"telemetry"'),
       version: 0,

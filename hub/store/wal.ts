@@ -42,7 +42,6 @@ export class Wal {
   private pendingBytes = 0;
   private pendingFrom = 0;
   private pendingTo = -1;
-  private pendingTs: number | null = null;
   private next = 0;
   private committing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -91,7 +90,6 @@ export class Wal {
     this.pending.push(line);
     this.pendingBytes += line.length;
     this.pendingTo = seq;
-    this.pendingTs ??= point.ts;
     if (!this.timer && !this.committing) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -127,12 +125,10 @@ export class Wal {
     const lines = this.pending;
     const from = this.pendingFrom;
     const to = this.pendingTo;
-    const firstTs = this.pendingTs;
     const text = lines.join('');
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingFrom = to + 1;
-    this.pendingTs = null;
     if (this.opts.now() < this.brokenUntil) {
       this.onCommit({ through: to, failed: { from, to, error: this.lastError ?? 'spool unusable' } });
       return;
@@ -148,8 +144,8 @@ export class Wal {
       a.seg.bytes = before + buf.length;
       a.seg.points += lines.length;
       a.seg.last = to;
-      a.seg.firstTs ??= firstTs;
       a.seg.lastAppendAt = this.opts.now();
+      if (a.seg.firstAt === null && lines.length > 0) a.seg.firstAt = a.seg.lastAppendAt;
       if (this.lastError) this.opts.log.info('spool: writing to disk again');
       this.lastError = null;
       if (a.seg.bytes >= this.opts.segmentBytes || this.rotateWanted) await this.closeActive();
@@ -170,7 +166,7 @@ export class Wal {
     if (this.active) return this.active;
     const path = segmentPath(this.opts.dir, first);
     const fh = await open(path, 'a');
-    const seg: Segment = { first, last: first - 1, path, bytes: 0, points: 0, firstTs: null, lastAppendAt: this.opts.now(), compacted: false, version: 0 };
+    const seg: Segment = { first, last: first - 1, path, bytes: 0, points: 0, firstAt: null, lastAppendAt: this.opts.now(), compacted: false, version: 0 };
     const st = await fh.stat();
     seg.bytes = st.size;
     if (this.opts.fsync) syncDir(this.opts.dir);
@@ -274,7 +270,6 @@ export class Wal {
     if (this.opts.fsync) syncDir(this.opts.dir);
     seg.bytes = Buffer.byteLength(out);
     seg.points = kept.length;
-    seg.firstTs = kept[0]?.point.ts ?? null;
     seg.compacted = true;
     seg.version++;
     return dropped;

@@ -44,8 +44,8 @@ export interface SpoolStats {
   /** Bytes the spool holds on disk, backlog and not yet deleted segments together. */
   bytes: number;
   maxBytes: number;
-  /** `ts` of the oldest point of the backlog, null without one. */
-  oldestTs: number | null;
+  /** Since when the oldest point of the backlog has waited (ms), null without a backlog. */
+  oldestAt: number | null;
   /** Telemetry and transitions/events taken out of the backlog since start (bound or age). */
   droppedTelemetry: number;
   droppedEvents: number;
@@ -234,7 +234,7 @@ export class MetricWriter {
       spool: {
         bytes: this.wal.bytes,
         maxBytes: this.bound.maxBytes,
-        oldestTs: this.oldestTs(),
+        oldestAt: this.oldestAt(),
         droppedTelemetry: this.droppedTelemetry,
         droppedEvents: this.droppedEvents,
         diskError: this.wal.lastError,
@@ -248,11 +248,11 @@ export class MetricWriter {
     return b ? Math.max(0, b.to - b.from - this.backlogDropped) : inflight;
   }
 
-  private oldestTs(): number | null {
+  private oldestAt(): number | null {
     const b = this.backlog;
     if (!b) return null;
     const seg = this.wal.segments.find((s) => s.last >= b.from && s.points > 0);
-    return seg?.firstTs ?? null;
+    return seg?.firstAt ?? null;
   }
 
   // --- spool commits and the backlog ----------------------------------------------------------
