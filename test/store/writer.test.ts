@@ -5,62 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WriterConfig } from '../../hub/config/schema.js';
 import { Counters } from '../../hub/core/counters.js';
 import { createLogger } from '../../hub/core/log.js';
-import type { AvailabilityPoint, DeviceAvailability, EventPoint, MetricPoint, MetricStore, SeriesPoint } from '../../hub/store/types.js';
+import type { MetricPoint, MetricStore } from '../../hub/store/types.js';
 import { MetricWriter, type WriterOptions } from '../../hub/store/writer.js';
 import { avail, ev, tel } from './contract.js';
+import { FakeStore, T0 } from './fake-store.js';
 
 const log = createLogger('silent');
-const T0 = 1_700_000_000_000;
 const fast: WriterOptions = { retryMinMs: 10, retryMaxMs: 40 };
-
-/** A store that records successful batches and fails while `down` (or when `failIf` says so). */
-class FakeStore implements MetricStore {
-  readonly name = 'sqlite' as const;
-  down = false;
-  failIf: ((attempt: number) => boolean) | null = null;
-  permanentIf: ((batch: readonly MetricPoint[]) => boolean) | null = null;
-  attempts = 0;
-  batches: MetricPoint[][] = [];
-
-  async open(): Promise<void> {}
-  async write(points: readonly MetricPoint[]): Promise<void> {
-    this.attempts++;
-    await new Promise((r) => setImmediate(r));
-    if (this.down || this.failIf?.(this.attempts)) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
-    if (this.permanentIf?.(points)) throw Object.assign(new Error('400 bad point'), { permanent: true });
-    this.batches.push([...points]);
-  }
-  /** Timestamps of everything written, in write order. */
-  get written(): number[] {
-    return this.batches.flat().map((p) => p.ts - T0);
-  }
-  async querySeries(): Promise<SeriesPoint[]> {
-    return [];
-  }
-  async queryAvailability(): Promise<AvailabilityPoint[]> {
-    return [];
-  }
-  async availabilityHistory(): Promise<DeviceAvailability[]> {
-    return [];
-  }
-  async lastAvailability(): Promise<AvailabilityPoint[]> {
-    return [];
-  }
-  async events(): Promise<EventPoint[]> {
-    return [];
-  }
-  async countTelemetry(): Promise<number> {
-    return new Set(this.written).size;
-  }
-  async ping(): Promise<boolean> {
-    return !this.down;
-  }
-  /** Distinct timestamps written: a point written twice (a replay) is stored once. */
-  get distinct(): number[] {
-    return [...new Set(this.written)].sort((a, b) => a - b);
-  }
-  async close(): Promise<void> {}
-}
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 const point = (i: number) => tel(`ap-${i % 3}`, T0 + i, { clients: i });
