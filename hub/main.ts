@@ -41,6 +41,9 @@ import { SessionStore } from './security/sessions.js';
 import { UserStore } from './security/users.js';
 import { WebAuth, type WebSecurity } from './web/auth.js';
 import { LoginLimiter } from './web/login-limit.js';
+import { HomeAssistantExport } from './export/homeassistant.js';
+import { PrometheusMetrics } from './export/prometheus.js';
+import { metricsRouter } from './web/metrics-api.js';
 
 export interface HubOptions {
   config: Config;
@@ -158,6 +161,8 @@ export function createHub(opts: HubOptions): Hub {
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
+  const homeAssistant = new HomeAssistantExport(ctx, broker);
+  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -175,6 +180,7 @@ export function createHub(opts: HubOptions): Hub {
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
     ],
+    mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub, one event, to every logged-in browser.
@@ -230,7 +236,10 @@ export function createHub(opts: HubOptions): Hub {
       start: () => publishHubStatus(ctx, broker, 'online'),
       stop: () => publishHubStatus(ctx, broker, 'offline'),
     },
+    // After the broker and availability: announces the devices and publishes the hub's view of each.
+    { name: 'homeassistant', critical: false, start: () => homeAssistant.start(), stop: () => homeAssistant.stop() },
     { name: 'web', critical: true, start: () => web.start(), stop: () => web.stop() },
+    { name: 'metrics', critical: false, start: () => undefined, stop: () => metrics.stop() },
     // Before the pollers: the protocol simulators of the demo's polled cameras and APs must be listening
     // when the first checks go out.
     {

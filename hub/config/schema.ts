@@ -7,6 +7,7 @@ export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 
 import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
+import { exportSchema } from './export.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
 
@@ -255,6 +256,8 @@ export const configSchema = z.strictObject({
   internet: internetSchema.default(internetSchema.parse({})),
   maintenance: z.array(maintenanceSchema).default([]),
   meetings: z.array(meetingSchema).default([]),
+  /** Home Assistant discovery and the Prometheus scrape token (hub/config/export.ts). */
+  export: exportSchema.default(exportSchema.parse({})),
 });
 
 type Loose = Record<string, unknown>;

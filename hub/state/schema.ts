@@ -160,4 +160,15 @@ export const migrations: string[] = [
     bound_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 11: what was announced to Home Assistant (MQTT discovery), so a device gone from the configuration is
+  // removed there on a later start; removals are kept a while to tell a Home Assistant that connects later
+  `
+  CREATE TABLE IF NOT EXISTS ha_discovery (
+    topic        TEXT PRIMARY KEY,
+    village      TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    announced_at INTEGER NOT NULL,
+    removed_at   INTEGER
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -122,6 +122,8 @@ describe('REST access: every route × every role', () => {
       other: async () => ({ path: `/api/meetings/${await newMeeting(OTHER)}` }),
     },
     'GET /api/notifications': { need: 'admin', own: () => ({ path: '/api/notifications' }) },
+    // Or a scraper's bearer token (test/export/prometheus.test.ts); none is configured here.
+    'GET /metrics': { need: 'admin', own: () => ({ path: '/metrics' }) },
   };
 
   beforeAll(async () => {
