@@ -72,13 +72,13 @@ export class SpoolBound {
 
   private async pass(): Promise<void> {
     for (let seg = this.aged(); seg; seg = this.aged()) {
-      this.opts.dropped('telemetry', await this.wal.compact(seg));
+      await this.wal.compact(seg, (seqs) => this.opts.dropped('telemetry', seqs));
     }
     while (this.wal.bytes > this.opts.maxBytes) {
       const closed = this.wal.segments.filter((s) => !this.wal.isActive(s));
       const withTelemetry = closed.find((s) => !s.compacted);
       if (withTelemetry) {
-        this.opts.dropped('telemetry', await this.wal.compact(withTelemetry));
+        await this.wal.compact(withTelemetry, (seqs) => this.opts.dropped('telemetry', seqs));
         continue;
       }
       const active = this.wal.segments.find((s) => this.wal.isActive(s));
@@ -89,10 +89,11 @@ export class SpoolBound {
       }
       const oldest = closed.find((s) => s.points > 0);
       if (!oldest) return;
-      const seqs: number[] = [];
-      for (let q = oldest.first; q <= oldest.last; q++) seqs.push(q);
-      await this.wal.remove(oldest);
+      // Only what is left in it (its telemetry, if any, was counted when it was taken out).
+      const seqs = await this.wal.seqsOf(oldest);
+      // Counted before the file goes (remove() takes it out of the list at once).
       this.opts.dropped('events', seqs);
+      await this.wal.remove(oldest);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdirSync, renameSync } from 'node:fs';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { MetricPoint } from './types.js';
 import { decodeText, encodeEntry, scanSegments, segmentPath, syncDir, type Entry, type Segment } from './wal-segment.js';
@@ -148,8 +148,10 @@ export class Wal {
       if (a.seg.firstAt === null && lines.length > 0) a.seg.firstAt = a.seg.lastAppendAt;
       if (this.lastError) this.opts.log.info('spool: writing to disk again');
       this.lastError = null;
-      if (a.seg.bytes >= this.opts.segmentBytes || this.rotateWanted) await this.closeActive();
+      // Before the segment is closed: a closed segment may be trimmed (spool-bound.ts) at once, and its
+      // points must be in the writer's backlog by then, or they would go uncounted.
       this.onCommit({ through: to, failed: null });
+      if (a.seg.bytes >= this.opts.segmentBytes || this.rotateWanted) await this.closeActive();
     } catch (err) {
       this.lastError = errorText(err);
       this.brokenUntil = this.opts.now() + BROKEN_PAUSE_MS;
@@ -240,6 +242,11 @@ export class Wal {
     return removed;
   }
 
+  /** Sequence numbers of the points a closed segment holds. */
+  async seqsOf(seg: Segment): Promise<number[]> {
+    return decodeText(await readFile(seg.path, 'utf8')).entries.map((e) => e.seq);
+  }
+
   async remove(seg: Segment): Promise<void> {
     this.segs = this.segs.filter((s) => s !== seg);
     await unlink(seg.path).catch((err: NodeJS.ErrnoException) => {
@@ -249,10 +256,10 @@ export class Wal {
 
   /**
    * Rewrites a closed segment without its telemetry (availability transitions and device events are
-   * kept); returns the sequence numbers of the telemetry taken out. The new file is synced and renamed
-   * over the old one, so a crash leaves either.
+   * kept); `swapped` gets the sequence numbers of the telemetry taken out. The new file is synced and
+   * renamed over the old one, so a crash leaves either.
    */
-  async compact(seg: Segment): Promise<number[]> {
+  async compact(seg: Segment, swapped: (dropped: number[]) => void): Promise<void> {
     const text = await readFile(seg.path, 'utf8');
     const { entries } = decodeText(text);
     const kept = entries.filter((e) => e.point.measurement !== 'telemetry');
@@ -266,13 +273,15 @@ export class Wal {
     } finally {
       await fh.close();
     }
-    await rename(tmp, seg.path);
-    if (this.opts.fsync) syncDir(this.opts.dir);
+    // The swap, the segment's new figures and the count happen in one synchronous step: the backlog
+    // reader never sees the shorter file before the points it lacks are counted.
+    renameSync(tmp, seg.path);
     seg.bytes = Buffer.byteLength(out);
     seg.points = kept.length;
     seg.compacted = true;
     seg.version++;
-    return dropped;
+    swapped(dropped);
+    if (this.opts.fsync) syncDir(this.opts.dir);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { SpoolConfig, WriterConfig } from '../config/schema.js';
 import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import { AckQueue } from './acks.js';
+import { DropLedger } from './drop-ledger.js';
 import { parseLine, SPOOL_NAME } from './spool-format.js';
 import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
 import type { MetricPoint, MetricStore } from './types.js';
@@ -78,7 +79,7 @@ export class MetricWriter {
   private readonly fsync: boolean;
   private live: Entry[] = [];
   private backlog: { from: number; to: number } | null = null;
-  private backlogDropped = 0;
+  private readonly backlogDropped = new DropLedger();
   private inflight: Batch | null = null;
   private liveTurn = true;
   private draining: Promise<void> | null = null;
@@ -152,6 +153,11 @@ export class MetricWriter {
       this.log.info({ points: this.backlog.to - this.backlog.from }, 'metric writer: writing the spool a previous run left');
       this.trigger(true);
     }
+  }
+
+  /** Resolves once a pass trimming the spool to its bounds, if one runs, is over. */
+  async trimmed(): Promise<void> {
+    await this.bound.idle();
   }
 
   /** Sequence number the next point will get: a message's points are those from before to after its events. */
@@ -245,7 +251,7 @@ export class MetricWriter {
   private backlogCount(): number {
     const b = this.backlog;
     const inflight = this.inflight?.kind === 'backlog' ? this.inflight.entries.length : 0;
-    return b ? Math.max(0, b.to - b.from - this.backlogDropped) : inflight;
+    return b ? Math.max(0, b.to - b.from - this.backlogDropped.ahead(b.from)) : inflight;
   }
 
   private oldestAt(): number | null {
@@ -322,9 +328,10 @@ export class MetricWriter {
   private onDropped(what: 'telemetry' | 'events', seqs: number[]): void {
     const b = this.backlog;
     if (!b) return;
-    const n = seqs.filter((s) => s >= b.from && s < b.to).length;
+    const inBacklog = seqs.filter((s) => s >= b.from && s < b.to);
+    const n = inBacklog.length;
     if (n === 0) return;
-    this.backlogDropped += n;
+    this.backlogDropped.add(inBacklog);
     if (what === 'telemetry') this.droppedTelemetry += n;
     else this.droppedEvents += n;
     this.counters.inc(what === 'telemetry' ? 'store.spool_dropped.telemetry' : 'store.spool_dropped.events', n);
@@ -436,7 +443,7 @@ export class MetricWriter {
     b.from = Math.max(b.from, next);
     if (b.from >= b.to) {
       this.backlog = null;
-      this.backlogDropped = 0;
+      this.backlogDropped.clear();
       this.cache.clear();
       this.log.info('metric writer: backlog written');
     }
