@@ -265,7 +265,14 @@ export class MetricWriter {
 
   private onCommit(r: CommitResult): void {
     if (r.failed) {
-      for (let s = r.failed.from; s <= r.failed.to; s++) this.acks.volatile.add(s);
+      // Only points still in memory are volatile: one the store already has (written while the commit
+      // ran) is safe, and nothing would ever take it out of the set again.
+      const { from, to } = r.failed;
+      const inMemory = (e: Entry): void => {
+        if (e.seq >= from && e.seq <= to) this.acks.volatile.add(e.seq);
+      };
+      this.live.forEach(inMemory);
+      if (this.inflight?.kind === 'live') this.inflight.entries.forEach(inMemory);
       this.counters.inc('store.spool_errors');
     }
     this.acks.settle(r.through);
