@@ -25,7 +25,10 @@ export async function writeHubConfig(file: string, doc: Record<string, unknown>)
 }
 
 export async function startHubProcess(configFile: string, env: Record<string, string> = {}): Promise<HubProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', configFile], {
+  // LANGSO_TEST_HUB=dist runs the built hub (`npx tsc -p tsconfig.build.json` first): the memory a
+  // village PC sees, without the TypeScript loader's own.
+  const entry = process.env.LANGSO_TEST_HUB === 'dist' ? ['dist/hub/cli.js'] : ['--import', 'tsx', 'hub/cli.ts'];
+  const c = spawn(process.execPath, [...entry, 'start', '--config', configFile], {
     cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
