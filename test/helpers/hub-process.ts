@@ -47,7 +47,10 @@ export async function startHubProcess(configFile: string, env: Record<string, st
     }
     await exited;
   };
-  const started = await waitFor(() => /"msg":"hub started"/.test(out) || c.exitCode !== null, 60_000, 'the hub to start');
-  if (c.exitCode !== null || !started) throw new Error(`the hub did not start:\n${out}`);
+  const started = await waitFor(() => /"msg":"hub started"/.test(out) || c.exitCode !== null, 60_000, 'the hub to start').catch(() => false);
+  if (c.exitCode !== null || !started) {
+    await signal('SIGKILL');
+    throw new Error(`the hub did not start:\n${out}`);
+  }
   return { child: c, output: () => out, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
