@@ -207,9 +207,11 @@ export class Wal {
       if (!c || (c.upTo < Math.min(seg.last, to - 1) && c.bytes !== seg.bytes)) {
         // Only what was committed when the read began: a commit may be appending to this file meanwhile.
         const size = seg.bytes;
+        // The version when the read began: a file trimmed meanwhile makes this copy stale at once.
+        const version = seg.version;
         const decoded = decodeText((await readFile(seg.path)).subarray(0, size).toString('utf8'));
         bad += decoded.bad;
-        c = cache.set(seg, decoded.entries, size);
+        c = cache.set(seg, decoded.entries, size, version);
       }
       // This copy holds every line of the file up to `to` (else the rest is still being committed).
       const covered = c.bytes === seg.bytes || c.upTo >= Math.min(seg.last, to - 1);
@@ -312,9 +314,9 @@ export class ReaderCache {
     return h && h.seg === seg && h.version === seg.version ? h : null;
   }
 
-  set(seg: Segment, entries: Entry[], bytes: number): { entries: Entry[]; bytes: number; upTo: number } {
+  set(seg: Segment, entries: Entry[], bytes: number, version: number): { entries: Entry[]; bytes: number; upTo: number } {
     const last = entries[entries.length - 1];
-    this.held = { seg, version: seg.version, entries, bytes, upTo: last ? last.seq : seg.first - 1 };
+    this.held = { seg, version, entries, bytes, upTo: last ? last.seq : seg.first - 1 };
     return this.held;
   }
 

@@ -1,58 +1,17 @@
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import type { SpoolConfig, WriterConfig } from '../config/schema.js';
+import type { WriterConfig } from '../config/schema.js';
 import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import { AckQueue } from './acks.js';
+import { RetryProbe } from './retry-probe.js';
 import { DropLedger } from './drop-ledger.js';
-import { parseLine, SPOOL_NAME } from './spool-format.js';
+import { adoptOldSpool } from './spool-legacy.js';
 import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
 import type { MetricPoint, MetricStore } from './types.js';
 import { ReaderCache, Wal, type CommitResult } from './wal.js';
 import type { Entry } from './wal-segment.js';
+import type { SpoolStats, WriterOptions, WriterStats } from './writer-types.js';
 
-export interface WriterOptions {
-  /** First retry delay after a failed write; doubles up to retryMaxMs. */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  /** While writes fail, the store is pinged this often; when it answers again the backlog starts at once. */
-  probeMs?: number;
-  /** The spool's settings (`store.spool`); defaults as in the config schema. */
-  spool?: Partial<SpoolConfig>;
-  /** Size at which a spool segment is closed and a new one begun. */
-  segmentBytes?: number;
-  now?: () => number;
-}
-
-export interface WriterStats {
-  /** Points held in memory, waiting to be written. */
-  queued: number;
-  /** Points in the spool on disk waiting to be written (the backlog). */
-  spooled: number;
-  /** Points written since start. */
-  written: number;
-  lastError: string | null;
-  /** The latest write failed (refused or unreachable) and none has succeeded since: /api/health is degraded. */
-  failing: boolean;
-  /** When the current run of failed writes began, null while writes succeed. */
-  failingSince: number | null;
-  /** Failed writes since then. */
-  failedWrites: number;
-  spool: SpoolStats;
-}
-
-export interface SpoolStats {
-  /** Bytes the spool holds on disk, backlog and not yet deleted segments together. */
-  bytes: number;
-  maxBytes: number;
-  /** Since when the oldest point of the backlog has waited (ms), null without a backlog. */
-  oldestAt: number | null;
-  /** Telemetry and transitions/events taken out of the backlog since start (bound or age). */
-  droppedTelemetry: number;
-  droppedEvents: number;
-  /** The spool cannot be written (a full disk): messages are acknowledged only once the store has them. */
-  diskError: string | null;
-}
+export type { SpoolStats, WriterOptions, WriterStats };
 
 type Batch = { kind: 'live'; entries: Entry[] } | { kind: 'backlog'; entries: Entry[]; next: number };
 
@@ -85,10 +44,7 @@ export class MetricWriter {
   private draining: Promise<void> | null = null;
   private force = false;
   private failing = false;
-  private retryDelay = 0;
-  private retryAt = 0;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private pingOk = false;
+  private readonly retry: RetryProbe;
   private flushTimer: NodeJS.Timeout | null = null;
   private releasing: Promise<void> | null = null;
   private started = false;
@@ -110,6 +66,7 @@ export class MetricWriter {
     private readonly opts: WriterOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.retry = new RetryProbe(store, { minMs: opts.retryMinMs ?? 500, maxMs: opts.retryMaxMs ?? 30_000, probeMs: opts.probeMs ?? 1_000, now: this.now });
     this.fsync = opts.spool?.fsync ?? true;
     this.wal = new Wal({
       dir: spoolDir,
@@ -137,7 +94,8 @@ export class MetricWriter {
         const left = this.wal.open();
         if (left.to > left.from) this.backlog = { from: left.from, to: left.to };
         if (this.opts.spool?.maxBytes == null) this.bound.maxBytes = defaultSpoolBytes(this.spoolDir, this.log);
-        this.adoptOldSpool();
+        const old = adoptOldSpool(this.spoolDir, this.wal);
+        if (old.to > old.from) this.backlog = { from: this.backlog?.from ?? old.from, to: old.to };
       } catch (err) {
         this.lastError = `spool: ${errorText(err)}`;
         this.log.error({ err: this.lastError, dir: this.spoolDir }, 'metric writer: spool folder unusable');
@@ -201,7 +159,7 @@ export class MetricWriter {
       const backlogPending = !this.stopping && this.backlog !== null && this.backlog.from < target;
       const inflight = this.inflight !== null;
       if (!livePending && !backlogPending && !inflight) return;
-      if (this.probeTimer) {
+      if (this.retry.waiting) {
         this.toBacklog(false);
         return;
       }
@@ -216,7 +174,7 @@ export class MetricWriter {
     this.stopping = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
-    this.clearProbe();
+    this.retry.cancel();
     if (this.draining) await this.draining;
     if (!this.failing) await this.flush().catch(() => undefined);
     if (this.draining) await this.draining;
@@ -379,11 +337,11 @@ export class MetricWriter {
 
   private trigger(force: boolean): void {
     if (force) this.force = true;
-    if (this.draining || this.probeTimer) return;
+    if (this.draining || this.retry.waiting) return;
     this.draining = this.drain().then((progressed) => {
       this.draining = null;
       const more = this.live.length >= this.cfg.batchSize || (this.backlog !== null && !this.stopping);
-      if (progressed && !this.probeTimer && !this.failing && more) this.trigger(false);
+      if (progressed && !this.retry.waiting && !this.failing && more) this.trigger(false);
     });
   }
 
@@ -431,7 +389,7 @@ export class MetricWriter {
       this.failing = false;
       this.failingSince = null;
       this.failedWrites = 0;
-      this.retryDelay = 0;
+      this.retry.reset();
       this.done(batch);
     }
   }
@@ -488,70 +446,15 @@ export class MetricWriter {
     this.failingSince ??= this.now();
     this.failedWrites++;
     this.counters.inc('store.write_errors');
-    const min = this.opts.retryMinMs ?? 500;
-    const max = this.opts.retryMaxMs ?? 30_000;
-    this.retryDelay = this.retryDelay === 0 ? min : Math.min(this.retryDelay * 2, max);
-    this.retryAt = this.now() + this.retryDelay;
-    const info = { err: this.lastError, retryMs: this.retryDelay, queued: this.live.length, backlog: this.backlogCount() };
+    const retryMs = this.retry.failed();
+    const info = { err: this.lastError, retryMs, queued: this.live.length, backlog: this.backlogCount() };
     if (!this.failing) this.log.warn(info, 'metric writer: store write failed; points wait in the spool on disk');
     else this.log.debug(info, 'metric writer: store write failed again');
     this.failing = true;
-    this.pingOk = false;
     this.toBacklog(false);
     if (this.stopping) return;
-    this.scheduleProbe();
-  }
-
-  /**
-   * Waits for the retry, pinging the store meanwhile: a store that answers again (after not answering)
-   * is written to at once, so a backlog starts within a probe period, not a long backoff.
-   */
-  private scheduleProbe(): void {
-    this.clearProbe();
-    const probeMs = this.opts.probeMs ?? 1_000;
-    const wait = Math.max(0, Math.min(probeMs, this.retryAt - this.now()));
-    this.probeTimer = setTimeout(() => {
-      void (async () => {
-        let go = this.now() >= this.retryAt;
-        if (!go) {
-          const ok = await this.store.ping().catch(() => false);
-          go = ok && !this.pingOk;
-          this.pingOk = ok;
-        }
-        if (this.stopping) return;
-        if (go) {
-          this.probeTimer = null;
-          this.trigger(true);
-        } else this.scheduleProbe();
-      })();
-    }, wait);
-    this.probeTimer.unref();
-  }
-
-  private clearProbe(): void {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
-  }
-
-  /** A spool of an older version (JSON lines, `spool-<n>.jsonl`): its points are appended to the log, then it goes. */
-  private adoptOldSpool(): void {
-    const files = readdirSync(this.spoolDir)
-      .map((name) => ({ name, m: SPOOL_NAME.exec(name) }))
-      .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
-      .sort((a, b) => Number(a.m[1]) - Number(b.m[1]));
-    if (files.length === 0) return;
-    const from = this.wal.nextSeq;
-    for (const f of files) {
-      for (const line of readFileSync(join(this.spoolDir, f.name), 'utf8').split('\n')) {
-        const p = line.trim() === '' ? null : parseLine(line);
-        if (p) this.wal.append(p);
-      }
-    }
-    const to = this.wal.nextSeq;
-    if (to > from) this.backlog = { from: this.backlog?.from ?? from, to };
-    void this.wal.commit().then(() => {
-      if (this.wal.lastError) return;
-      for (const f of files) unlinkSync(join(this.spoolDir, f.name));
+    this.retry.schedule(() => {
+      if (!this.stopping) this.trigger(true);
     });
   }
 }
