@@ -138,6 +138,8 @@ describe.skipIf(disk.reason !== null)('a full disk', () => {
       );
       const reasons = degraded.problems.map((p) => `${p.source}: ${p.message}`);
       console.log(`full disk: /api/health degraded — ${reasons.join(' | ')}`);
+      // A device announces itself (retained) while the broker's LevelDB cannot be written either.
+      pubs[0]?.c.publish(`langso/${testVillage.id}/pc-1/status`, '{"state":"online"}', { qos: 1, retain: true }, () => undefined);
       await sleep(2_000);
       // Still serving: the web API answers and the broker takes connections.
       const probe = await mqtt.connectAsync(t.mqttUrl, { reconnectPeriod: 0, connectTimeout: 5_000 });
@@ -157,6 +159,8 @@ describe.skipIf(disk.reason !== null)('a full disk', () => {
       const after = await health();
       expect(after.problems.filter((p) => p.source === 'store' || p.source === 'spool')).toEqual([]);
       expect(after.status).toBe('ok');
+      // Retained statuses are kept again.
+      await pubs[1]?.c.publishAsync(`langso/${testVillage.id}/pc-2/status`, '{"state":"online"}', { qos: 1, retain: true });
       console.log(`full disk: ${ackedBefore} acknowledged before, ${ackedDuringFull - ackedBefore} while full, ${acked.size - ackedDuringFull} after`);
     } finally {
       clearInterval(timer);
@@ -176,6 +180,19 @@ describe.skipIf(disk.reason !== null)('a full disk', () => {
     for (const f of readdirSync(spoolDir).filter((n) => n.endsWith('.log'))) {
       expect(decodeText(readFileSync(path.join(spoolDir, f), 'utf8')).bad, f).toBe(0);
     }
+    // The broker's LevelDB opens again and holds the retained status published after the disk had room.
+    const again = (hub = await startTestHub({ villages: [testVillage], store: { kind: 'sqlite' } }, { dataDir }));
+    const reader = await mqtt.connectAsync(again.mqttUrl, { reconnectPeriod: 0 });
+    const retained: string[] = [];
+    reader.on('message', (topic, _payload, packet) => {
+      if (packet.retain) retained.push(topic);
+    });
+    await reader.subscribeAsync(`langso/${testVillage.id}/+/status`, { qos: 1 });
+    await waitFor(() => retained.includes(`langso/${testVillage.id}/pc-2/status`), 5_000, 'the retained status after a restart');
+    await reader.endAsync();
+    await again.stop();
+    hub = null;
+
     // Every acknowledged point is in the store, once.
     const db = new Database(path.join(dataDir, 'metrics.db'), { readonly: true });
     const rows = db
