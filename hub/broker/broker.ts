@@ -13,6 +13,7 @@ import { openBrokerPersistence, type BrokerPersistence } from './persistence.js'
 import { tcpServer, tlsServer, wsServer, type ListenerOptions } from './listeners.js';
 import { Refusals } from './refusals.js';
 import { Topics } from './topics.js';
+import { deliverLateMessages } from './dedupe.js';
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
 
@@ -104,7 +105,11 @@ export class MqttBroker {
     const listener: ListenerOptions = {
       maxPacketBytes: config.broker.maxPacketBytes,
       handshakeMs: config.broker.connectTimeoutS * 1000,
-      handle: (stream, req) => aedes.handle(stream, req),
+      handle: (stream, req) => {
+        const client = aedes.handle(stream, req);
+        deliverLateMessages(client);
+        return client;
+      },
       onRefuse: (why, detail, address) => refusals.refuse(why, { key: address, address }, {}, () => `MQTT connection from ${address} closed: ${detail}`),
       track: (socket) => {
         this.sockets.add(socket);
