@@ -38,11 +38,16 @@ import type { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import type { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
+import { reportsRouter, uptimeRouter } from './web/reports-api.js';
+import { ReportScheduler } from './reports/schedule.js';
 import { AuditLog } from './security/audit.js';
 import { SessionStore } from './security/sessions.js';
 import { UserStore } from './security/users.js';
 import { WebAuth, type WebSecurity } from './web/auth.js';
 import { LoginLimiter } from './web/login-limit.js';
+import { HomeAssistantExport } from './export/homeassistant.js';
+import { PrometheusMetrics } from './export/prometheus.js';
+import { metricsRouter } from './web/metrics-api.js';
 
 export interface HubOptions {
   config: Config;
@@ -60,6 +65,8 @@ export interface Hub {
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
   readonly web: WebServer;
+  /** Scheduled uptime reports (`reports.schedule`). */
+  readonly reports: ReportScheduler;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
   /**
@@ -158,6 +165,9 @@ export function createHub(opts: HubOptions): Hub {
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
+  const homeAssistant = new HomeAssistantExport(ctx, broker);
+  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
+  const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -174,7 +184,10 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
+      ['/uptime', uptimeRouter(ctx)],
+      ['/reports', reportsRouter(ctx, alerts.store)],
     ],
+    mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub, one event, to every logged-in browser.
@@ -210,6 +223,8 @@ export function createHub(opts: HubOptions): Hub {
     // Alerts listen before availability and the internet emit their first changes.
     { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    // After the store and the outbox: a report due while the hub was off is made and queued at start.
+    { name: 'reports', critical: false, start: () => reports.start(), stop: () => reports.stop() },
     // The demo's Internet stand-in listens before the link's first probe, so the demo starts "up".
     {
       name: 'internet-standin',
@@ -231,7 +246,10 @@ export function createHub(opts: HubOptions): Hub {
       start: () => publishHubStatus(ctx, broker, 'online'),
       stop: () => publishHubStatus(ctx, broker, 'offline'),
     },
+    // After the broker and availability: announces the devices and publishes the hub's view of each.
+    { name: 'homeassistant', critical: false, start: () => homeAssistant.start(), stop: () => homeAssistant.stop() },
     { name: 'web', critical: true, start: () => web.start(), stop: () => web.stop() },
+    { name: 'metrics', critical: false, start: () => undefined, stop: () => metrics.stop() },
     // Before the pollers: the protocol simulators of the demo's polled cameras and APs must be listening
     // when the first checks go out.
     {
@@ -273,6 +291,7 @@ export function createHub(opts: HubOptions): Hub {
     broker,
     web,
     security,
+    reports,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
     },

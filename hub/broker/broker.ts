@@ -139,6 +139,18 @@ export class MqttBroker {
     return () => aedes.off('publish', fn);
   }
 
+  /** Called with the filters of every subscription the broker grants (after the ACL), once it is in place. */
+  onSubscribe(fn: (filters: string[], client: Client) => void): () => void {
+    const aedes = this.requireAedes();
+    // aedes lists refused filters too, with the SUBACK failure code 0x80 as their QoS (MQTT-3.9.3).
+    const listener = (subs: Array<{ topic: string; qos: number }>, client: Client): void => {
+      const granted = subs.filter((s) => s.qos !== 0x80).map((s) => s.topic);
+      if (granted.length > 0) fn(granted, client);
+    };
+    aedes.on('subscribe', listener);
+    return () => aedes.off('subscribe', listener);
+  }
+
   publish(topic: string, payload: string | Buffer, opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
     const aedes = this.requireAedes();
     return new Promise((resolve, reject) => {

@@ -6,11 +6,16 @@ import { SLUG_PATTERN } from '../../shared/ids.js';
  *   <prefix>/<village>/<device>/telemetry   {"ts"?:ms, "<metric>": number|boolean, ...}
  *   <prefix>/<village>/<device>/event       {"type":string, ...}
  *   <prefix>/<village>/$hub/status          the hub's own availability (its LWT)
+ *   <prefix>/<village>/$hub/devices/<device> retained, the hub's view of a device (Home Assistant export)
+ *   <discovery>/<component>/<id>/config      retained, Home Assistant MQTT discovery (outside the prefix)
  */
 export const channels = ['status', 'telemetry', 'event'] as const;
 export type Channel = (typeof channels)[number];
 
 export const HUB_DEVICE = '$hub';
+
+/** Home Assistant entity platforms the hub announces. */
+export type DiscoveryComponent = 'sensor' | 'binary_sensor';
 
 export type ParsedTopic =
   | { ok: true; village: string; device: string; channel: Channel }
@@ -31,6 +36,14 @@ export class Topics {
   hubStatus(village: string): string {
     return `${this.prefix}/${village}/${HUB_DEVICE}/status`;
   }
+  /**
+   * The hub's own view of a device (state, since, reason), retained: unlike the device's `status`, it
+   * says offline after a heartbeat timeout and unreachable behind an offline parent. Under `$hub`, so
+   * only the hub publishes it (hub/broker/acl.ts). A level of its own keeps it apart from `$hub/status`.
+   */
+  deviceState(village: string, device: string): string {
+    return `${this.prefix}/${village}/${HUB_DEVICE}/devices/${device}`;
+  }
   /** Filter matching everything devices publish. */
   all(): string {
     return `${this.prefix}/#`;
@@ -44,11 +57,12 @@ export class Topics {
   parse(topic: string): ParsedTopic {
     const parts = topic.split('/');
     if (parts[0] !== this.prefix) return { ok: false, reason: `topic does not start with "${this.prefix}/"` };
+    // Every `$hub/…` topic is the hub's own (its status, its view of each device): not device traffic.
+    if (parts[2] === HUB_DEVICE) return { ok: false, reason: 'hub status topic' };
     if (parts.length !== 4) {
       return { ok: false, reason: `expected ${this.prefix}/<village>/<device>/<status|telemetry|event>, got ${parts.length} levels` };
     }
     const [, village, device, channel] = parts as [string, string, string, string];
-    if (device === HUB_DEVICE) return { ok: false, reason: 'hub status topic' };
     if (!SLUG_PATTERN.test(village)) return { ok: false, reason: `village "${village}" is not a lowercase slug [a-z0-9-]{1,64}` };
     if (!SLUG_PATTERN.test(device)) return { ok: false, reason: `device "${device}" is not a lowercase slug [a-z0-9-]{1,64}` };
     if (!(channels as readonly string[]).includes(channel)) {
@@ -56,4 +70,25 @@ export class Topics {
     }
     return { ok: true, village, device, channel: channel as Channel };
   }
+}
+
+/** Home Assistant's discovery topic of one entity: `<discovery prefix>/<component>/<object id>/config`. */
+export function discoveryTopic(discoveryPrefix: string, component: DiscoveryComponent, objectId: string): string {
+  return `${discoveryPrefix}/${component}/${objectId}/config`;
+}
+
+/**
+ * Does an MQTT subscription filter match a topic? `+` is one level, `#` the rest (and the parent level);
+ * a wildcard in the first level never matches a `$` topic (MQTT-4.7.2-1).
+ */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
 }

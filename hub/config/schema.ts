@@ -7,6 +7,8 @@ export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 
 import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
+import { exportSchema } from './export.js';
+import { reportReferenceProblems, reportsSchema } from './reports.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
 
@@ -234,6 +236,10 @@ export const configSchema = z.strictObject({
   internet: internetSchema.default(internetSchema.parse({})),
   maintenance: z.array(maintenanceSchema).default([]),
   meetings: z.array(meetingSchema).default([]),
+  /** Home Assistant discovery and the Prometheus scrape token (hub/config/export.ts). */
+  export: exportSchema.default(exportSchema.parse({})),
+  /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
+  reports: reportsSchema.default(reportsSchema.parse({})),
 });
 
 type Loose = Record<string, unknown>;
@@ -321,6 +327,7 @@ function notifyReferenceProblems(doc: Loose, villages: Set<string>, deviceKeys: 
     });
   });
   if (notify.escalation && typeof notify.escalation === 'object') checkChannels('notify.escalation', (notify.escalation as Loose).channels);
+  problems.push(...reportReferenceProblems(doc, channels));
   for (const section of ['maintenance', 'meetings'] as const) {
     list(doc[section]).forEach((m, i) => {
       const village = str((m as Loose | null)?.village);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allows, isAdmin, type Need, type Principal } from '../security/roles.js';
 import { sendError } from './errors.js';
@@ -19,12 +20,22 @@ export type Rule =
   | { need: 'login' }
   /** Reading or acting in one village; `village` says which (undefined: the handler answers 400/404). */
   | { need: 'read' | 'act'; village: VillageOf }
-  | { need: 'admin' };
+  /** An admin; with `token`, also a machine presenting `Authorization: Bearer <token>` (Prometheus). */
+  | { need: 'admin'; token?: BearerToken };
+
+/** The bearer token a route accepts instead of an admin's login. */
+export interface BearerToken {
+  /** The configured token; undefined when none is (then only an admin may). */
+  expected(): string | undefined;
+  /** Called for a request with a wrong token (to count and log it; never the token itself). */
+  refused(req: Request): void;
+}
 
 export const rules = {
   public: (why: string): Rule => ({ need: 'public', why }),
   login: { need: 'login' } as Rule,
   admin: { need: 'admin' } as Rule,
+  adminOrToken: (token: BearerToken): Rule => ({ need: 'admin', token }),
   read: (village: VillageOf): Rule => ({ need: 'read', village }),
   act: (village: VillageOf): Rule => ({ need: 'act', village }),
 };
@@ -64,9 +75,34 @@ export function unauthorized(res: Response): void {
   sendError(res, 401, 'log in first: POST /api/session with {"username","password"}', undefined, 'unauthorized');
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined without one. */
+function bearerOf(req: Request): string | undefined {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
+  return m?.[1];
+}
+
+/** Compared in constant time (as digests of equal length), so the answer's timing says nothing about the token. */
+function sameToken(presented: string, expected: string): boolean {
+  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function badToken(res: Response): void {
+  res.setHeader('WWW-Authenticate', 'Bearer realm="langso", error="invalid_token"');
+  sendError(res, 401, 'the bearer token is not the one configured (export.prometheus.token), or none is configured', undefined, 'unauthorized');
+}
+
 function guard(rule: Rule): Guard {
   const fn = ((req: Request, res: Response, next: NextFunction): void => {
     if (rule.need === 'public') return next();
+    // A machine with the configured token needs no session; a wrong token is refused whatever the cookie says.
+    const presented = rule.need === 'admin' && rule.token ? bearerOf(req) : undefined;
+    if (presented !== undefined && rule.need === 'admin' && rule.token) {
+      const expected = rule.token.expected();
+      if (expected !== undefined && sameToken(presented, expected)) return next();
+      rule.token.refused(req);
+      return badToken(res);
+    }
     const p = principalOf(res);
     if (!p) return unauthorized(res);
     if (rule.need === 'login') return next();

@@ -36,6 +36,8 @@ const HSTS_S = 180 * 86_400;
 /** What other modules add to the web tier: REST routers under /api and socket.io attachments. */
 export interface WebExtension {
   routers?: Array<[path: string, router: express.Router]>;
+  /** Routers outside /api (`/metrics`, where Prometheus looks), with the login session but without /api's CSRF check: GET only. */
+  mounts?: Array<[path: string, router: express.Router]>;
   /** Called once the socket.io server exists; returns a detach function called on stop. */
   attach?: (io: HubIo) => (() => void) | void;
 }
@@ -96,6 +98,7 @@ export class WebServer {
     app.use('/api/session', sessionRouter(ctx, auth, (token) => this.io && access.endSession(this.io, token)));
     app.use('/api/audit', auditRouter(ctx, auth.security.audit));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
+    for (const ext of this.extensions) for (const [p, r] of ext.mounts ?? []) app.use(p, auth.middleware(), r);
     app.use('/api', apiRouter(ctx, this.broker, () => this.changes));
     this.serveDashboard(app);
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Topics } from '../../hub/broker/topics.js';
+import { discoveryTopic, filterMatches, Topics } from '../../hub/broker/topics.js';
 
 describe('topic contract', () => {
   const t = new Topics('langso');
@@ -30,6 +30,33 @@ describe('topic contract', () => {
     const p = t.parse(topic);
     expect(p.ok).toBe(false);
     if (!p.ok) expect(p.reason).toMatch(reason);
+  });
+
+  it("builds the hub's own topics, and tells them from device traffic at any depth", () => {
+    expect(t.deviceState('dong-cam', 'cam-1')).toBe('langso/dong-cam/$hub/devices/cam-1');
+    // A device called "status" does not collide with the hub's status.
+    expect(t.deviceState('dong-cam', 'status')).not.toBe(t.hubStatus('dong-cam'));
+    for (const topic of [t.hubStatus('dong-cam'), t.deviceState('dong-cam', 'cam-1')]) {
+      expect(t.parse(topic)).toEqual({ ok: false, reason: 'hub status topic' });
+    }
+  });
+
+  it('builds Home Assistant discovery topics', () => {
+    expect(discoveryTopic('homeassistant', 'binary_sensor', 'langso_dong-cam_cam-1_connectivity')).toBe('homeassistant/binary_sensor/langso_dong-cam_cam-1_connectivity/config');
+  });
+
+  it.each([
+    ['homeassistant/#', 'homeassistant/sensor/x/config', true],
+    ['homeassistant/#', 'homeassistant', true],
+    ['homeassistant/+/+/config', 'homeassistant/sensor/x/config', true],
+    ['homeassistant/+/config', 'homeassistant/sensor/x/config', false],
+    ['#', 'homeassistant/sensor/x/config', true],
+    ['#', '$SYS/broker/uptime', false],
+    ['+/sensor/x/config', 'homeassistant/sensor/x/config', true],
+    ['homeassistant/sensor', 'homeassistant/sensor/x/config', false],
+    ['langso/#', 'homeassistant/sensor/x/config', false],
+  ])('filter %s matches %s: %s', (filter, topic, want) => {
+    expect(filterMatches(filter, topic)).toBe(want);
   });
 
   it('uses the configured prefix', () => {

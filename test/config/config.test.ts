@@ -47,6 +47,16 @@ describe('config', () => {
     expect(timeoutFor(c.devices[2]!)).toBe(15);
   });
 
+  it('exports: Home Assistant off by default, the Prometheus token optional and long enough', () => {
+    expect(parseConfig(good, 'test.yaml').export).toEqual({ homeassistant: { enabled: false, discoveryPrefix: 'homeassistant' }, prometheus: {} });
+    const token = 'a'.repeat(24);
+    const c = parseConfig(`${good}export: { homeassistant: { enabled: true, discoveryPrefix: ha }, prometheus: { token: ${token} } }\n`, 'test.yaml');
+    expect(c.export).toEqual({ homeassistant: { enabled: true, discoveryPrefix: 'ha' }, prometheus: { token } });
+    expect(problems(`${good}export: { prometheus: { token: short } }\n`)).toEqual([expect.stringMatching(/^export\.prometheus\.token: expected at least 24 characters/)]);
+    expect(problems(`${good}export: { homeassistant: { discoveryPrefix: "home/assistant" } }\n`)).toEqual([expect.stringMatching(/^export\.homeassistant\.discoveryPrefix: expected one topic level/)]);
+    expect(problems(`${good}export: { grafana: true }\n`)).toEqual(['export: unknown setting(s): grafana']);
+  });
+
   it('reads the old "uplink" key as "internet", with a warning saying what to write', () => {
     const warnings: string[] = [];
     const c = parseConfig(`${good}uplink: { targets: [{ type: tcp, host: 1.1.1.1, port: 443 }] }\n`, 'test.yaml', {}, warnings);

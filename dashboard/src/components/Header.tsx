@@ -8,7 +8,7 @@ import { shortTime } from '../time';
 import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
 
-export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
+export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'reports' | 'audit';
 
 interface Props {
   devices: DeviceView[];
@@ -107,6 +107,9 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         </a>
         <a href="#/maintenance" {...current('maintenance')}>
           {t('nav.maintenance')}
+        </a>
+        <a href="#/reports" {...current('reports')} data-testid="nav-reports">
+          {t('nav.reports')}
         </a>
         {can(user, 'admin') && (
           <a href="#/audit" {...current('audit')} data-testid="nav-audit">
