@@ -127,7 +127,9 @@ export function createHub(opts: HubOptions): Hub {
   // Timers and bus listeners that touch SQLite may meet a read-only or full disk: counted and shown, never fatal.
   const clock = guardedClock(baseClock, (err) => faults.report(isSqliteError(err) ? 'state-db' : 'timer', err));
   const store = createMetricStore(config.store, dataDir, log, clock);
-  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log.child({ module: 'store' }), counters);
+  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log.child({ module: 'store' }), counters, {
+    spool: config.store.spool,
+  });
   const state = new StateDb(path.join(dataDir, 'state.db'));
   const ctx: HubContext = {
     config,

@@ -7,6 +7,7 @@ import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
+import { StorageWarning } from './StorageWarning';
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'reports' | 'audit';
 
@@ -134,6 +135,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         )}
       </div>
       <SecurityWarning />
+      <StorageWarning />
     </header>
   );
 }

@@ -60,6 +60,12 @@ export const en: Record<MessageKey, string> = {
 
   'live.lost': 'Live connection to the hub lost — retrying…',
   'live.restored': 'Reconnected',
+  'storage.backlog':
+    'The data store is not taking readings: {points} readings ({size}) are waiting on the village hub’s disk, the oldest for {age}. They will be written as soon as the store works again; nothing is lost.',
+  'storage.dropped':
+    'The waiting space on disk is full, so the {n} oldest readings had to be dropped. Tell the commune’s IT staff.',
+  'storage.diskError':
+    'The village hub’s disk cannot be written (it may be full). Tell the commune’s IT staff to free some space.',
   'security.anonymousMqtt': 'Warning: devices may send data without a password, so a stranger on the same Wi-Fi could send false readings. Tell the commune’s IT staff.',
   'live.lostSince': 'Live connection to the hub lost since {time} — the figures shown are old. Retrying…',
 

@@ -58,6 +58,12 @@ export const vi = {
 
   'live.lost': 'Mất kết nối trực tiếp tới trung tâm — đang thử lại…',
   'live.restored': 'Đã kết nối lại',
+  'storage.backlog':
+    'Chưa ghi được vào kho số liệu: {points} số liệu ({size}) đang chờ trên ổ đĩa của máy chủ thôn, lâu nhất đã {age}. Khi kho hoạt động lại, chúng sẽ được ghi bù, không bị mất.',
+  'storage.dropped':
+    'Chỗ chờ trên ổ đĩa đã đầy nên {n} số liệu cũ nhất đã phải bỏ. Hãy báo cán bộ kỹ thuật của xã.',
+  'storage.diskError':
+    'Ổ đĩa của máy chủ thôn không ghi được (có thể đã đầy). Hãy báo cán bộ kỹ thuật của xã để giải phóng chỗ trống.',
   'security.anonymousMqtt':
     'Cảnh báo: trung tâm đang nhận dữ liệu từ thiết bị mà không cần mật khẩu, nên người lạ dùng chung mạng Wi-Fi có thể gửi số liệu giả. Hãy báo cán bộ kỹ thuật của xã.',
   'live.lostSince': 'Mất kết nối trực tiếp tới trung tâm từ {time} — số liệu đang hiện là số liệu cũ. Đang thử lại…',
