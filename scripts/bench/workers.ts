@@ -64,3 +64,37 @@ export function split<T>(items: readonly T[], n: number): T[][] {
 }
 
 export type { WorkerClient };
+
+export interface BareBroker {
+  url: string;
+  /** socket.io port (with `push`): every message on a status topic is sent to its sockets. */
+  ioUrl: string | null;
+  /** Messages published by clients so far. */
+  published(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The baselines' bare aedes (bare-broker.ts) in a process of its own, as the hub is in its own. */
+export async function bareBroker(push = false): Promise<BareBroker> {
+  const child = fork(path.join(here, 'bare-broker.ts'), push ? ['--push'] : [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const hello = await new Promise<{ port: number; ioPort?: number }>((resolve, reject) => {
+    child.once('message', (m: { port: number; ioPort?: number }) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`bare broker exited (${code})`)));
+  });
+  return {
+    url: `mqtt://127.0.0.1:${hello.port}`,
+    ioUrl: hello.ioPort ? `http://127.0.0.1:${hello.ioPort}` : null,
+    published: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { published: number }) => resolve(m.published));
+        child.send({ cmd: 'count' });
+      }),
+    async stop() {
+      if (child.exitCode === null && child.connected) child.send({ cmd: 'stop' });
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
