@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,18 +15,35 @@ import { stringify } from 'yaml';
 import type { DevicesResponse } from '../../shared/events.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(repoRoot, 'dist', 'hub', 'cli.js');
 export const BENCH_ADMIN = { username: 'bench-admin', password: 'mat-khau-do-hieu-nang' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Builds dist/ once per run (the hub a village runs is the compiled one). */
-export async function buildHub(): Promise<void> {
+const cliOf = (root: string): string => path.join(root, 'dist', 'hub', 'cli.js');
+
+/** Builds dist/ once per run (the hub a village runs is the compiled one); `root`: another checkout. */
+export async function buildHub(root = repoRoot): Promise<void> {
   await new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot }, (err, stdout) =>
+    execFile(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { cwd: root }, (err, stdout) =>
       err ? reject(new Error(`tsc -p tsconfig.build.json failed:\n${stdout}`)) : resolve(),
     ),
   );
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing after the build`);
+  if (!existsSync(cliOf(root))) throw new Error(`${cliOf(root)} is missing after the build`);
+}
+
+/**
+ * An earlier commit of the hub, built in a temporary folder (git archive, this checkout's node_modules
+ * linked): a "before" measured in the same run as the "after". Returns its root; remove it when done.
+ */
+export async function buildRef(ref: string): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'langso-bench-ref-'));
+  await new Promise<void>((resolve, reject) =>
+    execFile('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', ref, root], { cwd: repoRoot }, (err, _o, errText) =>
+      err ? reject(new Error(`git archive ${ref} failed: ${errText}`)) : resolve(),
+    ),
+  );
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  await buildHub(root);
+  return root;
 }
 
 export async function freePort(): Promise<number> {
@@ -70,6 +87,8 @@ export interface HubProcessOptions {
   nodeArgs?: string[];
   /** Kept after stop (a restart on the same data). */
   dataDir?: string;
+  /** The checkout whose dist/hub/cli.js runs (buildRef); this one by default. */
+  root?: string;
 }
 
 async function statusKiB(pid: number, key: string): Promise<number> {
@@ -82,6 +101,7 @@ async function statusKiB(pid: number, key: string): Promise<number> {
 export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess> {
   const dataDir = o.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'langso-bench-proc-')));
   const ownData = o.dataDir === undefined;
+  const cli = cliOf(o.root ?? repoRoot);
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const doc = {
     logLevel: 'warn',
@@ -94,13 +114,13 @@ export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess>
   await writeFile(file, stringify(doc));
   // The first admin, as commune IT creates it: the password on standard input, never on the command line.
   await new Promise<void>((resolve, reject) => {
-    const p = execFile(process.execPath, [CLI, 'user', 'add', BENCH_ADMIN.username, '--role', 'admin', '--password-stdin', '--config', file], { cwd: repoRoot }, (err, _out, errText) =>
+    const p = execFile(process.execPath, [cli, 'user', 'add', BENCH_ADMIN.username, '--role', 'admin', '--password-stdin', '--config', file], { cwd: repoRoot }, (err, _out, errText) =>
       err && !/exists/i.test(errText) ? reject(new Error(`langso user add failed: ${errText}`)) : resolve(),
     );
     p.stdin?.end(`${BENCH_ADMIN.password}\n`);
   });
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, 'start', '--config', file], {
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), cli, 'start', '--config', file], {
     cwd: dataDir,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -12,11 +12,12 @@
  * Goals: ≤ 120 MiB with 1 000 devices; ≤ 100 MiB with 500 polled TCP targets.
  *
  *   node --import tsx scripts/bench/memory.ts [--only idle,devices,polled] [--fleets 100,1000,10000]
- *     [--polled 500] [--sample 30] [--no-build]
+ *     [--polled 500] [--sample 30] [--before <git ref>] [--no-build]
  */
 import { createServer, type Server } from 'node:net';
 import { parseArgs } from 'node:util';
-import { buildHub, sampleRss, startHubProcess, type HubProcess } from './hub-process.js';
+import { rm } from 'node:fs/promises';
+import { buildHub, buildRef, sampleRss, startHubProcess, type HubProcess } from './hub-process.js';
 import { loadWorker, split, type LoadWorker, type WorkerClient } from './workers.js';
 import { machineLine, record } from './report.js';
 
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     polled: { type: 'string', default: '500' },
     sample: { type: 'string', default: '30' },
     'every-s': { type: 'string', default: '30' },
+    /** An earlier commit to measure the polled devices on too (before the pollers shared a connection). */
+    before: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
   },
   strict: false,
@@ -92,7 +95,7 @@ async function fleet(n: number, idleMiB: number): Promise<{ n: number; rss: numb
   }
 }
 
-async function polled(n: number, idleMiB: number): Promise<number> {
+async function polled(n: number, idleMiB: number, root?: string, label = 'this hub'): Promise<number> {
   // The targets: open TCP ports on loopback, in this process (the hub is another).
   const servers: Server[] = [];
   for (let i = 0; i < n; i++) {
@@ -107,7 +110,7 @@ async function polled(n: number, idleMiB: number): Promise<number> {
     kind: 'switch',
     poll: { host: '127.0.0.1', tcpPort: (s.address() as { port: number }).port, intervalS: 3 },
   }));
-  const hub = await startHubProcess({ doc: { villages: [village], devices } });
+  const hub = await startHubProcess({ doc: { villages: [village], devices }, ...(root ? { root } : {}) });
   try {
     const startS = await hub.allKnown(n, 120);
     await sleep(15_000);
@@ -118,7 +121,7 @@ async function polled(n: number, idleMiB: number): Promise<number> {
     const { devices: views } = await hub.api<{ devices: Array<{ state: string }> }>('/api/devices');
     const online = views.filter((d) => d.state === 'online').length;
     say(
-      `  ${n} polled TCP targets every 3 s           RSS ${mib(r.mean)} (max ${mib(r.max)}), ${(r.mean / idleMiB).toFixed(2)}× idle, ` +
+      `  ${n} polled TCP targets every 3 s, ${label.padEnd(22)} RSS ${mib(r.mean)} (max ${mib(r.max)}), ${(r.mean / idleMiB).toFixed(2)}× idle, ` +
         `${((r.mean - idleMiB) * 1024 / n).toFixed(0)} KiB per polled device; ${online}/${n} online, all known ${startS.toFixed(1)} s after spawn; CPU ${cores.toFixed(3)} cores`,
     );
     return r.mean;
@@ -148,8 +151,20 @@ async function main(): Promise<void> {
     if (at1000) say(`  goal ≤ 120 MiB at 1 000 devices: ${at1000.rss <= 120 ? 'met' : 'MISSED'} (${mib(at1000.rss)})`);
   }
   if (parts.has('polled')) {
+    const before = typeof values.before === 'string' ? values.before : null;
+    if (before) {
+      const root = await buildRef(before);
+      try {
+        const old = await polled(POLLED, idleMiB, root, `before (${before})`);
+        results[`polled.${POLLED}.before`] = old;
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    }
     const rss = await polled(POLLED, idleMiB);
     results[`polled.${POLLED}`] = rss;
+    const old = results[`polled.${POLLED}.before`];
+    if (old !== undefined) say(`  polled: ${mib(rss)} now against ${mib(old)} before: ${(rss / old).toFixed(2)}×, ${mib(old - rss)} less`);
     say(`  goal ≤ 100 MiB at ${POLLED} polled devices: ${rss <= 100 ? 'met' : 'MISSED'} (${mib(rss)})`);
   }
   await record('memory', lines, results);
