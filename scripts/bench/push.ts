@@ -6,7 +6,7 @@
  * Baseline: bare aedes + a bare socket.io server in one process, sending each status message to every
  * socket as it arrives (bare-broker.ts --push), measured the same way in the same run.
  *
- *   node --import tsx scripts/bench/push.ts [--dashboards 100] [--changes 60] [--procs 2] [--no-build]
+ *   node --import tsx scripts/bench/push.ts [--dashboards 100] [--changes 60] [--procs 2] [--cpu-prof DIR] [--no-build]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     dashboards: { type: 'string', default: '100' },
     changes: { type: 'string', default: '60' },
     procs: { type: 'string', default: '2' },
+    /** A folder: the hub runs with --cpu-prof and leaves its profile there. */
+    'cpu-prof': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
   },
   strict: false,
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
       devices: Array.from({ length: DEVICES }, (_, d) => ({ id: `pc-${d}`, village: 'bench', name: `PC ${d}`, kind: 'pc', timeoutS: 600 })),
     },
     broker: { allowAnonymous: true },
+    ...(typeof values['cpu-prof'] === 'string' ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] } : {}),
   });
   let h: ReturnType<typeof summary>;
   try {
