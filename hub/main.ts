@@ -31,9 +31,11 @@ import { Pollers } from './pollers/pollers.js';
 import { StateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { HUB_ROOM } from './web/socket-access.js';
-import { FleetSimulator } from '../devices/sim/fleet.js';
-import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
-import { InternetStandIn } from '../devices/sim/internet-standin.js';
+// The demo's simulators (ONVIF, SNMP and RTSP servers, JPEG scenes) are loaded only when `sim.enabled`:
+// a real village's hub does not hold their code in memory.
+import type { FleetSimulator } from '../devices/sim/fleet.js';
+import type { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
+import type { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
 import { reportsRouter, uptimeRouter } from './web/reports-api.js';
@@ -231,6 +233,7 @@ export function createHub(opts: HubOptions): Hub {
       critical: false,
       start: async () => {
         if (!config.sim.enabled) return;
+        const { InternetStandIn } = await import('../devices/sim/internet-standin.js');
         internetStandIn = new InternetStandIn({ targets: config.internet.targets, sim: config.sim, log: log.child({ module: 'sim' }) });
         await internetStandIn.start();
       },
@@ -257,6 +260,7 @@ export function createHub(opts: HubOptions): Hub {
       start: async () => {
         if (!config.sim.enabled) return;
         const simLog = log.child({ module: 'sim' });
+        const [{ ProtocolFleet }, { FleetSimulator }] = await Promise.all([import('../devices/sim/protocol-fleet.js'), import('../devices/sim/fleet.js')]);
         const p = (protocols = new ProtocolFleet({ villages: config.villages, devices: config.devices, sim: config.sim, log: simLog }));
         await p.start();
         sim = new FleetSimulator({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { writeToStream } from 'mqtt-packet';
 import type { WebSocketServer } from 'ws';
 import type { HubContext } from '../context.js';
 import { closeServer, listen } from '../core/net.js';
@@ -53,6 +54,10 @@ export class MqttBroker {
     });
     auth.setPublishCheck(this.check);
     this.auth = auth;
+    // mqtt-packet (aedes' and mqtt.js' writer) otherwise fills a table of 65 536 two-byte buffers on its
+    // first write, ~6 MiB of heap kept for good, to save one two-byte allocation per packet id: not a
+    // trade for a village PC (docs/benchmarks.md, memory). A library setting, made before any write.
+    writeToStream.cacheNumbers = false;
     const dir = path.join(path.resolve(config.dataDir), 'broker');
     try {
       this.persistence = await openBrokerPersistence(dir);
