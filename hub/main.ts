@@ -44,6 +44,7 @@ import { LoginLimiter } from './web/login-limit.js';
 import { HomeAssistantExport } from './export/homeassistant.js';
 import { PrometheusMetrics } from './export/prometheus.js';
 import { metricsRouter } from './web/metrics-api.js';
+import { Uplink } from './uplink/uplink.js';
 
 export interface HubOptions {
   config: Config;
@@ -160,7 +161,8 @@ export function createHub(opts: HubOptions): Hub {
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
   const homeAssistant = new HomeAssistantExport(ctx, broker);
-  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
+  const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
+  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -179,6 +181,7 @@ export function createHub(opts: HubOptions): Hub {
       ['/notifications', notificationsRouter(notifications)],
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
+    uplink: () => uplink?.view() ?? null,
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub, one event, to every logged-in browser.
@@ -226,6 +229,8 @@ export function createHub(opts: HubOptions): Hub {
       stop: () => internetStandIn?.stop(),
     },
     { name: 'internet', critical: false, start: () => internet.start(), stop: () => internet.stop() },
+    // Listens before the broker accepts the first message, so each accepted one is queued for upstream.
+    { name: 'uplink', critical: false, start: () => uplink?.start(), stop: () => uplink?.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
     {

@@ -1,0 +1,76 @@
+/**
+ * Debian's Mosquitto 2.0 as a commune/province broker for tests and benchmarks: a free port on
+ * 127.0.0.1, anonymous clients, QoS 1 queues raised (its default 1 000 drops messages for a slow
+ * subscriber), data in a fresh temporary folder, stopped and removed afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './influxd.js';
+
+export interface UpstreamBrokerHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startMosquitto(opts: { binary?: string; port?: number } = {}): Promise<UpstreamBrokerHandle> {
+  const binary = opts.binary ?? '/usr/sbin/mosquitto';
+  if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/services/install.sh (Debian's mosquitto package)`);
+  const dir = await mkdtemp(join(tmpdir(), 'langso-mosquitto-'));
+  const port = opts.port ?? (await freePort());
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 1000000', 'max_inflight_messages 0', 'persistence false', 'log_dest none', ''].join('\n'),
+  );
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (c: string) => (stderr = (stderr + c).slice(-4096)));
+  const deadline = Date.now() + 10_000;
+  while (!(await answers(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`mosquitto did not listen on ${port}: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      (stopped ??= (async () => {
+        await stopChild(child);
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}
