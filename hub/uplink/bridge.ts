@@ -181,13 +181,17 @@ export class VillageBridge {
     c.publish(m.topic, m.payload, { qos: 1, retain }, (err, packet) => {
       if (gen !== this.gen) return;
       this.inflight.delete(m.seq);
-      const code = (packet as { reasonCode?: number } | undefined)?.reasonCode;
-      if (err || (code !== undefined && code >= 0x80)) {
+      const code = (err as (Error & { code?: unknown }) | undefined)?.code ?? (packet as { reasonCode?: number } | undefined)?.reasonCode;
+      if (err && typeof code !== 'number') return; // the connection closed: sent again on the next one
+      if (typeof code === 'number' && code >= 0x80) {
         // Refused (e.g. not authorised): kept, and tried again on a new connection; health shows why.
-        const why = err?.message ?? `reason code 0x${(code as number).toString(16)}`;
-        this.lastError = `upstream refused ${m.topic}: ${why}`;
-        this.opts.log.warn({ topic: m.topic, err: why }, 'uplink: the upstream broker refused a message; reconnecting');
-        this.link.restart(this.lastError);
+        this.lastError = `upstream refused ${m.topic}: reason code 0x${code.toString(16)}${err ? ` (${err.message})` : ''}`;
+        this.opts.log.warn({ topic: m.topic, err: this.lastError }, 'uplink: the upstream broker refused a message; reconnecting');
+        const why = this.lastError;
+        // Not from inside mqtt.js's callback: ending the client there re-enters its own loop.
+        setImmediate(() => {
+          if (gen === this.gen) this.link.restart(why);
+        });
         return;
       }
       this.opts.queue.done(m.seq);

@@ -115,7 +115,8 @@ export class UpstreamLink {
   private drop(c: MqttClient): void {
     c.removeAllListeners();
     c.on('error', () => undefined);
-    c.end(true);
+    // Not from inside one of the client's own events or callbacks: it is still walking its queues.
+    setImmediate(() => c.end(true));
   }
 
   private down(c: MqttClient, error: string | null): void {

@@ -10,7 +10,7 @@ export interface LinkProxy {
   url: string;
   cut(): void;
   restore(): void;
-  /** null = no limit. */
+  /** null = no limit; 0 = a silent link (bytes held back, connections left open). */
   throttle(bitsPerS: number | null): void;
   /** Bytes that went through towards the target. */
   readonly bytesUp: number;
@@ -29,6 +29,9 @@ function pipeThrottled(from: Socket, to: Socket, rate: () => number | null, coun
     const now = Date.now();
     if (r === null) {
       budget = Infinity;
+    } else if (r <= 0) {
+      // A silent link: nothing passes, nothing is reset (only keepalives can tell).
+      budget = 0;
     } else {
       const bytesPerMs = r / 8 / 1000;
       budget = Math.min(Math.max(budget, 0) + (now - last) * bytesPerMs, Math.max(1500, 50 * bytesPerMs));
