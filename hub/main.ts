@@ -64,6 +64,8 @@ export interface Hub {
   readonly web: WebServer;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
+  /** The bridge to the commune/province broker, when `uplink:` is configured. */
+  readonly uplink: Uplink | null;
   /**
    * The demo simulators while `sim.enabled`: MQTT fleet, protocol simulators of polled devices, and the
    * stand-in for the Internet that the link probe reaches.
@@ -283,6 +285,7 @@ export function createHub(opts: HubOptions): Hub {
     broker,
     web,
     security,
+    uplink,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
     },

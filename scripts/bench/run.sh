@@ -19,3 +19,6 @@ node --import tsx scripts/bench/login-load.ts
 node --import tsx scripts/bench/storage-size.ts
 # Uptime report: 30 days of 1 000 devices from SQLite and from a real InfluxDB (target ≤ 300 ms).
 node --import tsx scripts/bench/uptime-report.ts
+# Uplink replay: a 1-hour backlog of a village (10 devices every 3 s) to Mosquitto over a link throttled
+# to 1 Mbit/s (budget 60 s; the run fails over it).
+node --import tsx scripts/bench/uplink.ts
