@@ -7,6 +7,7 @@ import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
+import { Uplink } from './Uplink';
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
 
@@ -116,6 +117,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
       </nav>
       <div class="header-status">
         <Internet internet={internet} tz={tz} stale={staleSince !== null} />
+        <Uplink tz={tz} />
         {loaded && (
           <ul class={`summary${staleSince !== null ? ' stale' : ''}`} aria-label={t('summary.label')} data-testid="summary">
             {staleSince !== null && <li class="summary-total">{t('summary.staleAt', { time: shortTime(staleSince, tz) })}</li>}
