@@ -3,11 +3,12 @@
  * 127.0.0.1, anonymous clients, QoS 1 queues raised (its default 1 000 drops messages for a slow
  * subscriber), data in a fresh temporary folder, stopped and removed afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.js';
 
@@ -40,15 +41,37 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startMosquitto(opts: { binary?: string; port?: number } = {}): Promise<UpstreamBrokerHandle> {
+/**
+ * `users`: accounts (name → password) in a Mosquitto password file made with `mosquitto_passwd`;
+ * anonymous clients are then refused.
+ */
+export async function startMosquitto(opts: { binary?: string; port?: number; users?: Record<string, string> } = {}): Promise<UpstreamBrokerHandle> {
   const binary = opts.binary ?? '/usr/sbin/mosquitto';
   if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/services/install.sh (Debian's mosquitto package)`);
   const dir = await mkdtemp(join(tmpdir(), 'langso-mosquitto-'));
   const port = opts.port ?? (await freePort());
   const conf = join(dir, 'mosquitto.conf');
+  const auth = ['allow_anonymous true'];
+  if (opts.users) {
+    const file = join(dir, 'passwords');
+    await writeFile(file, '');
+    for (const [user, password] of Object.entries(opts.users)) await promisify(execFile)('/usr/bin/mosquitto_passwd', ['-b', file, user, password]);
+    auth.splice(0, 1, 'allow_anonymous false', `password_file ${file}`);
+  }
   await writeFile(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 1000000', 'max_inflight_messages 0', 'persistence false', 'log_dest none', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      ...auth,
+      // Started as root, Mosquitto would switch to its own user, who cannot read our temporary folder.
+      `user ${userInfo().username}`,
+      'max_queued_messages 1000000',
+      'max_inflight_messages 0',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      '',
+    ].join('\n'),
   );
   const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -21,11 +21,11 @@ export class UpstreamWatcher {
   readonly got: Received[] = [];
   private constructor(readonly client: MqttClient) {}
 
-  static async open(url: string, filter = 'langso/#'): Promise<UpstreamWatcher> {
-    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `watch-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200 });
+  static async open(url: string, filter = 'langso/#', opts: { protocolVersion?: 4 | 5; username?: string; password?: string } = {}): Promise<UpstreamWatcher> {
+    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `watch-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200, ...opts });
     const w = new UpstreamWatcher(client);
     client.on('message', (topic, payload, packet) => w.got.push({ topic, payload: payload.toString('utf8'), retain: packet.retain, at: Date.now() }));
-    await client.subscribeAsync(filter, { qos: 1, rap: true });
+    await client.subscribeAsync(filter, opts.protocolVersion === 4 ? { qos: 1 } : { qos: 1, rap: true });
     return w;
   }
 
@@ -49,8 +49,8 @@ export interface Upstream {
 }
 
 /** Mosquitto as the commune broker, behind a proxy standing for the village's Internet link. */
-export async function startUpstream(): Promise<Upstream> {
-  const broker = await startMosquitto();
+export async function startUpstream(users?: Record<string, string>): Promise<Upstream> {
+  const broker = await startMosquitto(users ? { users } : {});
   const proxy = await startLinkProxy(broker.port);
   return {
     broker,

@@ -72,8 +72,9 @@ describe('uplink: power cut (SIGKILL)', () => {
     const base = Date.now() - 900_000;
     for (let i = 0; i < 300; i++) await dev.publishAsync(`langso/${V}/ap-1/telemetry`, JSON.stringify({ ts: base + i, clients: i }), { qos: 1 });
     await dev.endAsync(true);
-    // The queue syncs in group commits at most uplink.queue.syncEveryMs (10 ms) after the broker's PUBACK.
-    await sleep(200);
+    // The broker acknowledges as it takes a message in; the hub handles it and syncs the queue in group
+    // commits at most uplink.queue.syncEveryMs (10 ms) later (docs/uplink.md, the durability window).
+    await sleep(500);
     await first.kill();
 
     await startHubProcess(file);

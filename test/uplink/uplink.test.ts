@@ -176,6 +176,8 @@ describe('uplink: store-and-forward', () => {
     const base = Date.now() - 600_000;
     for (let i = 0; i < 200; i++) await ap.publishAsync(T('ap-1', 'telemetry'), JSON.stringify({ ts: base + i, clients: i }), { qos: 1 });
     await ap.endAsync(true);
+    // The broker acknowledges before the hub has handled a message: stop once all 200 are in.
+    await waitFor(() => (first.hub.ctx.counters.snapshot()['ingest.accepted'] ?? 0) >= 200, 10_000, 'every message handled');
     await first.hub.stop();
 
     const second = await hub(uplinkDoc(up.proxy.url), dataDir);
