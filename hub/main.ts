@@ -36,6 +36,8 @@ import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
+import { reportsRouter, uptimeRouter } from './web/reports-api.js';
+import { ReportScheduler } from './reports/schedule.js';
 import { AuditLog } from './security/audit.js';
 import { SessionStore } from './security/sessions.js';
 import { UserStore } from './security/users.js';
@@ -62,6 +64,8 @@ export interface Hub {
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
   readonly web: WebServer;
+  /** Scheduled uptime reports (`reports.schedule`). */
+  readonly reports: ReportScheduler;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
   /** The bridge to the commune/province broker, when `uplink:` is configured. */
@@ -165,6 +169,7 @@ export function createHub(opts: HubOptions): Hub {
   const homeAssistant = new HomeAssistantExport(ctx, broker);
   const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
   const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
+  const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -181,6 +186,8 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
+      ['/uptime', uptimeRouter(ctx)],
+      ['/reports', reportsRouter(ctx, alerts.store)],
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     uplink: () => uplink?.view() ?? null,
@@ -219,6 +226,8 @@ export function createHub(opts: HubOptions): Hub {
     // Alerts listen before availability and the internet emit their first changes.
     { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    // After the store and the outbox: a report due while the hub was off is made and queued at start.
+    { name: 'reports', critical: false, start: () => reports.start(), stop: () => reports.stop() },
     // The demo's Internet stand-in listens before the link's first probe, so the demo starts "up".
     {
       name: 'internet-standin',
@@ -286,6 +295,7 @@ export function createHub(opts: HubOptions): Hub {
     web,
     security,
     uplink,
+    reports,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
     },

@@ -9,6 +9,7 @@ import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
 import { uplinkSchema } from './uplink.js';
+import { reportReferenceProblems, reportsSchema } from './reports.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
 
@@ -240,6 +241,8 @@ export const configSchema = z.strictObject({
   export: exportSchema.default(exportSchema.parse({})),
   /** The MQTT bridge to a commune/province broker with its on-disk queue (hub/config/uplink.ts); absent = off. */
   uplink: uplinkSchema.optional(),
+  /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
+  reports: reportsSchema.default(reportsSchema.parse({})),
 });
 
 type Loose = Record<string, unknown>;
@@ -327,6 +330,7 @@ function notifyReferenceProblems(doc: Loose, villages: Set<string>, deviceKeys: 
     });
   });
   if (notify.escalation && typeof notify.escalation === 'object') checkChannels('notify.escalation', (notify.escalation as Loose).channels);
+  problems.push(...reportReferenceProblems(doc, channels));
   for (const section of ['maintenance', 'meetings'] as const) {
     list(doc[section]).forEach((m, i) => {
       const village = str((m as Loose | null)?.village);

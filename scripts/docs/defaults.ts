@@ -19,7 +19,7 @@ import { POLL_MARGIN_S } from '../../hub/registry/registry.js';
 import { uplinkSchema } from '../../hub/config/uplink.js';
 
 /** The files whose defaults are generated. */
-export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md', 'docs/uplink.md'] as const;
+export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md', 'docs/reports.md', 'docs/uplink.md'] as const;
 
 /** Every default a doc may state, by path: the schema's defaults plus a few constants of the code. */
 export function defaultValues(): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseConfig } from '../../hub/config/load.js';
 import { configSchema, storeSchema } from '../../hub/config/schema.js';
 import { deviceKindList } from '../../devices/index.js';
 import { defaultRules } from '../../hub/config/alerts.js';
@@ -81,6 +82,7 @@ describe('documented defaults', () => {
     expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
     expect(marks['docs/storage.md']?.values).toEqual(expect.arrayContaining(['store.rawRetention', 'store.rollupRetention']));
     expect(marks['docs/uplink.md']?.values).toEqual(expect.arrayContaining(['uplink.keepaliveS', 'uplink.queue.maxBytes', 'uplink.queue.maxAgeS', 'uplink.backlogPerS']));
+    expect(marks['docs/reports.md']?.values).toEqual(expect.arrayContaining(['village.timezone', 'store.rollupRetention', 'reports.schedule.top']));
   });
 
   it('config/langso.example.yaml shows every setting it lists at its default', () => {
@@ -93,7 +95,7 @@ describe('documented defaults', () => {
         for (const [k, v] of Object.entries(have)) compare(v, (want as Record<string, unknown> | undefined)?.[k], `${where}.${k}`);
       } else if (have !== want) differ.push(`${where}: ${JSON.stringify(have)}, default ${JSON.stringify(want)}`);
     };
-    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export']) compare(example[key], defaults[key], key);
+    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export', 'reports']) compare(example[key], defaults[key], key);
     // The commented-out InfluxDB block, uncommented.
     const block = /^# store:\n(?:#.*\n)+/m.exec(text)?.[0] ?? '';
     const influx = (parse(block.replace(/^# ?/gm, '')) as { store: Record<string, unknown> }).store;
@@ -105,6 +107,16 @@ describe('documented defaults', () => {
     const uplinkDefaults = uplinkSchema.parse({ url: 'mqtt://x' }) as unknown as Record<string, unknown>;
     for (const key of ['clientId', 'topicPrefix', 'keepaliveS', 'reconnectS', 'statusEveryS', 'queue', 'backlogPerS', 'inflight']) compare(uplink[key], uplinkDefaults[key], `uplink.${key}`);
     expect(differ).toEqual([]);
+  });
+
+  it("config/langso.example.yaml's commented report schedules, uncommented, are the schedule defaults", () => {
+    const text = read('config/langso.example.yaml');
+    const lines = text.split('\n').map((l) => l.replace(/^    # ((monthly|weekly): .*)$/, '    $1'));
+    expect(lines.filter((l, i) => l !== text.split('\n')[i])).toHaveLength(2);
+    const config = parseConfig(lines.join('\n'), 'config/langso.example.yaml');
+    const defaults = parseConfig('reports: { schedule: { monthly: {}, weekly: {} } }', 'test', {});
+    expect(config.reports.schedule).toEqual(defaults.reports.schedule);
+    expect(config.reports.schedule).toEqual({ monthly: { day: 1, time: '07:00' }, weekly: { weekday: 'mon', time: '07:00' }, top: 5 });
   });
 
   it('a stale mark is rewritten from the code, and a mark naming nothing is refused', () => {

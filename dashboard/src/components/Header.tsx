@@ -9,7 +9,7 @@ import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
 import { Uplink } from './Uplink';
 
-export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
+export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'reports' | 'audit';
 
 interface Props {
   devices: DeviceView[];
@@ -108,6 +108,9 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         </a>
         <a href="#/maintenance" {...current('maintenance')}>
           {t('nav.maintenance')}
+        </a>
+        <a href="#/reports" {...current('reports')} data-testid="nav-reports">
+          {t('nav.reports')}
         </a>
         {can(user, 'admin') && (
           <a href="#/audit" {...current('audit')} data-testid="nav-audit">
