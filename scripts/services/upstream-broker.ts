@@ -15,6 +15,8 @@ import { freePort } from './influxd.js';
 export interface UpstreamBrokerHandle {
   url: string;
   port: number;
+  /** `mqtts://localhost:<port>` when started with `tls`. */
+  tlsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ function stopChild(child: ChildProcess): Promise<void> {
  * `users`: accounts (name → password) in a Mosquitto password file made with `mosquitto_passwd`;
  * anonymous clients are then refused.
  */
-export async function startMosquitto(opts: { binary?: string; port?: number; users?: Record<string, string> } = {}): Promise<UpstreamBrokerHandle> {
+export async function startMosquitto(
+  opts: { binary?: string; port?: number; users?: Record<string, string>; tls?: { cert: string; key: string } } = {},
+): Promise<UpstreamBrokerHandle> {
   const binary = opts.binary ?? '/usr/sbin/mosquitto';
   if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/services/install.sh (Debian's mosquitto package)`);
   const dir = await mkdtemp(join(tmpdir(), 'langso-mosquitto-'));
@@ -58,10 +62,14 @@ export async function startMosquitto(opts: { binary?: string; port?: number; use
     for (const [user, password] of Object.entries(opts.users)) await promisify(execFile)('/usr/bin/mosquitto_passwd', ['-b', file, user, password]);
     auth.splice(0, 1, 'allow_anonymous false', `password_file ${file}`);
   }
+  // A second listener with TLS (the certificate's names must include localhost).
+  const tlsPort = opts.tls ? await freePort() : null;
+  const tls = opts.tls && tlsPort ? [`listener ${tlsPort} 127.0.0.1`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`] : [];
   await writeFile(
     conf,
     [
       `listener ${port} 127.0.0.1`,
+      ...tls,
       ...auth,
       // Started as root, Mosquitto would switch to its own user, who cannot read our temporary folder.
       `user ${userInfo().username}`,
@@ -90,6 +98,7 @@ export async function startMosquitto(opts: { binary?: string; port?: number; use
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
+    tlsUrl: tlsPort ? `mqtts://localhost:${tlsPort}` : null,
     stop: () =>
       (stopped ??= (async () => {
         await stopChild(child);

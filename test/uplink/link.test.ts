@@ -6,7 +6,9 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HealthResponse } from '../../shared/events.js';
+import { startMosquitto } from '../../scripts/services/upstream-broker.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { villageCa } from '../security/helpers.js';
 import { startUpstream, tally, uplinkDoc, UpstreamWatcher, V } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -51,6 +53,26 @@ describe('uplink: the connection', () => {
     expect(h.uplink?.villages[0]?.lastError).toMatch(/not authori[sz]ed|bad user name or password/i);
     expect(JSON.stringify(h)).not.toContain(wrongPassword);
     expect(JSON.stringify(await health(good))).not.toContain(PASSWORD);
+  });
+
+  it('connects over mqtts:// trusting the commune CA given in caFile, and refuses an unknown certificate', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'langso-uplink-tls-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { ca, cert, key } = villageCa(dir);
+    const broker = await startMosquitto({ tls: { cert, key } });
+    cleanups.push(() => broker.stop());
+    const w = await UpstreamWatcher.open(broker.url);
+    cleanups.push(() => w.close());
+    const trusted = await hub(uplinkDoc(broker.tlsUrl as string, { caFile: ca }));
+    await waitFor(() => w.on(`langso/${V}/$hub/inventory`).length > 0, 10_000, 'inventory over TLS');
+    expect((await health(trusted)).uplink?.state).toBe('connected');
+    const untrusted = await hub(uplinkDoc(broker.tlsUrl as string, { clientId: 'other' }));
+    const h = await waitFor(async () => {
+      const body = await health(untrusted);
+      return body.uplink?.villages[0]?.lastError ? body : null;
+    }, 10_000, 'the TLS refusal');
+    expect(h.uplink?.state).toBe('disconnected');
+    expect(h.uplink?.villages[0]?.lastError).toMatch(/certificate/i);
   });
 
   it('falls back to MQTT 3.1.1 when the broker does not speak MQTT 5 (aedes)', { timeout: 60_000 }, async () => {
