@@ -46,7 +46,7 @@ export const uplinkSchema = z
     /** Backlog messages sent per second beside live traffic once the link is back. */
     backlogPerS: z.number().positive().default(1000),
     /** Most backlog messages waiting for their PUBACK at once. */
-    inflight: z.number().int().min(1).max(65535).default(100),
+    inflight: z.number().int().min(1).max(65535).default(200),
   })
   .refine((u) => !(u.password && u.passwordFile), { message: 'set password or passwordFile, not both', path: ['passwordFile'] });
 

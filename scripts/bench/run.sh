@@ -22,3 +22,5 @@ node --import tsx scripts/bench/uptime-report.ts
 # Uplink replay: a 1-hour backlog of a village (10 devices every 3 s) to Mosquitto over a link throttled
 # to 1 Mbit/s (budget 60 s; the run fails over it).
 node --import tsx scripts/bench/uplink.ts
+# The same over a 200 ms round trip: the broker's Receive Maximum (max_inflight_messages) raised to 1000.
+node --import tsx scripts/bench/uplink.ts --rtt-ms 200 --broker-inflight 1000

@@ -3,7 +3,7 @@
  * has 12 000 readings queued on disk; the link comes back at 1 Mbit/s (a TCP proxy throttles it). How
  * long until the commune broker (Debian's Mosquitto) has every one of them? Target: ≤ 60 s.
  *
- *   node --import tsx scripts/bench/uplink.ts [--hours 1] [--devices 10] [--interval-s 3] [--mbit 1] [--budget-s 60]
+ *   node --import tsx scripts/bench/uplink.ts [--hours 1] [--devices 10] [--interval-s 3] [--mbit 1] [--budget-s 60] [--broker-inflight 20] [--rtt-ms 0]
  *
  * The readings enter the hub over MQTT with their original timestamps (as the devices sent them during
  * the outage); the clock starts when the link is restored and stops when an upstream subscriber (on the
@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     'interval-s': { type: 'string', default: '3' },
     mbit: { type: 'string', default: '1' },
     'budget-s': { type: 'string', default: '60' },
+    /** Mosquitto's max_inflight_messages, its MQTT 5 Receive Maximum (its default is 20; 0 = no limit). */
+    'broker-inflight': { type: 'string', default: '20' },
+    /** Round-trip time the proxy adds (ms); 0 by default (the target is set for bandwidth alone). */
+    'rtt-ms': { type: 'string', default: '0' },
   },
 });
 const hours = Number(args.hours);
@@ -51,7 +55,7 @@ function reading(kind: string, ts: number, n: number): Record<string, number> {
 }
 
 async function main(): Promise<void> {
-  const broker = await startMosquitto();
+  const broker = await startMosquitto({ maxInflight: Number(args['broker-inflight']) });
   const proxy = await startLinkProxy(broker.port);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'langso-bench-uplink-'));
   const config = parseConfig(
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     );
 
     proxy.throttle(mbit * 1_000_000);
+    proxy.latency(Number(args['rtt-ms']) / 2);
     const bytesBefore = proxy.bytesUp;
     const t0 = performance.now();
     proxy.restore();
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     const replayS = ((seen.size >= total ? lastAt : performance.now()) - t0) / 1000;
     const bytes = proxy.bytesUp - bytesBefore;
     const rate = seen.size / replayS;
-    const line = `uplink replay: ${seen.size}/${total} readings at the commune broker in ${replayS.toFixed(1)} s over ${mbit} Mbit/s (${Math.round(rate)} msg/s, ${(bytes / 1e6).toFixed(2)} MB up, ${Math.round((bytes * 8) / replayS / 1000)} kbit/s used); budget ${budgetS} s`;
+    const line = `uplink replay: ${seen.size}/${total} readings at the commune broker in ${replayS.toFixed(1)} s over ${mbit} Mbit/s, RTT +${args['rtt-ms']} ms, broker Receive Maximum ${args['broker-inflight'] === '0' ? 'unlimited' : args['broker-inflight']} (${Math.round(rate)} msg/s, ${(bytes / 1e6).toFixed(2)} MB up, ${Math.round((bytes * 8) / replayS / 1000)} kbit/s used); budget ${budgetS} s`;
     console.log(line);
     if (seen.size < total) {
       console.error(`FAIL: ${total - seen.size} readings missing`);

@@ -1,7 +1,7 @@
 /**
  * A TCP proxy standing for a village's Internet link in tests and benchmarks: `cut()` closes every
  * connection and refuses new ones (the link is down), `restore()` lets them through again, and
- * `throttle(bitsPerS)` limits each direction to a bandwidth (a slow rural link).
+ * `throttle(bitsPerS)` limits each direction to a bandwidth (a slow rural link), `latency(ms)` delays it.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -12,13 +12,24 @@ export interface LinkProxy {
   restore(): void;
   /** null = no limit; 0 = a silent link (bytes held back, connections left open). */
   throttle(bitsPerS: number | null): void;
+  /** Delays every byte by this much in each direction (a round trip is twice it). */
+  latency(oneWayMs: number): void;
   /** Bytes that went through towards the target. */
   readonly bytesUp: number;
   stop(): Promise<void>;
 }
 
 /** Pipes `from` into `to` at most `rate()` bits/s (a token bucket; 50 ms of burst). */
-function pipeThrottled(from: Socket, to: Socket, rate: () => number | null, count: (n: number) => void): void {
+function pipeThrottled(from: Socket, to: Socket, rate: () => number | null, count: (n: number) => void, delayMs: () => number): void {
+  // Timers of one duration fire in the order they were set: the bytes keep their order.
+  const deliver = (b: Buffer): void => {
+    const d = delayMs();
+    if (d <= 0) to.write(b);
+    else
+      setTimeout(() => {
+        if (!to.destroyed) to.write(b);
+      }, d);
+  };
   let queue: Buffer[] = [];
   let budget = 0;
   let last = Date.now();
@@ -41,7 +52,7 @@ function pipeThrottled(from: Socket, to: Socket, rate: () => number | null, coun
       const head = queue[0] as Buffer;
       const n = Math.min(head.length, budget === Infinity ? head.length : Math.floor(budget));
       if (n <= 0) break;
-      to.write(head.subarray(0, n));
+      deliver(head.subarray(0, n));
       count(n);
       budget -= n;
       if (n === head.length) queue.shift();
@@ -68,6 +79,7 @@ export async function startLinkProxy(targetPort: number, targetHost = '127.0.0.1
   let down = false;
   let bits: number | null = null;
   let up = 0;
+  let oneWayMs = 0;
   const server: Server = createServer((client) => {
     if (down) {
       client.destroy();
@@ -84,8 +96,8 @@ export async function startLinkProxy(targetPort: number, targetHost = '127.0.0.1
     upstream.on('error', () => client.destroy());
     client.on('close', forget);
     upstream.on('close', forget);
-    pipeThrottled(client, upstream, () => bits, (n) => (up += n));
-    pipeThrottled(upstream, client, () => bits, () => undefined);
+    pipeThrottled(client, upstream, () => bits, (n) => (up += n), () => oneWayMs);
+    pipeThrottled(upstream, client, () => bits, () => undefined, () => oneWayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
@@ -106,6 +118,9 @@ export async function startLinkProxy(targetPort: number, targetHost = '127.0.0.1
     },
     throttle(b) {
       bits = b;
+    },
+    latency(ms) {
+      oneWayMs = ms;
     },
     stop() {
       down = true;

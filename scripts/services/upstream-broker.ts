@@ -48,7 +48,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * anonymous clients are then refused.
  */
 export async function startMosquitto(
-  opts: { binary?: string; port?: number; users?: Record<string, string>; tls?: { cert: string; key: string } } = {},
+  opts: { binary?: string; port?: number; users?: Record<string, string>; tls?: { cert: string; key: string }; maxInflight?: number } = {},
 ): Promise<UpstreamBrokerHandle> {
   const binary = opts.binary ?? '/usr/sbin/mosquitto';
   if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/services/install.sh (Debian's mosquitto package)`);
@@ -74,7 +74,8 @@ export async function startMosquitto(
       // Started as root, Mosquitto would switch to its own user, who cannot read our temporary folder.
       `user ${userInfo().username}`,
       'max_queued_messages 1000000',
-      'max_inflight_messages 0',
+      // Mosquitto's default is 20 (its MQTT 5 Receive Maximum); 0 = no limit.
+      `max_inflight_messages ${opts.maxInflight ?? 0}`,
       'persistence false',
       'log_dest stderr',
       'log_type error',
