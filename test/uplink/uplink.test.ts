@@ -188,6 +188,28 @@ describe('uplink: store-and-forward', () => {
     expect([...unique.values()].map((b) => b.clients)).toEqual([...Array(200).keys()]);
   });
 
+  it('replays older values of a retained topic without the retain flag: the broker keeps the newest', { timeout: 60_000 }, async () => {
+    const up = await upstream();
+    const w = await watcher(up.broker.url);
+    const th = await hub(uplinkDoc(up.proxy.url, { backlogPerS: 20 }));
+    await waitFor(() => w.on(`langso/${V}/$hub/status`).length > 0, 10_000, 'connected');
+    up.proxy.cut();
+    const ap = await device(th, 'ap-1');
+    const base = Date.now() - 60_000;
+    await ap.publishAsync(T('ap-1', 'status'), JSON.stringify({ state: 'online', ts: base }), { qos: 1, retain: true });
+    // Both statuses wait in the queue with readings between them; the older goes first, as history.
+    for (let i = 0; i < 60; i++) await ap.publishAsync(T('ap-1', 'telemetry'), JSON.stringify({ ts: base + 1 + i, clients: i }), { qos: 1 });
+    await ap.publishAsync(T('ap-1', 'status'), JSON.stringify({ state: 'offline', ts: base + 100 }), { qos: 1, retain: true });
+    up.proxy.restore();
+    await waitFor(() => w.on(T('ap-1', 'status')).length === 2, 15_000, 'both statuses upstream');
+    const got = w.on(T('ap-1', 'status')).map((m) => ({ state: (JSON.parse(m.payload) as { state: string }).state, retain: m.retain }));
+    expect(got).toEqual(expect.arrayContaining([{ state: 'online', retain: false }, { state: 'offline', retain: true }]));
+    // A subscriber arriving now (a central instance after a restart) is told the newest.
+    const late = await watcher(up.broker.url);
+    await waitFor(() => late.on(T('ap-1', 'status')).length === 1, 5_000, 'the retained status');
+    expect(late.json(T('ap-1', 'status'))).toEqual([{ state: 'offline', ts: base + 100 }]);
+  });
+
   it('sends live messages first while a backlog drains at the configured rate', { timeout: 90_000 }, async () => {
     const up = await upstream();
     const w = await watcher(up.broker.url);
