@@ -72,11 +72,6 @@ export class VillageBridge {
     this.client = null;
   }
 
-  /** Backlog messages still to go in this connection (not counting live ones). */
-  get backlogLeft(): number {
-    return this.backlog.length - this.backlogAt;
-  }
-
   /** Queues a message; sends it now when the link is up. */
   enqueue(m: Omit<QueuedMessage, 'seq' | 'at'>): void {
     const rec = this.opts.queue.append(m);

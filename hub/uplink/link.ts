@@ -40,10 +40,6 @@ export class UpstreamLink {
     this.connect();
   }
 
-  get connected(): boolean {
-    return this.up;
-  }
-
   /** Ends the connection after `last` (e.g. a retained "offline") has been sent, or at once when down. */
   async stop(last?: { topic: string; payload: string }): Promise<void> {
     this.stopped = true;
