@@ -24,6 +24,15 @@ export function publicUrl(url: string): string {
   }
 }
 
+/** Reads a file a setting names; the error says which setting and why (never what the file holds). */
+function readSetting<T>(setting: string, file: string, read: (f: string) => T): T {
+  try {
+    return read(file);
+  } catch (err) {
+    throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 /**
  * The bridge to a commune/province broker (docs/uplink.md): forwards what each village's devices said
  * (as the hub accepted it), the hub's view of each device, alert changes, the village inventory and the
@@ -49,8 +58,8 @@ export class Uplink {
 
   async start(): Promise<void> {
     const { ctx, cfg } = this;
-    const password = cfg.passwordFile ? readSecretFile(cfg.passwordFile) : cfg.password;
-    const ca = cfg.caFile ? readFileSync(cfg.caFile) : undefined;
+    const password = cfg.passwordFile ? readSetting('uplink.passwordFile', cfg.passwordFile, readSecretFile) : cfg.password;
+    const ca = cfg.caFile ? readSetting('uplink.caFile', cfg.caFile, (f) => readFileSync(f)) : undefined;
     for (const v of ctx.config.villages) {
       const queue = new UplinkQueue({
         dir: path.join(this.dataDir, 'uplink', v.id),

@@ -55,6 +55,17 @@ describe('uplink: the connection', () => {
     expect(JSON.stringify(await health(good))).not.toContain(PASSWORD);
   });
 
+  it('a missing password file is reported with its setting, and the hub runs on without the uplink', { timeout: 30_000 }, async () => {
+    const lines: string[] = [];
+    const { createLogger } = await import('../../hub/core/log.js');
+    const log = createLogger('error', { write: (l: string) => void lines.push(l) });
+    const th = await startTestHub(uplinkDoc('mqtt://127.0.0.1:1', { passwordFile: '/nonexistent/uplink.pass' }), { log });
+    cleanups.push(() => th.stop());
+    expect(th.hub.ctx.counters.snapshot()['modules.failed.uplink']).toBe(1);
+    expect(lines.join('')).toContain('uplink.passwordFile: cannot read /nonexistent/uplink.pass (ENOENT)');
+    expect((await health(th)).uplink?.state).toBe('disconnected');
+  });
+
   it('connects over mqtts:// trusting the commune CA given in caFile, and refuses an unknown certificate', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'langso-uplink-tls-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
