@@ -19,6 +19,10 @@ export interface QueueOptions {
   log: Logger;
   /** A message left the queue without reaching the upstream broker. */
   onDrop?: (m: QueuedMessage, why: 'bytes' | 'age') => void;
+  /** A commit failed (a full or broken disk): its messages stay in memory and go with the next one. */
+  onError?: (err: unknown) => void;
+  /** A commit succeeded after failed ones. */
+  onRecovered?: () => void;
 }
 
 export interface QueueStats {
@@ -213,7 +217,8 @@ export class UplinkQueue {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.commit();
+      // Reported by writePending (logged, lastError, onError); the next append tries again.
+      this.commit().catch(() => undefined);
     }, this.opts.syncEveryMs);
   }
 
@@ -255,13 +260,17 @@ export class UplinkQueue {
         this.doneBytes += buf.length;
         if (this.opts.fsync) await fh.datasync();
       }
-      if (this.lastError) this.opts.log.info('uplink queue: writing to disk again');
+      if (this.lastError) {
+        this.opts.log.info('uplink queue: writing to disk again');
+        this.opts.onRecovered?.();
+      }
       this.lastError = null;
       await this.tidy();
     } catch (err) {
       // Kept in memory and tried again with the next commit; a full disk is reported, not fatal.
       this.lastError = err instanceof Error ? err.message : String(err);
       this.opts.log.error({ err: this.lastError, dir: this.opts.dir }, 'uplink queue: cannot write to disk');
+      this.opts.onError?.(err);
       this.pendingLines = [...lines.filter((r) => r.seg === null), ...this.pendingLines];
       this.pendingDone = [...done, ...this.pendingDone];
       if (this.active) await this.closeActive();
@@ -273,9 +282,12 @@ export class UplinkQueue {
     if (this.active) return this.active;
     const path = segmentPath(this.opts.dir, first.seq);
     const fh = await open(path, 'a');
-    const seg: Seg = { first: first.seq, path, fileBytes: (await fh.stat()).size, remaining: 0, liveBytes: 0 };
+    // After a failed write the same file may be taken up again: one Seg per file, or deleting one would drop the other's messages.
+    const known = this.segs.find((g) => g.path === path);
+    const seg: Seg = known ?? { first: first.seq, path, fileBytes: 0, remaining: 0, liveBytes: 0 };
+    seg.fileBytes = (await fh.stat()).size;
     if (this.opts.fsync) syncDir(this.opts.dir);
-    this.segs.push(seg);
+    if (!known) this.segs.push(seg);
     this.active = { seg, fh };
     return this.active;
   }

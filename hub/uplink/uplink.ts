@@ -74,6 +74,9 @@ export class Uplink {
           this.dropped[cls]++;
           ctx.counters.inc(`uplink.dropped.${cls}`);
         },
+        // Counted and listed by /api/health (degraded) until a write succeeds again.
+        onError: (err) => ctx.faults.report('uplink-queue', err),
+        onRecovered: () => ctx.faults.clear('uplink-queue'),
       });
       queue.open();
       if (queue.bad > 0) ctx.counters.inc('uplink.queue.unreadable', queue.bad);

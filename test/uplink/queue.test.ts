@@ -1,10 +1,11 @@
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../hub/core/log.js';
 import { UplinkQueue, type QueueOptions } from '../../hub/uplink/queue.js';
+import { segmentPath } from '../../hub/uplink/queue-files.js';
 import type { QueuedMessage } from '../../hub/uplink/queue-files.js';
 
 const log = createLogger('silent');
@@ -115,6 +116,26 @@ describe('uplink queue (on disk, bounded)', () => {
     expect(payloads(again).map((p) => p.n)).toEqual([0, 1, 2, 3, 4]);
     expect(again.bad).toBe(0);
     await again.close();
+  });
+
+  it('keeps messages it could not write (a disk error) and writes them with the next commit', async () => {
+    const dir = await tmp();
+    const events: string[] = [];
+    const q = queue(dir, { onError: () => events.push('error'), onRecovered: () => events.push('recovered') });
+    // The file the next commit opens cannot be opened (a folder stands in its way).
+    mkdirSync(segmentPath(dir, 0));
+    for (let i = 0; i < 5; i++) q.append(tele(i));
+    await expect(q.commit()).rejects.toThrow();
+    expect(q.lastError).toMatch(/EISDIR/);
+    rmdirSync(segmentPath(dir, 0));
+    q.append(tele(5));
+    await q.commit();
+    expect(q.lastError).toBeNull();
+    expect(events).toEqual(['error', 'recovered']);
+    const other = queue(dir);
+    expect(payloads(other).map((p) => p.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    await q.close();
+    await other.close();
   });
 
   it('deletes its files once everything in them was acknowledged', async () => {
