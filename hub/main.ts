@@ -48,6 +48,7 @@ import { LoginLimiter } from './web/login-limit.js';
 import { HomeAssistantExport } from './export/homeassistant.js';
 import { PrometheusMetrics } from './export/prometheus.js';
 import { metricsRouter } from './web/metrics-api.js';
+import { Uplink } from './uplink/uplink.js';
 
 export interface HubOptions {
   config: Config;
@@ -69,6 +70,8 @@ export interface Hub {
   readonly reports: ReportScheduler;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
+  /** The bridge to the commune/province broker, when `uplink:` is configured. */
+  readonly uplink: Uplink | null;
   /**
    * The demo simulators while `sim.enabled`: MQTT fleet, protocol simulators of polled devices, and the
    * stand-in for the Internet that the link probe reaches.
@@ -168,7 +171,8 @@ export function createHub(opts: HubOptions): Hub {
   const alerts = new AlertEngine(ctx);
   const notifications = new Notifications(ctx);
   const homeAssistant = new HomeAssistantExport(ctx, broker);
-  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
+  const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
+  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
   const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
@@ -190,6 +194,7 @@ export function createHub(opts: HubOptions): Hub {
       ['/reports', reportsRouter(ctx, alerts.store)],
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
+    uplink: () => uplink?.view() ?? null,
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub, one event, to every logged-in browser.
@@ -240,6 +245,8 @@ export function createHub(opts: HubOptions): Hub {
       stop: () => internetStandIn?.stop(),
     },
     { name: 'internet', critical: false, start: () => internet.start(), stop: () => internet.stop() },
+    // Listens before the broker accepts the first message, so each accepted one is queued for upstream.
+    { name: 'uplink', critical: false, start: () => uplink?.start(), stop: () => uplink?.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
     {
@@ -293,6 +300,7 @@ export function createHub(opts: HubOptions): Hub {
     broker,
     web,
     security,
+    uplink,
     reports,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };

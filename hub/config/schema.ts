@@ -8,6 +8,7 @@ export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
+import { uplinkSchema } from './uplink.js';
 import { reportReferenceProblems, reportsSchema } from './reports.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
@@ -259,6 +260,8 @@ export const configSchema = z.strictObject({
   meetings: z.array(meetingSchema).default([]),
   /** Home Assistant discovery and the Prometheus scrape token (hub/config/export.ts). */
   export: exportSchema.default(exportSchema.parse({})),
+  /** The MQTT bridge to a commune/province broker with its on-disk queue (hub/config/uplink.ts); absent = off. */
+  uplink: uplinkSchema.optional(),
   /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
   reports: reportsSchema.default(reportsSchema.parse({})),
 });

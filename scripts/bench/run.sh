@@ -21,6 +21,11 @@ node --import tsx scripts/bench/ingest.ts --no-build || status=1
 node --import tsx scripts/bench/push.ts --no-build || status=1
 node --import tsx scripts/bench/memory.ts --no-build --before "$POLLERS_BEFORE" || status=1
 node --import tsx scripts/bench/recovery.ts --no-build || status=1
+# Uplink replay: a 1-hour backlog of a village (10 devices every 3 s) to Mosquitto over a link throttled
+# to 1 Mbit/s (budget 60 s; the run fails over it).
+node --import tsx scripts/bench/uplink.ts || status=1
+# The same over a 200 ms round trip: the broker's Receive Maximum (max_inflight_messages) raised to 1000.
+node --import tsx scripts/bench/uplink.ts --rtt-ms 200 --broker-inflight 1000 || status=1
 node --import tsx scripts/bench/write-doc.ts "$LANGSO_BENCH_OUT"
 if [[ "${1:-}" == "--all" ]]; then
   node --import tsx scripts/bench/alerts.ts || status=1
