@@ -172,6 +172,8 @@ export function createHub(opts: HubOptions): Hub {
   const notifications = new Notifications(ctx);
   const homeAssistant = new HomeAssistantExport(ctx, broker);
   const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
+  // Acknowledged means queued for the centre too (docs/uplink.md).
+  if (uplink) broker.addAckBarrier(() => uplink.whenQueued());
   const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
   const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,

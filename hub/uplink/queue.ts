@@ -66,6 +66,9 @@ export class UplinkQueue {
   private doneBytes = 0;
   private pendingLines: Rec[] = [];
   private pendingDone: number[] = [];
+  /** Callers of whenDurable waiting for the next commit, and for the one being written. */
+  private waitNext: Array<() => void> = [];
+  private waitCurrent: Array<() => void> | null = null;
   private next = 0;
   private bytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -222,6 +225,17 @@ export class UplinkQueue {
     }, this.opts.syncEveryMs);
   }
 
+  /**
+   * Resolves once what was appended so far has been through a commit (null: nothing waits). A commit
+   * that fails (a full disk) resolves it too: the message then waits in memory, reported in /api/health.
+   */
+  whenDurable(): Promise<void> | null {
+    if (this.closed) return null;
+    if (this.pendingLines.length > 0) return new Promise((resolve) => this.waitNext.push(resolve));
+    const current = this.waitCurrent;
+    return current ? new Promise((resolve) => current.push(resolve)) : null;
+  }
+
   /** Writes and syncs what was appended or acknowledged so far; resolves when it is on disk. */
   commit(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
@@ -237,6 +251,9 @@ export class UplinkQueue {
     if (lines.length === 0 && done.length === 0) return;
     this.pendingLines = [];
     this.pendingDone = [];
+    const waiters = this.waitNext;
+    this.waitNext = [];
+    this.waitCurrent = waiters;
     try {
       if (lines.length > 0) {
         const a = await this.activeFor(lines[0] as Rec);
@@ -275,6 +292,9 @@ export class UplinkQueue {
       this.pendingDone = [...done, ...this.pendingDone];
       if (this.active) await this.closeActive();
       throw err;
+    } finally {
+      this.waitCurrent = null;
+      for (const resolve of waiters) resolve();
     }
   }
 

@@ -124,6 +124,16 @@ export class Uplink {
     this.queues.clear();
   }
 
+  /**
+   * Resolves once every message queued so far is on disk (null: none waits). The broker waits for it
+   * before acknowledging a device's message, as it does for the metric spool: acknowledged means queued
+   * for the centre too, also across a power cut.
+   */
+  whenQueued(): Promise<void> | null {
+    const waits = [...this.queues.values()].map((q) => q.whenDurable()).filter((w) => w !== null);
+    return waits.length === 0 ? null : Promise.all(waits).then(() => undefined);
+  }
+
   private listen(): void {
     const { bus } = this.ctx;
     bus.on(OWNER, 'accepted', (m) => {
