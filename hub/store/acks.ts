@@ -13,6 +13,8 @@ interface Waiter {
 
 export class AckQueue {
   private waiters: Waiter[] = [];
+  /** Waiters were added in the order of their points (as they almost always are). */
+  private inOrder = true;
   /** Points whose spool commit failed and which the store has not written yet. */
   readonly volatile = new Set<number>();
 
@@ -21,16 +23,27 @@ export class AckQueue {
   }
 
   add(from: number, to: number, done: (err?: Error) => void): void {
+    const last = this.waiters[this.waiters.length - 1];
+    if (last && to < last.to) this.inOrder = false;
     this.waiters.push({ from, to, done });
   }
 
   /** Answers every message whose points are all safe now (committed through `committed`, none volatile). */
   settle(committed: number): void {
     if (this.waiters.length === 0) return;
+    if (this.volatile.size === 0 && this.inOrder) {
+      // The ready ones are a prefix: no need to look at the (possibly thousands of) others at each commit.
+      let n = 0;
+      while (n < this.waiters.length && this.waiters[n]!.to <= committed) n++;
+      const ready = this.waiters.splice(0, n);
+      for (const w of ready) w.done();
+      return;
+    }
     const keep: Waiter[] = [];
     const ready: Waiter[] = [];
     for (const w of this.waiters) (w.to <= committed && !this.hasVolatile(w) ? ready : keep).push(w);
     this.waiters = keep;
+    if (keep.length === 0) this.inOrder = true;
     for (const w of ready) w.done();
   }
 
@@ -51,6 +64,7 @@ export class AckQueue {
   drain(err?: Error): void {
     const all = this.waiters;
     this.waiters = [];
+    this.inOrder = true;
     for (const w of all) w.done(err);
   }
 
