@@ -44,6 +44,7 @@ import { LoginLimiter } from './web/login-limit.js';
 import { HomeAssistantExport } from './export/homeassistant.js';
 import { PrometheusMetrics } from './export/prometheus.js';
 import { metricsRouter } from './web/metrics-api.js';
+import { CentralMode, centralRouter } from './central/central.js';
 
 export interface HubOptions {
   config: Config;
@@ -157,8 +158,10 @@ export function createHub(opts: HubOptions): Hub {
   const live = new LiveTelemetry(ctx);
   const pollers = new Pollers(ctx, broker);
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
-  const alerts = new AlertEngine(ctx);
+  // Central mode: the village hubs judge their devices; the centre mirrors their alerts and adds its own.
+  const alerts = new AlertEngine(ctx, { devices: config.mode !== 'central' });
   const notifications = new Notifications(ctx);
+  const central = config.mode === 'central' && config.central ? new CentralMode(ctx, config.central, alerts, notifications, dataDir) : null;
   const homeAssistant = new HomeAssistantExport(ctx, broker);
   const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
@@ -177,6 +180,7 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
+      ...(central ? [['/central', centralRouter(central)] as [string, ReturnType<typeof centralRouter>]] : []),
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     attach: (io) => {
@@ -193,7 +197,7 @@ export function createHub(opts: HubOptions): Hub {
   let protocols: ProtocolFleet | null = null;
   let internetStandIn: InternetStandIn | null = null;
 
-  const modules: Module[] = [
+  const villageModules: Module[] = [
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
     // Alerts, the outbox, maintenance, meetings and device states: its tables are created or brought up to date here.
     { name: 'state', critical: true, start: () => state.open(), stop: () => undefined },
@@ -267,6 +271,7 @@ export function createHub(opts: HubOptions): Hub {
     },
     { name: 'pollers', critical: false, start: () => pollers.start(), stop: () => pollers.stop() },
   ];
+  const modules = central ? centralModules(villageModules, central) : villageModules;
 
   const started: Module[] = [];
   const hub: Hub = {
@@ -314,6 +319,21 @@ export function createHub(opts: HubOptions): Hub {
     },
   };
   return hub;
+}
+
+/** What a village hub does itself (its devices, broker, probes, simulators) is left out in central mode. */
+const VILLAGE_ONLY = new Set(['recorder', 'live', 'availability', 'internet-standin', 'internet', 'broker', 'ingest', 'hub-status', 'homeassistant', 'simulator', 'pollers', 'notifications']);
+
+function centralModules(villageModules: Module[], central: CentralMode): Module[] {
+  const kept = villageModules.filter((m) => !VILLAGE_ONLY.has(m.name));
+  const at = kept.findIndex((m) => m.name === 'web');
+  // After the alert engine (it mirrors the villages' alerts), before the web tier. The outbox runs only
+  // while this instance is the alert owner (hub/central/election.ts).
+  const mod: Module = { name: 'central', critical: true, start: () => central.start(), stop: async () => {
+    await central.stop();
+    await central.stopNotifications();
+  } };
+  return [...kept.slice(0, at), mod, ...kept.slice(at)];
 }
 
 async function publishHubStatus(ctx: HubContext, broker: MqttBroker, state: 'online' | 'offline'): Promise<void> {
