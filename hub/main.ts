@@ -180,7 +180,6 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
-      ...(central ? [['/central', centralRouter(central)] as [string, ReturnType<typeof centralRouter>]] : []),
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     attach: (io) => {
@@ -193,6 +192,7 @@ export function createHub(opts: HubOptions): Hub {
       };
     },
   });
+  if (central) web.extend({ routers: [['/central', centralRouter(central)]] });
   let sim: FleetSimulator | null = null;
   let protocols: ProtocolFleet | null = null;
   let internetStandIn: InternetStandIn | null = null;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import { rules, secureRouter } from '../web/access.js';
 import type { HubContext } from '../context.js';
 import type { CentralConfig } from '../config/central.js';
 import type { AlertEngine } from '../alerts/engine.js';
@@ -10,6 +11,8 @@ import { Journal } from './journal.js';
 import { CentralReceiver } from './receiver.js';
 import { UpstreamLink } from './upstream.js';
 import { VillageWatch } from './villages.js';
+
+const STATS_EVERY_MS = 2_000;
 
 /**
  * Central mode (`mode: central`): many village hubs through an upstream MQTT 5 broker. Built by the
@@ -25,6 +28,8 @@ export class CentralMode {
   private readonly link: UpstreamLink;
   private readonly seenPeers = new Set<string>();
   private notifying = false;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private lastLogged = -1;
 
   constructor(
     private readonly ctx: HubContext,
@@ -47,9 +52,23 @@ export class CentralMode {
   start(): void {
     this.journal.start();
     this.link.start();
+    // What this instance stored, now and then: the operator sees each instance's share of the load.
+    this.statsTimer = setInterval(() => this.logStats(), STATS_EVERY_MS);
+    this.statsTimer.unref();
+  }
+
+  private logStats(): void {
+    const { counters, log } = this.ctx;
+    const telemetry = counters.get('central.telemetry');
+    const events = counters.get('central.event');
+    if (telemetry + events === this.lastLogged) return;
+    this.lastLogged = telemetry + events;
+    log.info({ instance: this.cfg.instanceId, telemetry, events, adopted: this.link.adoptedPeers() }, 'central: stored from upstream');
   }
 
   async stop(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = null;
     await this.link.stop();
     this.election.setConnected(false);
     await this.journal.stop();
@@ -125,9 +144,7 @@ export interface CentralView {
 
 /** GET /api/central: this instance, the election, every village hub's link and backlog, late history. */
 export function centralRouter(central: CentralMode): Router {
-  const r = Router();
-  r.get('/', (_req, res) => {
+  return secureRouter().get('/', rules.login, (_req: Request, res: Response) => {
     res.json(central.view());
-  });
-  return r;
+  }).router;
 }

@@ -134,6 +134,7 @@ export class CentralReceiver {
     this.store({ measurement: 'availability', village, device, kind, ts: since, state: s.state });
     if (late) {
       this.ctx.counters.inc('central.late-transitions');
+      this.ctx.log.info({ village, device, state: s.state, since, lateS: Math.round((now - since) / 1000) }, 'central: late device state recorded as history');
       this.late.push({ village, device, state: s.state, since, receivedAt: now });
       if (this.late.length > LATE_KEPT) this.late.shift();
     }
