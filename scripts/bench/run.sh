@@ -19,3 +19,6 @@ node --import tsx scripts/bench/login-load.ts
 node --import tsx scripts/bench/storage-size.ts
 # Uptime report: 30 days of 1 000 devices from SQLite and from a real InfluxDB (target ≤ 300 ms).
 node --import tsx scripts/bench/uptime-report.ts
+# Central mode: village uplinks → Mosquitto → 1 and 2 central instances → InfluxDB, against a bare
+# subscriber in the same run; readings lost fail the run (its options are its own, see the file).
+node --import tsx scripts/bench/central.ts

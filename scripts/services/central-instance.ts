@@ -30,7 +30,18 @@ export interface InstanceOptions {
   config?: Record<string, unknown>;
 }
 
+/** Started and connected; a free port taken by someone else meanwhile is retried with another. */
 export async function startInstance(o: InstanceOptions): Promise<InstanceProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o);
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(o: InstanceOptions): Promise<InstanceProcess> {
   const dataDir = path.join(o.dir, o.id);
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
@@ -67,8 +78,12 @@ export async function startInstance(o: InstanceOptions): Promise<InstanceProcess
     },
   };
   const deadline = Date.now() + 60_000;
-  while (!out.includes('central: connected to the upstream broker')) {
-    if (child.exitCode !== null) throw new Error(`instance ${o.id} exited: ${out.slice(-2000)}`);
+  // Every module started (the web port bound) and the upstream connection up.
+  while (!(out.includes('"msg":"hub started"') && out.includes('central: connected to the upstream broker'))) {
+    if (child.exitCode !== null || out.includes('module failed to start')) {
+      await inst.kill();
+      throw new Error(`instance ${o.id} exited: ${out.slice(-2000)}`);
+    }
     if (Date.now() > deadline) {
       await inst.kill();
       throw new Error(`instance ${o.id} did not connect: ${out.slice(-2000)}`);

@@ -53,7 +53,8 @@ async function waitFor<T>(what: string, f: () => Promise<T>, ok: (v: T) => boole
   return v;
 }
 
-const BASE = Date.UTC(2026, 10, 1, 0, 0, 0);
+// A day ago, whole seconds: inside the raw retention (30 days) whenever the test runs.
+const BASE = Math.floor(Date.now() / 1000) * 1000 - 86_400_000;
 /** One reading per device per seq, at BASE + seq seconds: its original time. */
 async function publishRange(from: number, to: number): Promise<void> {
   for (let seq = from; seq < to; seq++) {
