@@ -10,6 +10,7 @@ import { discoverCommand } from './cli/discover.js';
 import { processUserIo, userCommand } from './cli/user.js';
 import type { Hub } from './main.js';
 import { deviceCommand, readerCommand } from './cli/device.js';
+import { reportCommand } from './cli/report.js';
 
 const USAGE = `Làng Số Hub
 
@@ -28,6 +29,8 @@ Usage:
                                    report this PC's health to a hub (langso agent pc --help)
   langso user add|passwd|role|remove|list …
                                    dashboard accounts (langso user --help)
+  langso report --month YYYY-MM [--village V] [--csv FILE] [--lang vi|en] [--config FILE]
+                                   a month's uptime report as text, or as a CSV file (langso report --help)
 
 The configuration file can also be given with LANGSO_CONFIG. With neither, the demo runs
 (config/demo.yaml: simulated villages and devices).
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return userCommand(argv.slice(1), processUserIo(path.join(packageRoot(), DEMO_FILE)));
   if (argv[0] === 'device') return deviceCommand(argv.slice(1));
   if (argv[0] === 'mqtt-reader') return readerCommand(argv.slice(1));
+  if (argv[0] === 'report') return reportCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

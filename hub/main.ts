@@ -36,6 +36,8 @@ import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
 import { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
+import { reportsRouter, uptimeRouter } from './web/reports-api.js';
+import { ReportScheduler } from './reports/schedule.js';
 import { AuditLog } from './security/audit.js';
 import { SessionStore } from './security/sessions.js';
 import { UserStore } from './security/users.js';
@@ -62,6 +64,8 @@ export interface Hub {
   readonly pollers: Pollers;
   readonly broker: MqttBroker;
   readonly web: WebServer;
+  /** Scheduled uptime reports (`reports.schedule`). */
+  readonly reports: ReportScheduler;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
   /**
@@ -122,7 +126,9 @@ export function createHub(opts: HubOptions): Hub {
   // Timers and bus listeners that touch SQLite may meet a read-only or full disk: counted and shown, never fatal.
   const clock = guardedClock(baseClock, (err) => faults.report(isSqliteError(err) ? 'state-db' : 'timer', err));
   const store = createMetricStore(config.store, dataDir, log, clock);
-  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log.child({ module: 'store' }), counters);
+  const writer = new MetricWriter(store, config.store.writer, path.join(dataDir, 'spool'), log.child({ module: 'store' }), counters, {
+    spool: config.store.spool,
+  });
   const state = new StateDb(path.join(dataDir, 'state.db'));
   const ctx: HubContext = {
     config,
@@ -164,6 +170,7 @@ export function createHub(opts: HubOptions): Hub {
   const central = config.mode === 'central' && config.central ? new CentralMode(ctx, config.central, alerts, notifications, dataDir) : null;
   const homeAssistant = new HomeAssistantExport(ctx, broker);
   const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
+  const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -180,6 +187,8 @@ export function createHub(opts: HubOptions): Hub {
       ['/alerts', alertsRouter(ctx, alerts, auth)],
       ['/meetings', meetingsRouter(ctx, alerts, auth)],
       ['/notifications', notificationsRouter(notifications)],
+      ['/uptime', uptimeRouter(ctx)],
+      ['/reports', reportsRouter(ctx, alerts.store)],
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
     attach: (io) => {
@@ -218,6 +227,8 @@ export function createHub(opts: HubOptions): Hub {
     // Alerts listen before availability and the internet emit their first changes.
     { name: 'alerts', critical: true, start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'availability', critical: true, start: () => availability.start(), stop: () => availability.stop() },
+    // After the store and the outbox: a report due while the hub was off is made and queued at start.
+    { name: 'reports', critical: false, start: () => reports.start(), stop: () => reports.stop() },
     // The demo's Internet stand-in listens before the link's first probe, so the demo starts "up".
     {
       name: 'internet-standin',
@@ -283,6 +294,7 @@ export function createHub(opts: HubOptions): Hub {
     broker,
     web,
     security,
+    reports,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
     },

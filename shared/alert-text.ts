@@ -1,5 +1,5 @@
 import { alertPhrases, type AlertPhrases } from './alert-phrases.js';
-import type { AlertChange, AlertCondition, AlertDetail } from './events.js';
+import type { AlertChange, AlertView } from './events.js';
 import { eventTypeText } from './event-types.js';
 import type { Lang } from './i18n.js';
 import { reasonText, type ReasonParams } from './reasons.js';
@@ -14,18 +14,7 @@ import { metricFallbackLabel } from './metric-names.js';
  */
 
 /** The fields of an alert the text needs: the hub's Alert and the dashboard's AlertView both fit. */
-export interface AlertFields {
-  village: string;
-  device: string | null;
-  condition: AlertCondition;
-  startedAt: number;
-  ackedAt: number | null;
-  ackedBy: string | null;
-  ackNote: string | null;
-  resolvedAt: number | null;
-  escalatedAt: number | null;
-  detail: AlertDetail;
-}
+export type AlertFields = Pick<AlertView, 'village' | 'device' | 'condition' | 'startedAt' | 'ackedAt' | 'ackedBy' | 'ackNote' | 'resolvedAt' | 'escalatedAt' | 'detail'>;
 
 /** A metric's label (in the text's language) and unit, from its kind's descriptor; undefined when unknown. */
 export type MetricLookup = (kind: string | null, metric: string) => { label: string; unit: Unit } | undefined;

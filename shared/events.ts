@@ -91,6 +91,25 @@ export interface HealthProblem {
   count: number;
 }
 
+/**
+ * The write-ahead spool on disk (docs/durability.md): every point passes through it; while the store is
+ * away it holds the backlog, within `store.spool.maxBytes`.
+ */
+export interface SpoolHealth {
+  /** Points waiting on disk for the store (the backlog). */
+  points: number;
+  /** Bytes the spool holds on disk. */
+  bytes: number;
+  maxBytes: number;
+  /** How long the oldest point waiting has waited, seconds; null without a backlog. */
+  oldestAgeS: number | null;
+  /** Points taken out of a full (or too old) backlog since the hub started: telemetry first, then transitions and events. */
+  droppedTelemetry: number;
+  droppedEvents: number;
+  /** Why the spool cannot be written now (a full disk); null when it can. */
+  error: string | null;
+}
+
 /** GET /api/health without a session: liveness only, for monitoring without an account. */
 export interface HealthSummary {
   status: 'ok' | 'degraded';
@@ -105,7 +124,7 @@ export interface HealthResponse {
   uptimeS: number;
   broker: { clients: number; tcpPort: number; wsPort: number | null; messages: number };
   /** `ok`: the store answers; `failing`: the latest write failed (lastError says why) and no write has succeeded since. */
-  store: { kind: 'influx' | 'sqlite'; ok: boolean; failing: boolean; queued: number; spooled: number; written: number; lastError: string | null };
+  store: { kind: 'influx' | 'sqlite'; ok: boolean; failing: boolean; queued: number; spooled: number; written: number; lastError: string | null; spool: SpoolHealth };
   problems: HealthProblem[];
   /** Settings that leave the hub open; the dashboard warns for as long as one is on. */
   security: {
@@ -150,6 +169,10 @@ export const apiIssueCodes = [
   'unknown-village',
   'unknown-device',
   'not-in-future',
+  /** A month that is not YYYY-MM (reports). */
+  'invalid-month',
+  /** A report asked for both a month and a from/to range. */
+  'month-or-range',
 ] as const;
 export type ApiIssueCode = (typeof apiIssueCodes)[number];
 
@@ -428,7 +451,8 @@ export interface NotificationsResponse {
     oldestPendingAt: number | null;
     channels: Array<{ id: string; type: string; pending: number; lastError: string | null; nextAttemptAt: number | null; lastDeliveredAt: number | null }>;
   };
-  messages: Array<{ id: number; alertId: number; change: AlertChange; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
+  /** `alertId` null and `change` `report` for a scheduled uptime report. */
+  messages: Array<{ id: number; alertId: number | null; change: AlertChange | 'report'; channelId: string; status: 'pending' | 'delivered' | 'expired' | 'failed'; createdAt: number; title: string; text: string }>;
 }
 
 /** A device event (the `event` MQTT channel: a reboot, a tamper alarm, changed facts…), as stored. */
@@ -478,4 +502,44 @@ export interface ClientToServerEvents {
    * what the user may read: villages they may not read are refused (`ok: false`, the rest still applies).
    */
   'watch:villages': (villages: string[], ack: (res: { ok: boolean; error?: string }) => void) => void;
+}
+
+/**
+ * Uptime over a range (hub/reports/uptime.ts, docs/reports.md): time in each state, in ms; `uptimePct` =
+ * online / (online + offline), `availablePct` = online / (online + offline + unreachable), maintenance
+ * and unknown (hub not running, nothing heard yet) left out of both; null where nothing counts.
+ * `to` is where the figures end: the range's end, or now for a range reaching into the future.
+ */
+export interface UptimeFiguresView {
+  from: number;
+  to: number;
+  onlineMs: number;
+  offlineMs: number;
+  unreachableMs: number;
+  maintenanceMs: number;
+  unknownMs: number;
+  uptimePct: number | null;
+  availablePct: number | null;
+  outages: number;
+  longestOutageMs: number;
+  mttrMs: number | null;
+  mtbfMs: number | null;
+}
+
+/** GET /api/uptime?village=V&device=D — one device's figures. */
+export interface DeviceUptimeView extends UptimeFiguresView {
+  village: string;
+  device: string;
+}
+
+/** GET /api/uptime?village=V — a village's time-weighted figures, its worst device, and each device's. */
+export interface VillageUptimeView extends UptimeFiguresView {
+  village: string;
+  worst: { device: string; uptimePct: number } | null;
+  devices: DeviceUptimeView[];
+}
+
+/** GET /api/uptime without `village`: every village the user may read. */
+export interface UptimeAllResponse {
+  villages: VillageUptimeView[];
 }

@@ -45,6 +45,15 @@ export function formatDuration(seconds: number, lang: Lang): string {
   return `${s} ${w.s}`;
 }
 
+/** A size on disk: "850 kB", "3,2 MB", "1,1 GB" (decimal units, as disks are sold). */
+export function formatBytes(bytes: number, lang: Lang): string {
+  const abs = Math.abs(bytes);
+  if (abs >= 1e9) return `${num(bytes / 1e9, 1, lang)} GB`;
+  if (abs >= 1e6) return `${num(bytes / 1e6, abs >= 1e8 ? 0 : 1, lang)} MB`;
+  if (abs >= 1e3) return `${num(bytes / 1e3, 0, lang)} kB`;
+  return `${num(bytes, 0, lang)} B`;
+}
+
 export function formatBool(v: boolean, lang: Lang): string {
   return v ? words[lang].yes : words[lang].no;
 }

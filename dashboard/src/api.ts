@@ -98,7 +98,7 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
   }
 }
 
-const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> => request<T>('GET', path, undefined, signal);
+export const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> => request<T>('GET', path, undefined, signal);
 
 export function fetchDevices(signal?: AbortSignal): Promise<DevicesResponse> {
   return getJson<DevicesResponse>('/api/devices', signal);
@@ -135,8 +135,26 @@ export function fetchAvailability(q: { village: string; device: string; from: nu
 
 export type AlertStatusFilter = 'open' | 'firing' | 'acknowledged' | 'resolved' | 'all';
 
-export function fetchAlerts(q: { status: AlertStatusFilter; limit?: number; before?: number | null }, signal?: AbortSignal): Promise<AlertsResponse> {
-  const params = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 100) });
+/** The alert history's filters (GET /api/alerts and /api/reports/alerts.csv take the same). */
+export interface AlertFilter {
+  village?: string;
+  device?: string;
+  condition?: string;
+  from?: number;
+  to?: number;
+}
+
+/** The filter as query parameters (unset ones left out). */
+export function alertFilterParams(f: AlertFilter): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') params.set(k, String(v));
+  return params;
+}
+
+export function fetchAlerts(q: { status: AlertStatusFilter; limit?: number; before?: number | null; filter?: AlertFilter }, signal?: AbortSignal): Promise<AlertsResponse> {
+  const params = alertFilterParams(q.filter ?? {});
+  params.set('status', q.status);
+  params.set('limit', String(q.limit ?? 100));
   if (q.before) params.set('before', String(q.before));
   return getJson<AlertsResponse>(`/api/alerts?${params}`, signal);
 }

@@ -12,6 +12,7 @@ import { MaintenancePage } from './components/MaintenancePage';
 import { Overview } from './components/Overview';
 import { InternetBanner } from './components/Internet';
 import { AuditPage } from './components/AuditPage';
+import { ReportsPage } from './components/ReportsPage';
 import { can, useUser } from './auth';
 
 type Route =
@@ -19,6 +20,7 @@ type Route =
   | { page: 'device'; village: string; device: string }
   | ({ page: 'alerts' } & AlertsView)
   | { page: 'maintenance' }
+  | { page: 'reports' }
   | { page: 'audit' };
 
 export function parseRoute(hash: string): Route {
@@ -37,6 +39,7 @@ export function parseRoute(hash: string): Route {
   }
   if (/^#\/maintenance\/?$/.test(hash)) return { page: 'maintenance' };
   if (/^#\/audit\/?$/.test(hash)) return { page: 'audit' };
+  if (/^#\/reports\/?$/.test(hash)) return { page: 'reports' };
   return { page: 'overview' };
 }
 
@@ -73,6 +76,8 @@ export function App() {
       title = t('maint.title');
     } else if (route.page === 'audit') {
       title = t('audit.title');
+    } else if (route.page === 'reports') {
+      title = t('reports.title');
     }
     document.title = route.page === 'overview' ? `${t('app.name')} — ${title}` : `${title} · ${t('app.name')}`;
   });
@@ -110,6 +115,8 @@ export function App() {
           <AlertsPage snap={snap} view={{ tab: route.tab, id: route.id }} />
         ) : route.page === 'maintenance' ? (
           <MaintenancePage snap={snap} />
+        ) : route.page === 'reports' ? (
+          <ReportsPage snap={snap} />
         ) : route.page === 'audit' ? (
           can(user, 'admin') ? (
             <AuditPage snap={snap} />

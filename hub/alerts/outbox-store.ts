@@ -11,8 +11,10 @@ export type OutboxStatus = (typeof outboxStatuses)[number];
 export interface OutboxEntry {
   id: number;
   key: string;
-  alertId: number;
-  change: AlertChange;
+  /** The alert told; null for a scheduled report. */
+  alertId: number | null;
+  /** The alert change told, or `report`. */
+  change: AlertChange | 'report';
   channelId: string;
   status: OutboxStatus;
   createdAt: number;
@@ -46,8 +48,9 @@ export interface OutboxStats {
 export interface Row {
   id: number;
   idem_key: string;
-  alert_id: number;
-  change: AlertChange;
+  alert_id: number | null;
+  report_id: number | null;
+  change: AlertChange | 'report';
   channel_id: string;
   created_at: number;
   next_attempt_at: number;
@@ -64,6 +67,9 @@ export function prepare(db: HubContext['state']) {
   return {
     insert: s<[string, number, string, string, number, number, string]>(
       `INSERT OR IGNORE INTO outbox (idem_key, alert_id, change, channel_id, created_at, next_attempt_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertReport: s<[string, number, string, number, number, string]>(
+      `INSERT OR IGNORE INTO outbox (idem_key, report_id, change, channel_id, created_at, next_attempt_at, payload) VALUES (?, ?, 'report', ?, ?, ?, ?)`,
     ),
     head: s<[string]>(`SELECT * FROM outbox WHERE channel_id = ? AND status = 'pending' ORDER BY id LIMIT 1`),
     delivered: s<[number, number]>(`UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 WHERE id = ?`),

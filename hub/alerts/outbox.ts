@@ -7,7 +7,7 @@ import { DeviceStateRepo } from '../state/device-states.js';
 import { delayCauses } from './delay-causes.js';
 import { renderInputFor, renderMessage, type RenderInput } from './messages.js';
 import { createNotifier } from './notifiers/index.js';
-import { NotifyError, type Notifier } from './notifiers/types.js';
+import { NotifyError, type Attachment, type Notifier, type OutgoingMessage } from './notifiers/types.js';
 import { HUB_WIDE } from '../../shared/events.js';
 import { prepare, type ChannelStats, type OutboxEntry, type OutboxStats, type OutboxStatus, type Row } from './outbox-store.js';
 
@@ -30,6 +30,20 @@ interface Channel {
   lastFailure: { error: string; at: number } | null;
 }
 
+
+/** A scheduled report as queued (the outbox row's payload): everything a channel sends, made when the report was. */
+export interface QueuedReport {
+  /** `month:2026-11`, `week:2026-11-23`. */
+  period: string;
+  title: string;
+  text: string;
+  /** When the report was made. */
+  ts: number;
+  /** The figures, for a webhook. */
+  report: unknown;
+  /** The CSV, for Telegram and e-mail. */
+  attachment: Attachment;
+}
 
 const rank = (s: Severity): number => severities.indexOf(s);
 const errorText = (err: unknown): string => (err instanceof Error ? err.message || err.name : String(err));
@@ -125,6 +139,23 @@ export class Notifications {
   }
 
   /**
+   * Queues a scheduled report (hub/reports/schedule.ts) for each of `channels` (absent: every configured
+   * channel), as part of the report run `reportId`: a run's rows are queued once, in the same transaction
+   * that records the run, so a restart neither loses nor repeats them. Returns the channel ids queued.
+   */
+  enqueueReport(reportId: number, report: QueuedReport, channels?: readonly string[]): string[] {
+    const ids = (channels ?? this.ctx.config.notify.channels.map((c) => c.id)).filter((id) => this.ctx.config.notify.channels.some((c) => c.id === id));
+    const now = this.ctx.clock.now();
+    const payload = JSON.stringify(report);
+    return ids.filter((id) => this.sql.insertReport.run(randomUUID(), reportId, id, now, now, payload).changes > 0);
+  }
+
+  /** Starts delivery of whatever is queued now (after enqueueReport's transaction committed). */
+  flush(): void {
+    for (const ch of this.channels.values()) this.kick(ch);
+  }
+
+  /**
    * fired: every route covering the village at or below the alert's severity; escalated: the escalation
    * channels; acknowledged/resolved: whoever was told it fired or was escalated (and not given up on),
    * so nobody hears "resolved" about an alert they never heard of.
@@ -191,7 +222,8 @@ export class Notifications {
   }
 
   private async attempt(ch: Channel, row: Row): Promise<void> {
-    const { clock, counters } = this.ctx;
+    if (row.report_id !== null) return this.attemptReport(ch, row);
+    const { clock } = this.ctx;
     let input: RenderInput;
     try {
       input = JSON.parse(row.payload) as RenderInput;
@@ -205,9 +237,30 @@ export class Notifications {
     const failure = row.last_error ?? (ch.lastFailure && ch.lastFailure.at >= row.created_at ? ch.lastFailure.error : null);
     const causes = delayedS > 60 ? delayCauses(this.ctx.state, this.hubStates, { from: row.created_at, to: at }, ch.notifier.type, failure) : [];
     const message = renderMessage(input, { now: at, delayedS, delayCauses: causes });
+    await this.deliver(ch, row, { ...message, id: row.id, key: row.idem_key, alert: input.alert, change: input.change, ts: input.ts, delayedS }, at, { alert: input.alert.key });
+  }
+
+  /** A report row: its text was written when the report was made; the CSV goes as the attachment. */
+  private async attemptReport(ch: Channel, row: Row): Promise<void> {
+    let report: QueuedReport;
+    try {
+      report = JSON.parse(row.payload) as QueuedReport;
+    } catch {
+      this.giveUp(ch, row, new NotifyError('unreadable outbox row', { permanent: true }));
+      return;
+    }
+    const at = this.ctx.clock.now();
+    const delayedS = Math.max(0, Math.round((at - row.created_at) / 1000));
+    const message: OutgoingMessage = { kind: 'report', id: row.id, key: row.idem_key, title: report.title, text: report.text, ts: report.ts, delayedS, period: report.period, report: report.report, attachment: report.attachment };
+    await this.deliver(ch, row, message, at, { report: report.period });
+  }
+
+  /** One send of one row; delivered, retried later or given up. */
+  private async deliver(ch: Channel, row: Row, message: OutgoingMessage, at: number, logFields: Record<string, unknown>): Promise<void> {
+    const { clock, counters } = this.ctx;
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)]);
     try {
-      await ch.notifier.send({ ...message, id: row.id, key: row.idem_key, alert: input.alert, change: input.change, ts: input.ts, delayedS }, signal);
+      await ch.notifier.send(message, signal);
     } catch (err) {
       // Cancelled by stop(): not the channel's fault; the row stays pending as it was.
       if (this.stopped && this.abort.signal.aborted) return;
@@ -218,7 +271,7 @@ export class Notifications {
     const done = clock.now();
     this.sql.delivered.run(done, row.id);
     counters.inc('notify.sent');
-    this.log.info({ channel: ch.id, id: row.id, alert: input.alert.key, change: row.change, attempts: row.attempts + 1, delayedS, ms: done - at }, 'notification delivered');
+    this.log.info({ channel: ch.id, id: row.id, ...logFields, change: row.change, attempts: row.attempts + 1, delayedS: message.delayedS, ms: done - at }, 'notification delivered');
     // A success proves the channel works: whatever waits behind goes now, not at its own backoff time.
     this.sql.dueNowChannel.run(done, ch.id, done);
   }
@@ -303,7 +356,8 @@ export class Notifications {
       let title = '';
       let text = '';
       try {
-        ({ title, text } = renderMessage(JSON.parse(r.payload) as RenderInput, { now }));
+        if (r.report_id !== null) ({ title, text } = JSON.parse(r.payload) as QueuedReport);
+        else ({ title, text } = renderMessage(JSON.parse(r.payload) as RenderInput, { now }));
       } catch {
         // A damaged row is still listed, with its status and error.
       }

@@ -31,6 +31,12 @@ export interface AlertQuery {
   villages?: readonly string[];
   /** Alerts still open at or after this instant (ms): open ones, and ones resolved since. */
   since?: number;
+  /** Only this device's alerts (of `village`). */
+  device?: string;
+  condition?: AlertCondition;
+  /** Alerts that were open at some time in [from, to): started before `to`, not resolved before `from`. */
+  from?: number;
+  to?: number;
   limit: number;
   /** Cursor: only alerts with a smaller id (the `next` of the previous page). */
   before?: number;
@@ -183,6 +189,22 @@ export class AlertStore {
     if (q.since !== undefined) {
       where.push('(resolved_at IS NULL OR resolved_at >= ?)');
       args.push(q.since);
+    }
+    if (q.device !== undefined) {
+      where.push('device = ?');
+      args.push(q.device);
+    }
+    if (q.condition !== undefined) {
+      where.push('condition = ?');
+      args.push(q.condition);
+    }
+    if (q.from !== undefined) {
+      where.push('(resolved_at IS NULL OR resolved_at >= ?)');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('started_at < ?');
+      args.push(q.to);
     }
     if (q.before !== undefined) {
       where.push('id < ?');

@@ -224,6 +224,8 @@ export class BrokerAuth {
           return done(null);
         }
       }
+      const writer = this.ctx.writer;
+      const from = writer.nextSeq;
       let ok = true;
       try {
         ok = this.check ? this.check(packet, client) : true;
@@ -232,11 +234,36 @@ export class BrokerAuth {
         ok = false;
       }
       if (!ok) neutralise(packet);
-      done(null);
+      if (!ok || packet.qos === 0) return done(null);
+      this.untilSafe(packet, from, writer.nextSeq - 1, done);
     };
     // A Last Will (the client has gone) and the hub's own clients are not rate limited.
     if (!client || !subject || client.closed || subject.role === 'internal') return judge();
     this.rateOf(client, subject).take((go) => (go ? judge() : done(new Error('publishing too fast for too long'))));
+  }
+
+  /**
+   * Acknowledged means stored (docs/durability.md): aedes writes the PUBACK (QoS 1) or PUBREC (QoS 2)
+   * when this hook calls back, so it calls back once the message's points (`from..to`, put on the bus by
+   * the check) are synced to the spool, and a retained message is in the broker's persistence. Points
+   * that could not be kept fail the message: the client is disconnected unanswered and sends it again.
+   */
+  private untilSafe(packet: PublishPacket, from: number, to: number, done: (err?: Error | null) => void): void {
+    const retained = packet.retain && this.aedes ? this.storeRetained(packet) : null;
+    this.ctx.writer.whenStored(from, to, (err) => {
+      if (err) {
+        this.ctx.counters.inc('broker.unacknowledged');
+        return done(err);
+      }
+      if (!retained) return done(null);
+      retained.then(() => done(null), () => done(null));
+    });
+  }
+
+  private storeRetained(packet: PublishPacket): Promise<void> {
+    const persistence = (this.aedes as unknown as { persistence?: { storeRetained?: (p: PublishPacket) => Promise<void> } } | null)?.persistence;
+    if (!persistence?.storeRetained) return Promise.resolve();
+    return persistence.storeRetained({ ...packet }).catch((err: unknown) => this.ctx.faults.report('broker.persistence', err));
   }
 
   private rateOf(client: Client, subject: Subject): PublishRate {

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import path from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
@@ -8,6 +9,7 @@ import { closeServer, listen } from '../core/net.js';
 import type { MqttAccounts } from './accounts.js';
 import { addressOf, BrokerAuth, type PublishCheck } from './auth.js';
 import { GuessLimiter } from './guessing.js';
+import { openBrokerPersistence, type BrokerPersistence } from './persistence.js';
 import { tcpServer, tlsServer, wsServer, type ListenerOptions } from './listeners.js';
 import { Refusals } from './refusals.js';
 import { Topics } from './topics.js';
@@ -30,6 +32,7 @@ export class MqttBroker {
   private readonly sockets = new Set<Socket>();
   private messages = 0;
   private check: PublishCheck | null = null;
+  private persistence: BrokerPersistence | null = null;
   ports: { tcp: number; ws: number | null; tls: number | null } = { tcp: 0, ws: null, tls: null };
 
   constructor(
@@ -49,8 +52,20 @@ export class MqttBroker {
     });
     auth.setPublishCheck(this.check);
     this.auth = auth;
+    const dir = path.join(path.resolve(config.dataDir), 'broker');
+    try {
+      this.persistence = await openBrokerPersistence(dir);
+    } catch (err) {
+      // Another hub on the same data folder, or a disk that cannot be written: the broker still runs,
+      // keeping retained messages and sessions in memory until it stops.
+      this.persistence = null;
+      faults.report('broker.persistence', err);
+      log.error({ err: (err as Error).message, dir }, 'broker state cannot be kept on disk; kept in memory only');
+    }
     const aedes = await Aedes.createBroker({
-      id: `langso-${process.pid}`,
+      // The same id every run: queued messages and subscriptions on disk belong to it.
+      id: 'langso-hub',
+      ...(this.persistence ? { persistence: this.persistence } : {}),
       // Devices on flaky village links reconnect with the same id; allow long readable ids (MQTT 5 has no limit).
       maxClientsIdLength: 128,
       heartbeatInterval: 60_000,
@@ -166,6 +181,8 @@ export class MqttBroker {
     this.auth?.stop();
     const aedes = this.aedes;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await this.persistence?.destroy().catch((err: unknown) => this.ctx.faults.report('broker.persistence', err));
+    this.persistence = null;
     this.aedes = null;
     this.auth = null;
     this.tcp = null;

@@ -9,6 +9,7 @@ import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
 import { centralSchema } from './central.js';
+import { reportReferenceProblems, reportsSchema } from './reports.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
 
@@ -118,8 +119,27 @@ export const limitsSchema = z.strictObject({
 const writerSchema = z.strictObject({
   batchSize: z.number().int().positive().max(50_000).default(5_000),
   flushMs: z.number().int().positive().max(60_000).default(1_000),
-  /** Points held in memory before the writer spills to the on-disk spool. */
-  maxQueued: z.number().int().positive().default(100_000),
+  /**
+   * Points held in memory waiting for the store; beyond it (or while the store fails) they are read back
+   * from the spool on disk instead, so memory stays bounded through any outage.
+   */
+  maxQueued: z.number().int().positive().default(20_000),
+});
+
+/**
+ * The spool (docs/durability.md): every point is appended to a write-ahead log in `dataDir/spool` and,
+ * with `fsync` on, synced to disk before the device's message is acknowledged (PUBACK). The same files
+ * hold the backlog while the store is away.
+ */
+const spoolSchema = z.strictObject({
+  /** Acknowledge a QoS 1/2 message only once its points are synced to disk (off: faster; a crash may lose the last moments). */
+  fsync: z.boolean().default(true),
+  /** Group commit: at most this long between a point and the sync that covers it. */
+  syncEveryMs: z.number().int().min(1).max(50).default(10),
+  /** Largest spool on disk, bytes; null: the lesser of 1 GiB and 10 % of the disk's free space when the hub starts. */
+  maxBytes: z.number().int().min(1_048_576).nullable().default(null),
+  /** Telemetry older than this is dropped from the backlog (transitions and events are kept). */
+  maxAgeS: z.number().int().positive().default(30 * 86_400),
 });
 
 const DATABASE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -135,6 +155,7 @@ const sqliteStoreSchema = z.strictObject({
   /** Rollups, availability transitions and device events are kept this long. */
   rollupRetention: retention.default('104w'),
   writer: writerSchema.default(writerSchema.parse({})),
+  spool: spoolSchema.default(spoolSchema.parse({})),
 });
 
 const influxStoreSchema = z.strictObject({
@@ -149,6 +170,7 @@ const influxStoreSchema = z.strictObject({
   rawRetention: retention.default('30d'),
   rollupRetention: retention.default('104w'),
   writer: writerSchema.default(writerSchema.parse({})),
+  spool: spoolSchema.default(spoolSchema.parse({})),
 });
 
 export const DEFAULT_INFLUX_DATABASE = 'langso';
@@ -245,6 +267,8 @@ export const configSchema = z
   meetings: z.array(meetingSchema).default([]),
   /** Home Assistant discovery and the Prometheus scrape token (hub/config/export.ts). */
   export: exportSchema.default(exportSchema.parse({})),
+  /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
+  reports: reportsSchema.default(reportsSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.mode === 'central' && c.central === undefined) {
@@ -337,6 +361,7 @@ function notifyReferenceProblems(doc: Loose, villages: Set<string>, deviceKeys: 
     });
   });
   if (notify.escalation && typeof notify.escalation === 'object') checkChannels('notify.escalation', (notify.escalation as Loose).channels);
+  problems.push(...reportReferenceProblems(doc, channels));
   for (const section of ['maintenance', 'meetings'] as const) {
     list(doc[section]).forEach((m, i) => {
       const village = str((m as Loose | null)?.village);
@@ -355,6 +380,7 @@ export type VillageConfig = z.infer<typeof villageSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type WriterConfig = z.infer<typeof writerSchema>;
+export type SpoolConfig = z.infer<typeof spoolSchema>;
 export type SimConfig = z.infer<typeof simSchema>;
 
 export function timeoutFor(device: Pick<DeviceConfig, 'kind' | 'timeoutS'>): number {

@@ -1,6 +1,6 @@
 import type { DeviceKind } from '../config/schema.js';
 import type { ReasonParams } from '../../shared/reasons.js';
-import type { AlertCondition, AlertDetail } from '../../shared/events.js';
+import type { AlertView } from '../../shared/events.js';
 
 /**
  * Why a device is not online: `reason` the raw text (a device's words, a poller's technical error, or
@@ -75,26 +75,8 @@ export const severities = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof severities)[number];
 export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
 
-export interface Alert {
-  id: number;
-  /** Identity of the open alert: one open alert per key (`offline:dong-cam/cam-1`, `threshold:ap-crowded:dong-cam/ap-1`). */
-  key: string;
-  village: string;
-  /** null for village-wide alerts (internet, meeting). */
-  device: string | null;
-  condition: AlertCondition;
-  severity: Severity;
-  status: AlertStatus;
-  startedAt: number;
-  ackedAt: number | null;
-  ackedBy: string | null;
-  ackNote: string | null;
-  resolvedAt: number | null;
-  /** When it was escalated to the next level (not acknowledged in time), if it was. */
-  escalatedAt: number | null;
-  /** Facts for the message: reason, root cause device, metric and value, meeting title… */
-  detail: AlertDetail;
-}
+/** An alert: the same fields the API and the dashboard carry (shared/events.ts AlertView). */
+export type Alert = AlertView;
 
 export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 

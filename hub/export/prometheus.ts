@@ -127,6 +127,19 @@ export class PrometheusMetrics {
     gauge('langso_store_failing', 'Writes to the metric store are failing (1) or not (0).', [], () => [[{}, ctx.writer.stats().failing ? 1 : 0]]);
     gauge('langso_store_queued_points', 'Points waiting in memory to be written to the metric store.', [], () => [[{}, ctx.writer.stats().queued]]);
     gauge('langso_store_spooled_points', 'Points waiting on disk (the spool) for the metric store to come back.', [], () => [[{}, ctx.writer.stats().spooled]]);
+    gauge('langso_store_spool_bytes', 'Bytes the spool holds on disk (the backlog and what is not yet deleted).', [], () => [[{}, ctx.writer.stats().spool.bytes]]);
+    gauge('langso_store_spool_max_bytes', 'The spool\'s bound on disk (store.<engine>.spool.maxBytes).', [], () => [[{}, ctx.writer.stats().spool.maxBytes]]);
+    gauge('langso_store_spool_oldest_age_seconds', 'How long the oldest point of the backlog has waited (0 without a backlog).', [], () => {
+      const oldest = ctx.writer.stats().spool.oldestAt;
+      return [[{}, oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000)]];
+    });
+    mirrorBy(
+      'langso_store_spool_dropped_points_total',
+      'Points the spool dropped at its bound (maxBytes or maxAgeS), by what: telemetry first, transitions and events only when no telemetry is left.',
+      'what',
+      'store.spool_dropped',
+      ['telemetry', 'events'],
+    );
     mirror('langso_store_written_points_total', 'Points written to the metric store.', 'store.written');
     mirror('langso_store_dropped_points_total', 'Points lost: the memory queue and the spool were both full, or the store refused them for good.', 'store.dropped');
     mirror('langso_store_write_errors_total', 'Failed writes to the metric store (each retried).', 'store.write_errors');

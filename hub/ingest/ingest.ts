@@ -27,16 +27,17 @@ const nothing = (): void => undefined;
  * MQTT message → validated domain event on the bus (DESIGN.md §1). A bad message is counted, logged
  * with the reason and dropped; the publishing client stays connected and the hub goes on.
  *
- * Messages from clients are judged in the broker's publish hook (`admit`), before the broker retains or
- * forwards them, so a refused one is neither; the parsed result waits for the broker's publish event,
- * which puts it on the bus in the order the broker routes messages. Messages that reach the broker some
- * other way (the hub's own) are parsed at the publish event.
+ * Messages from clients are judged in the broker's publish hook (`admit`), before the broker retains,
+ * forwards or acknowledges them, so a refused one is none of these; an accepted one puts its events on
+ * the bus there and then (the bus is synchronous: its points reach the metric writer in the same tick),
+ * so the hook can hold the acknowledgement until they are safe on disk (docs/durability.md). Messages
+ * that reach the broker some other way (the hub's own) are parsed at the publish event.
  */
 export class Ingest {
   private unsubscribe: (() => void) | null = null;
   private readonly logWindow = new Map<string, { until: number; suppressed: number }>();
-  /** Parsed in the broker's hook, waiting for the broker's publish event. */
-  private readonly admitted = new WeakMap<object, () => void>();
+  /** Taken in by the broker's hook (their events are on the bus already). */
+  private readonly admitted = new WeakSet<object>();
   private readonly names: MetricNames;
 
   constructor(
@@ -67,27 +68,35 @@ export class Ingest {
     // $SYS, homeassistant/… and other prefixes are not device traffic.
     if (!this.broker.topics.owns(packet.topic)) return true;
     const outcome = this.judge(packet);
-    if (outcome.ok) {
-      this.admitted.set(packet, outcome.emit);
-      return true;
+    if (!outcome.ok) {
+      this.dropped(packet.topic, client, outcome);
+      return false;
     }
-    this.dropped(packet.topic, client, outcome);
-    return false;
+    this.admitted.add(packet);
+    return this.accept(packet.topic, client, outcome);
   }
 
   private onPublish(packet: AedesPublishPacket, client: Client | null): void {
     if (!this.broker.topics.owns(packet.topic)) return;
-    const ready = this.admitted.get(packet);
-    if (ready) this.admitted.delete(packet);
-    const outcome = ready ? ({ ok: true, emit: ready } as const) : this.judge(packet);
+    if (this.admitted.has(packet)) {
+      this.admitted.delete(packet);
+      return;
+    }
+    const outcome = this.judge(packet);
     if (!outcome.ok) return this.dropped(packet.topic, client, outcome);
+    this.accept(packet.topic, client, outcome);
+  }
+
+  private accept(topic: string, client: Client | null, outcome: Accepted): boolean {
     try {
       outcome.emit();
     } catch (err) {
       // A bug in a listener must not take the broker down with it.
-      return this.dropped(packet.topic, client, { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` });
+      this.dropped(topic, client, { ok: false, code: 'internal', reason: `internal error: ${(err as Error).message}` });
+      return false;
     }
     this.ctx.counters.inc('ingest.accepted');
+    return true;
   }
 
   /** Parses one message and, when it is good, emits its events; returns why it was dropped otherwise. */

@@ -1,5 +1,6 @@
 import type { AvailabilityState } from '../core/domain.js';
 import { parseZoned } from '../../shared/time.js';
+import type { UptimeFiguresView } from '../../shared/events.js';
 
 /**
  * Uptime from stored availability transitions (DESIGN.md §4), computed in one place for the API, the
@@ -17,22 +18,8 @@ import { parseZoned } from '../../shared/time.js';
  *   time between failures); null without outages.
  * Time after `now` is not counted: a report of the current month covers the month so far.
  */
-export interface UptimeFigures {
-  from: number;
-  /** Where the figures end: `to`, or now for a range that reaches into the future. */
-  to: number;
-  onlineMs: number;
-  offlineMs: number;
-  unreachableMs: number;
-  maintenanceMs: number;
-  unknownMs: number;
-  uptimePct: number | null;
-  availablePct: number | null;
-  outages: number;
-  longestOutageMs: number;
-  mttrMs: number | null;
-  mtbfMs: number | null;
-}
+// The same fields as the API's answer (shared/events.ts): one definition for the hub and the dashboard.
+export type UptimeFigures = UptimeFiguresView;
 
 /** A stored transition: from `ts` on, the device was in `state`. */
 export interface StateChange {

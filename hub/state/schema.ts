@@ -171,4 +171,39 @@ export const migrations: string[] = [
     removed_at   INTEGER
   ) WITHOUT ROWID;
   `,
+  // 12: scheduled uptime reports — each period produced once (even across restarts), delivered through the
+  // outbox, whose rows now carry either an alert change or a report
+  `
+  CREATE TABLE IF NOT EXISTS report_runs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    period     TEXT NOT NULL UNIQUE,
+    from_ts    INTEGER NOT NULL,
+    to_ts      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE outbox_next (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idem_key TEXT NOT NULL,
+  alert_id INTEGER,
+  report_id INTEGER REFERENCES report_runs (id) ON DELETE CASCADE,
+  change TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
+  delivered_at INTEGER,
+  payload TEXT NOT NULL,
+  CHECK ((alert_id IS NULL) <> (report_id IS NULL))
+  );
+  INSERT INTO outbox_next (id, idem_key, alert_id, change, channel_id, created_at, next_attempt_at, attempts, last_error, status, delivered_at, payload)
+    SELECT id, idem_key, alert_id, change, channel_id, created_at, next_attempt_at, attempts, last_error, status, delivered_at, payload FROM outbox;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_next RENAME TO outbox;
+  CREATE UNIQUE INDEX outbox_once ON outbox (alert_id, change, channel_id);
+  CREATE UNIQUE INDEX outbox_report_once ON outbox (report_id, channel_id);
+  CREATE INDEX outbox_queue ON outbox (channel_id, status, id);
+  CREATE INDEX outbox_status ON outbox (status, created_at);
+  `,
 ];

@@ -38,7 +38,8 @@ import { METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
 export { continuousQueries } from './influxql.js';
 
-export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
+/** The store's own settings (the writer's and the spool's are the writer's business). */
+export type InfluxStoreConfig = Omit<Extract<StoreConfig, { kind: 'influx' }>, 'spool'>;
 
 export class InfluxMetricStore implements MetricStore {
   readonly name = 'influx' as const;

@@ -21,13 +21,20 @@ const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 const run = () => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    return r && r.busy === 0 && r.log === r.checkpointed;
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
+    return false;
   }
 };
 const timer = setInterval(run, workerData.everyMs);
 parentPort.on('message', (m) => {
+  if (m && m.sync !== undefined) {
+    // Every frame copied: what was committed before is in the synced database file.
+    parentPort.postMessage({ synced: m.sync, ok: run() });
+    return;
+  }
   if (m !== 'stop') return;
   clearInterval(timer);
   db.close();
@@ -37,6 +44,8 @@ parentPort.on('message', (m) => {
 
 export class WalCheckpointer {
   private worker: Worker | null = null;
+  private syncs = 0;
+  private readonly waiting = new Map<number, (ok: boolean) => void>();
 
   constructor(
     private readonly file: string,
@@ -44,16 +53,26 @@ export class WalCheckpointer {
     private readonly everyMs = 1_000,
   ) {}
 
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
   /** Starts the worker and leaves the hub's connection only the fallback checkpoints. */
   start(db: Database.Database): void {
     if (this.file === ':memory:' || this.worker) return;
     const lib = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER, { eval: true, workerData: { lib, file: this.file, everyMs: this.everyMs } });
-    worker.on('message', (m: { error?: string }) => {
+    worker.on('message', (m: { error?: string; synced?: number; ok?: boolean }) => {
       if (m.error) this.log.warn({ err: m.error }, 'sqlite: WAL checkpoint failed; tried again in a moment');
+      if (m.synced !== undefined) {
+        this.waiting.get(m.synced)?.(m.ok === true);
+        this.waiting.delete(m.synced);
+      }
     });
     worker.on('error', (err) => {
       this.log.error({ err: err.message }, 'sqlite: the WAL checkpoint thread stopped; the hub checkpoints by itself');
+      for (const resolve of this.waiting.values()) resolve(false);
+      this.waiting.clear();
       if (db.open) db.pragma('wal_autocheckpoint = 1000');
       this.worker = null;
     });
@@ -63,10 +82,27 @@ export class WalCheckpointer {
     this.worker = worker;
   }
 
+  /**
+   * A checkpoint now, in the thread: true when every committed frame was copied into the database file
+   * and synced (with `synchronous = NORMAL` a commit reaches the disk only at a checkpoint); false when
+   * a reader held some back, or without a thread (the caller tries again later).
+   */
+  sync(): Promise<boolean> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(false);
+    const id = ++this.syncs;
+    return new Promise<boolean>((resolve) => {
+      this.waiting.set(id, resolve);
+      worker.postMessage({ sync: id });
+    });
+  }
+
   /** Stops the worker (its connection closed) before the hub's connection closes. */
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    for (const resolve of this.waiting.values()) resolve(false);
+    this.waiting.clear();
     if (!worker) return;
     // Held until it has exited: awaiting an unreferenced thread would let a process with nothing else to do end here.
     worker.ref();

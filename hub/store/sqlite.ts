@@ -261,6 +261,17 @@ export class SqliteMetricStore implements MetricStore {
     return this.parts().upkeep.stats();
   }
 
+  /**
+   * Everything written so far is on disk (`synchronous = NORMAL` syncs at checkpoints): a checkpoint in
+   * the thread, or on this connection when there is none. False when readers held frames back.
+   */
+  async sync(): Promise<boolean> {
+    if (this.file === ':memory:') return true;
+    if (this.checkpointer?.running) return this.checkpointer.sync();
+    const [r] = this.conn.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    return r !== undefined && r.busy === 0 && r.log === r.checkpointed;
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.conn.prepare('SELECT 1').get();

@@ -119,5 +119,10 @@ export interface MetricStore {
   countTelemetry(q: { village?: string; device?: string; from: number; to: number }): Promise<number>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
+  /**
+   * True once everything written so far would survive a power cut (the spool deletes its copy only
+   * then); false: not yet, ask again later. Absent: a successful write is already durable.
+   */
+  sync?(): Promise<boolean>;
   close(): Promise<void>;
 }

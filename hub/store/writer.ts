@@ -1,72 +1,61 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WriterConfig } from '../config/schema.js';
 import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
+import { AckQueue } from './acks.js';
+import { RetryProbe } from './retry-probe.js';
+import { DropLedger } from './drop-ledger.js';
+import { adoptOldSpool } from './spool-legacy.js';
+import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
 import type { MetricPoint, MetricStore } from './types.js';
-import { parseLine, SPOOL_NAME, type SpoolFile } from './spool-format.js';
+import { ReaderCache, Wal, type CommitResult } from './wal.js';
+import type { Entry } from './wal-segment.js';
+import type { SpoolStats, WriterOptions, WriterStats } from './writer-types.js';
 
-export interface WriterOptions {
-  /** First retry delay after a failed write; doubles up to retryMaxMs. */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  /** Points per spool file; replay loads one file at a time, so this bounds replay memory. */
-  spoolFilePoints?: number;
-}
+export type { SpoolStats, WriterOptions, WriterStats };
 
-export interface WriterStats {
-  /** Points held in memory, waiting to be written. */
-  queued: number;
-  /** Points in spool files on disk, waiting to be replayed. */
-  spooled: number;
-  /** Points written since start. */
-  written: number;
-  lastError: string | null;
-  /** The latest write failed (refused or unreachable) and none has succeeded since: /api/health is degraded. */
-  failing: boolean;
-  /** When the current run of failed writes began, null while writes succeed. */
-  failingSince: number | null;
-  /** Failed writes since then. */
-  failedWrites: number;
-}
+type Batch = { kind: 'live'; entries: Entry[] } | { kind: 'backlog'; entries: Entry[]; next: number };
 
-/** A batch being written (or retried). `file` is set for spool replay; `last` closes that file. */
-interface Batch {
-  points: MetricPoint[];
-  file: SpoolFile | null;
-  last: boolean;
-}
+const SEGMENT_BYTES = 8 * 1024 * 1024;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
 }
 
 /**
- * The one batching writer in front of a MetricStore (DESIGN.md §5). One write in flight keeps the
- * order. Failed batches are retried with backoff; when memory holds more than `maxQueued` points the
- * oldest go to JSON-lines files in `spoolDir`, which are replayed, oldest first, before newer points.
- * Order on the way to the store is always: batch in flight < spool files < memory queue.
+ * The one writer in front of a MetricStore (DESIGN.md §5, docs/durability.md). Every point is appended
+ * to the spool (a write-ahead log, wal.ts) and kept in memory; batches go from memory to the store.
+ * While the store fails, or when memory holds `maxQueued` points, points leave memory and become the
+ * backlog: a range of sequence numbers read back from the spool. Live points and backlog batches take
+ * turns, live first, so a backlog never holds up what is happening now. Segments all of whose points
+ * are in the store (and, for SQLite, synced) are deleted. Points are idempotent, so a point written
+ * twice (replayed after a crash) is stored once.
  */
 export class MetricWriter {
-  private queue: MetricPoint[] = [];
-  private added = 0;
+  private readonly wal: Wal;
+  private readonly bound: SpoolBound;
+  private readonly acks = new AckQueue();
+  private readonly cache = new ReaderCache();
+  private readonly fsync: boolean;
+  private live: Entry[] = [];
+  private backlog: { from: number; to: number } | null = null;
+  private readonly backlogDropped = new DropLedger();
   private inflight: Batch | null = null;
-  private replay: { file: SpoolFile; points: MetricPoint[]; pos: number; done: number } | null = null;
-  private files: SpoolFile[] = [];
-  private appendTo: SpoolFile | null = null;
-  private spoolReady = false;
+  private liveTurn = true;
   private draining: Promise<void> | null = null;
   private force = false;
   private failing = false;
-  private retryDelay = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly retry: RetryProbe;
   private flushTimer: NodeJS.Timeout | null = null;
+  private releasing: Promise<void> | null = null;
+  private started = false;
   private stopping = false;
   private written = 0;
   private lastError: string | null = null;
-  /** Set by any failed write (retried or refused), cleared by the next successful one. */
   private failingSince: number | null = null;
   private failedWrites = 0;
+  private droppedTelemetry = 0;
+  private droppedEvents = 0;
+  private readonly now: () => number;
 
   constructor(
     private readonly store: MetricStore,
@@ -75,323 +64,397 @@ export class MetricWriter {
     private readonly log: Logger,
     private readonly counters: Counters,
     private readonly opts: WriterOptions = {},
-  ) {}
-
-  private get filePoints(): number {
-    return Math.max(1, this.opts.spoolFilePoints ?? this.cfg.batchSize * 4);
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.retry = new RetryProbe(store, { minMs: opts.retryMinMs ?? 500, maxMs: opts.retryMaxMs ?? 30_000, probeMs: opts.probeMs ?? 1_000, now: this.now });
+    this.fsync = opts.spool?.fsync ?? true;
+    this.wal = new Wal({
+      dir: spoolDir,
+      fsync: this.fsync,
+      syncEveryMs: opts.spool?.syncEveryMs ?? 10,
+      segmentBytes: opts.segmentBytes ?? SEGMENT_BYTES,
+      now: this.now,
+      log,
+    });
+    this.bound = new SpoolBound(this.wal, {
+      maxBytes: opts.spool?.maxBytes ?? Number.POSITIVE_INFINITY,
+      maxAgeMs: (opts.spool?.maxAgeS ?? 30 * 86_400) * 1000,
+      now: this.now,
+      log,
+      dropped: (what, seqs) => this.onDropped(what, seqs),
+    });
   }
 
   start(): void {
     this.stopping = false;
-    try {
-      this.initSpool();
-    } catch (err) {
-      this.lastError = `spool: ${errorText(err)}`;
-      this.log.error({ err: this.lastError, dir: this.spoolDir }, 'metric writer: spool folder unusable');
+    if (!this.started) {
+      this.started = true;
+      this.wal.onCommit = (r) => this.onCommit(r);
+      try {
+        const left = this.wal.open();
+        if (left.to > left.from) this.backlog = { from: left.from, to: left.to };
+        if (this.opts.spool?.maxBytes == null) this.bound.maxBytes = defaultSpoolBytes(this.spoolDir, this.log);
+        const old = adoptOldSpool(this.spoolDir, this.wal);
+        if (old.to > old.from) this.backlog = { from: this.backlog?.from ?? old.from, to: old.to };
+      } catch (err) {
+        this.lastError = `spool: ${errorText(err)}`;
+        this.log.error({ err: this.lastError, dir: this.spoolDir }, 'metric writer: spool folder unusable');
+      }
     }
     if (!this.flushTimer) {
       this.flushTimer = setInterval(() => {
-        if (this.queue.length > 0 || this.files.length > 0 || this.inflight) this.trigger(true);
+        if (this.live.length > 0 || this.backlog || this.inflight) this.trigger(true);
       }, this.cfg.flushMs);
       this.flushTimer.unref();
     }
-    if (this.files.length > 0) {
-      this.log.info({ files: this.files.length, points: this.spooledCount() }, 'metric writer: replaying spool from a previous run');
+    if (this.backlog) {
+      this.log.info({ points: this.backlog.to - this.backlog.from }, 'metric writer: writing the spool a previous run left');
       this.trigger(true);
     }
   }
 
-  /** Queues one point; never throws. */
+  /** Resolves once a pass trimming the spool to its bounds, if one runs, is over. */
+  async trimmed(): Promise<void> {
+    await this.bound.idle();
+  }
+
+  /** Sequence number the next point will get: a message's points are those from before to after its events. */
+  get nextSeq(): number {
+    return this.wal.nextSeq;
+  }
+
+  /** Queues one point (and appends it to the spool); never throws. */
   add(point: MetricPoint): void {
     try {
-      this.queue.push(point);
-      this.added++;
-      if (this.queue.length > this.cfg.maxQueued) {
-        const keep = this.cfg.maxQueued > this.cfg.batchSize ? this.cfg.maxQueued - this.cfg.batchSize : Math.floor(this.cfg.maxQueued / 2);
-        this.spill(this.queue.splice(0, this.queue.length - keep));
-      }
-      if (this.queue.length >= this.cfg.batchSize) this.trigger(false);
+      const seq = this.wal.append(point);
+      this.live.push({ seq, point });
+      if (this.live.length > this.cfg.maxQueued) this.toBacklog(true);
+      if (this.live.length >= this.cfg.batchSize) this.trigger(false);
     } catch (err) {
       this.log.error({ err: errorText(err) }, 'metric writer: add failed');
     }
   }
 
-  /** Resolves when every point added so far is written, or spooled to disk when the store fails. */
+  /**
+   * Calls `done` once points `from..to` are safe: synced to the spool, or (the spool failing) written to
+   * the store. With an error when they were lost: the message must not be acknowledged.
+   */
+  whenStored(from: number, to: number, done: (err?: Error) => void): void {
+    if (to < from || !this.fsync) return done();
+    this.acks.add(from, to, done);
+    this.acks.settle(this.wal.committedThrough);
+  }
+
+  /** Resolves when every point added so far is written, or in the spool while the store fails. */
   async flush(): Promise<void> {
-    const target = this.added;
+    const target = this.wal.nextSeq;
     for (;;) {
-      const pending = this.added - this.queue.length < target || (this.inflight !== null && this.inflight.file === null);
-      if (!pending) return;
-      if (this.draining) {
-        await this.draining;
-        continue;
+      await this.wal.commit();
+      if (this.failing) {
+        this.toBacklog(false);
+        return;
       }
-      // Store failing (don't hammer it) or stopping with a backlog on disk: persist instead.
-      if (this.failing || (this.stopping && (this.files.length > 0 || this.replay !== null))) {
-        this.spillAll();
+      const livePending = this.live.length > 0 && (this.live[0] as Entry).seq < target;
+      // Stopping leaves a backlog in the spool for the next start rather than delay the stop.
+      const backlogPending = !this.stopping && this.backlog !== null && this.backlog.from < target;
+      const inflight = this.inflight !== null;
+      if (!livePending && !backlogPending && !inflight) return;
+      if (this.retry.waiting) {
+        this.toBacklog(false);
         return;
       }
       this.trigger(true);
-      if (!this.draining) {
-        this.spillAll();
-        return;
-      }
+      if (this.draining) await this.draining;
+      else return;
     }
   }
 
-  /** Writes what it can (without replaying a backlog), spools the rest, stops timers. */
+  /** Writes what is in memory when the store is up; the spool keeps the rest for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.flushTimer = null;
-    this.retryTimer = null;
+    this.retry.cancel();
     if (this.draining) await this.draining;
-    if (this.files.length === 0 && !this.failing) await this.flush();
+    if (!this.failing) await this.flush().catch(() => undefined);
     if (this.draining) await this.draining;
-    this.spillAll();
+    await this.wal.close().catch(() => undefined);
+    await this.bound.idle();
+    await this.release();
+    this.acks.drain();
+    this.started = false;
   }
 
   stats(): WriterStats {
-    const inflightMem = this.inflight && this.inflight.file === null ? this.inflight.points.length : 0;
+    const inflightMem = this.inflight?.kind === 'live' ? this.inflight.entries.length : 0;
     return {
-      queued: this.queue.length + inflightMem,
-      spooled: this.spooledCount(),
+      queued: this.live.length + inflightMem,
+      spooled: this.backlogCount(),
       written: this.written,
       lastError: this.lastError,
       failing: this.failingSince !== null,
       failingSince: this.failingSince,
       failedWrites: this.failedWrites,
+      spool: {
+        bytes: this.wal.bytes,
+        maxBytes: this.bound.maxBytes,
+        oldestAt: this.oldestAt(),
+        droppedTelemetry: this.droppedTelemetry,
+        droppedEvents: this.droppedEvents,
+        diskError: this.wal.lastError,
+      },
     };
   }
 
-  private spooledCount(): number {
-    let n = 0;
-    for (const f of this.files) n += f.count;
-    return Math.max(0, n - (this.replay?.done ?? 0));
+  private backlogCount(): number {
+    const b = this.backlog;
+    const inflight = this.inflight?.kind === 'backlog' ? this.inflight.entries.length : 0;
+    return b ? Math.max(0, b.to - b.from - this.backlogDropped.ahead(b.from)) : inflight;
   }
+
+  private oldestAt(): number | null {
+    const b = this.backlog;
+    if (!b) return null;
+    const seg = this.wal.segments.find((s) => s.last >= b.from && s.points > 0);
+    return seg?.firstAt ?? null;
+  }
+
+  // --- spool commits and the backlog ----------------------------------------------------------
+
+  private onCommit(r: CommitResult): void {
+    if (r.failed) {
+      // Only points still in memory are volatile: one the store already has (written while the commit
+      // ran) is safe, and nothing would ever take it out of the set again.
+      const { from, to } = r.failed;
+      const inMemory = (e: Entry): void => {
+        if (e.seq >= from && e.seq <= to) this.acks.volatile.add(e.seq);
+      };
+      this.live.forEach(inMemory);
+      if (this.inflight?.kind === 'live') this.inflight.entries.forEach(inMemory);
+      this.counters.inc('store.spool_errors');
+    }
+    this.acks.settle(r.through);
+    // While the store is away, points go from memory to the backlog as soon as they are on disk.
+    if (this.failing) this.toBacklog(false);
+    this.bound.check();
+  }
+
+  /**
+   * Moves the points of memory that are on disk to the backlog (all of them, or, with `overflow`, until
+   * memory is under maxQueued). Volatile points stay in memory; past maxQueued the oldest are lost.
+   */
+  private toBacklog(overflow: boolean): void {
+    const committed = this.wal.committedThrough;
+    const volatile = this.acks.volatile;
+    const keep: Entry[] = [];
+    let moved = 0;
+    let lastMoved = -1;
+    let firstMoved = -1;
+    const target = overflow ? Math.max(0, this.cfg.maxQueued - this.cfg.batchSize) : 0;
+    let excess = this.live.length - target;
+    for (const e of this.live) {
+      if (excess > 0 && e.seq <= committed && !volatile.has(e.seq)) {
+        if (firstMoved < 0) firstMoved = e.seq;
+        lastMoved = e.seq;
+        moved++;
+        excess--;
+      } else keep.push(e);
+    }
+    if (moved > 0) {
+      const b = this.backlog;
+      this.backlog = { from: b ? Math.min(b.from, firstMoved) : firstMoved, to: b ? Math.max(b.to, lastMoved + 1) : lastMoved + 1 };
+      this.counters.inc('store.spooled', moved);
+    }
+    this.live = keep;
+    let over = this.live.length - this.cfg.maxQueued;
+    if (over > 0) {
+      // What is left is nowhere but in memory (or on its way to disk): the oldest points the spool
+      // could not take go.
+      // Telemetry first: transitions and events go only when no volatile telemetry is left.
+      const gone = new Set<number>();
+      for (const pass of ['telemetry', 'other'] as const) {
+        for (const e of this.live) {
+          if (over <= 0) break;
+          if (!volatile.has(e.seq) || (e.point.measurement === 'telemetry') !== (pass === 'telemetry')) continue;
+          gone.add(e.seq);
+          over--;
+        }
+      }
+      this.live = this.live.filter((e) => !gone.has(e.seq));
+      if (gone.size === 0) return;
+      const lost = [...gone];
+      this.counters.inc('store.dropped', lost.length);
+      this.log.error({ dropped: lost.length }, 'metric writer: neither the store nor the spool takes points; oldest dropped');
+      this.acks.fail(new Error('points lost: neither the store nor the spool takes them'), (s) => gone.has(s));
+      for (const s of gone) this.acks.volatile.delete(s);
+    }
+  }
+
+  private onDropped(what: 'telemetry' | 'events', seqs: number[]): void {
+    const b = this.backlog;
+    if (!b) return;
+    const inBacklog = seqs.filter((s) => s >= b.from && s < b.to);
+    const n = inBacklog.length;
+    if (n === 0) return;
+    this.backlogDropped.add(inBacklog);
+    if (what === 'telemetry') this.droppedTelemetry += n;
+    else this.droppedEvents += n;
+    this.counters.inc(what === 'telemetry' ? 'store.spool_dropped.telemetry' : 'store.spool_dropped.events', n);
+    this.log.warn({ points: n, what, bytes: this.wal.bytes, maxBytes: this.bound.maxBytes }, 'spool full or too old: oldest points dropped');
+  }
+
+  /** Deletes spool segments whose points are all in the store, once the store says they are on disk. */
+  private async release(): Promise<void> {
+    if (this.releasing) return this.releasing;
+    const low = this.lowWater();
+    if (!this.wal.segments.some((s) => s.last < low && !this.wal.isActive(s))) return;
+    this.releasing = (async () => {
+      try {
+        if (this.store.sync && !(await this.store.sync())) return;
+        if ((await this.wal.release(low)) > 0) this.cache.clear();
+      } catch (err) {
+        this.log.warn({ err: errorText(err) }, 'metric writer: cannot delete written spool segments yet');
+      } finally {
+        this.releasing = null;
+      }
+    })();
+    return this.releasing;
+  }
+
+  /** Every point below this is in the store. */
+  private lowWater(): number {
+    let low = this.wal.committedThrough + 1;
+    if (this.backlog) low = Math.min(low, this.backlog.from);
+    const head = this.live[0];
+    if (head) low = Math.min(low, head.seq);
+    const f = this.inflight?.entries[0];
+    if (f) low = Math.min(low, f.seq);
+    for (const s of this.acks.volatile) low = Math.min(low, s);
+    return low;
+  }
+
+  // --- writing --------------------------------------------------------------------------------
 
   private trigger(force: boolean): void {
     if (force) this.force = true;
-    if (this.draining || this.retryTimer) return;
-    this.draining = this.drain().finally(() => {
+    if (this.draining || this.retry.waiting) return;
+    this.draining = this.drain().then((progressed) => {
       this.draining = null;
-      if (!this.retryTimer && !this.failing && this.queue.length >= this.cfg.batchSize) this.trigger(false);
+      const more = this.live.length >= this.cfg.batchSize || (this.backlog !== null && !this.stopping);
+      if (progressed && !this.retry.waiting && !this.failing && more) this.trigger(false);
     });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      for (;;) {
-        // On stop, a backlog on disk stays there for the next run instead of delaying shutdown.
-        if (this.stopping && !this.inflight && (this.files.length > 0 || this.replay)) return;
-        const batch = this.nextBatch();
-        if (!batch) {
-          this.force = false;
-          return;
-        }
-        try {
-          await this.store.write(batch.points);
-        } catch (err) {
-          if ((err as { permanent?: unknown }).permanent === true) {
-            this.lastError = errorText(err);
-            this.failingSince ??= Date.now();
-    this.failedWrites++;
-            this.failedWrites++;
-            this.counters.inc('store.dropped', batch.points.length);
-            this.log.error({ err: this.lastError, points: batch.points.length }, 'metric writer: store rejected a batch; dropped');
-            this.finish(batch, false);
-            continue;
-          }
-          this.onFailure(err);
-          return;
-        }
-        this.finish(batch, true);
-      }
-    } catch (err) {
-      // Spool I/O failed: report it and retry later like a store failure.
-      this.onFailure(err);
-    }
-  }
-
-  private nextBatch(): Batch | null {
-    if (this.inflight) return this.inflight;
-    const size = this.cfg.batchSize;
+  /** Writes batches until there is nothing to write or a write fails; true when something was written. */
+  private async drain(): Promise<boolean> {
+    let progressed = false;
     for (;;) {
-      const r = this.replay;
-      if (r) {
-        if (r.pos < r.points.length) {
-          const points = r.points.slice(r.pos, r.pos + size);
-          r.pos += points.length;
-          this.inflight = { points, file: r.file, last: r.pos >= r.points.length };
-          return this.inflight;
-        }
-        this.removeFile(r.file); // a file without valid points
-        this.replay = null;
-        continue;
+      let batch: Batch | null;
+      try {
+        batch = await this.nextBatch();
+      } catch (err) {
+        // The spool cannot be read: report it and try again later, like a store failure.
+        this.onFailure(err);
+        return progressed;
       }
-      const head = this.files[0];
-      if (!head) break;
-      this.loadFile(head);
-    }
-    if (this.queue.length >= size || (this.force && this.queue.length > 0)) {
-      this.inflight = { points: this.queue.splice(0, size), file: null, last: false };
-      return this.inflight;
-    }
-    return null;
-  }
-
-  private finish(batch: Batch, ok: boolean): void {
-    this.inflight = null;
-    const n = batch.points.length;
-    if (ok) {
-      this.written += n;
-      this.counters.inc('store.written', n);
-      if (batch.file) this.counters.inc('store.replayed', n);
-      if (this.failing) this.log.info({ spooled: this.spooledCount() }, 'metric writer: store reachable again');
+      if (!batch) {
+        this.force = false;
+        return progressed;
+      }
+      this.inflight = batch;
+      try {
+        await this.store.write(batch.entries.map((e) => e.point));
+      } catch (err) {
+        this.inflight = null;
+        if ((err as { permanent?: unknown }).permanent === true) {
+          this.lastError = errorText(err);
+          this.failingSince ??= this.now();
+          this.failedWrites++;
+          this.counters.inc('store.dropped', batch.entries.length);
+          this.log.error({ err: this.lastError, points: batch.entries.length }, 'metric writer: store rejected a batch; dropped');
+          this.done(batch);
+          continue;
+        }
+        if (batch.kind === 'live') this.live = [...batch.entries, ...this.live];
+        this.acks.fail(new Error(`store: ${errorText(err)}`));
+        this.onFailure(err);
+        return progressed;
+      }
+      progressed = true;
+      this.inflight = null;
+      this.written += batch.entries.length;
+      this.counters.inc('store.written', batch.entries.length);
+      if (batch.kind === 'backlog') this.counters.inc('store.replayed', batch.entries.length);
+      if (this.failing) this.log.info({ backlog: this.backlogCount() }, 'metric writer: store reachable again');
       this.failing = false;
       this.failingSince = null;
       this.failedWrites = 0;
-      this.retryDelay = 0;
+      this.retry.reset();
+      this.done(batch);
     }
-    if (batch.file && this.replay?.file === batch.file) this.replay.done += n;
-    if (batch.file && batch.last) {
-      this.removeFile(batch.file);
-      this.replay = null;
+  }
+
+  private done(batch: Batch): void {
+    if (batch.kind === 'live') {
+      for (const e of batch.entries) this.acks.volatile.delete(e.seq);
+      this.acks.settle(this.wal.committedThrough);
+    } else this.advanceBacklog(batch.next);
+    void this.release();
+  }
+
+  private advanceBacklog(next: number): void {
+    const b = this.backlog;
+    if (!b) return;
+    b.from = Math.max(b.from, next);
+    if (b.from >= b.to) {
+      this.backlog = null;
+      this.backlogDropped.clear();
+      this.cache.clear();
+      this.log.info('metric writer: backlog written');
     }
+  }
+
+  /** Live and backlog take turns, live first; a small live batch waits for flushMs unless a backlog is draining. */
+  private async nextBatch(): Promise<Batch | null> {
+    const size = this.cfg.batchSize;
+    const liveReady = this.live.length >= size || ((this.force || this.backlog !== null) && this.live.length > 0);
+    const backlogReady = this.backlog !== null && !this.stopping;
+    if (liveReady && (this.liveTurn || !backlogReady)) {
+      this.liveTurn = false;
+      return { kind: 'live', entries: this.live.splice(0, size) };
+    }
+    this.liveTurn = true;
+    while (this.backlog && backlogReady) {
+      const b = this.backlog;
+      // Points not yet committed are read next time (they are in memory or the commit is under way).
+      const to = Math.min(b.to, this.wal.committedThrough + 1);
+      if (to <= b.from) return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
+      const r = await this.wal.read(b.from, to, size, this.cache);
+      if (r.bad > 0) {
+        this.counters.inc('store.spool_bad_lines', r.bad);
+        this.log.warn({ lines: r.bad }, 'metric writer: skipped unreadable spool lines');
+      }
+      if (r.entries.length > 0) return { kind: 'backlog', entries: r.entries, next: r.next };
+      if (r.next <= b.from) return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
+      this.advanceBacklog(r.next);
+    }
+    return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
   }
 
   private onFailure(err: unknown): void {
     this.lastError = errorText(err);
-    this.failingSince ??= Date.now();
+    this.failingSince ??= this.now();
     this.failedWrites++;
     this.counters.inc('store.write_errors');
-    const min = this.opts.retryMinMs ?? 500;
-    const max = this.opts.retryMaxMs ?? 30_000;
-    this.retryDelay = this.retryDelay === 0 ? min : Math.min(this.retryDelay * 2, max);
-    const info = { err: this.lastError, retryMs: this.retryDelay, queued: this.stats().queued, spooled: this.spooledCount() };
-    if (!this.failing) this.log.warn(info, 'metric writer: store write failed; retrying, spooling to disk when memory is full');
+    const retryMs = this.retry.failed();
+    const info = { err: this.lastError, retryMs, queued: this.live.length, backlog: this.backlogCount() };
+    if (!this.failing) this.log.warn(info, 'metric writer: store write failed; points wait in the spool on disk');
     else this.log.debug(info, 'metric writer: store write failed again');
     this.failing = true;
+    this.toBacklog(false);
     if (this.stopping) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.trigger(true);
-    }, this.retryDelay);
-    this.retryTimer.unref();
-  }
-
-  // --- spool -----------------------------------------------------------------------------------
-
-  private initSpool(): void {
-    if (this.spoolReady) return;
-    mkdirSync(this.spoolDir, { recursive: true });
-    const found: SpoolFile[] = [];
-    for (const name of readdirSync(this.spoolDir)) {
-      const m = SPOOL_NAME.exec(name);
-      if (!m) continue;
-      const path = join(this.spoolDir, name);
-      const text = readFileSync(path, 'utf8');
-      let count = 0;
-      for (const line of text.split('\n')) if (line.trim() !== '') count++;
-      found.push({ seq: Number(m[1]), path, count });
-    }
-    found.sort((a, b) => a.seq - b.seq);
-    this.files = found;
-    this.spoolReady = true;
-  }
-
-  private newFile(seq: number): SpoolFile {
-    return { seq, path: join(this.spoolDir, `spool-${seq}.jsonl`), count: 0 };
-  }
-
-  /** Appends the oldest points of memory to the spool tail (never to a file being replayed). */
-  private spill(points: MetricPoint[]): void {
-    if (points.length === 0) return;
-    let i = 0;
-    try {
-      this.initSpool();
-      const cap = this.filePoints;
-      while (i < points.length) {
-        let f = this.appendTo;
-        if (!f || f.count >= cap) {
-          const last = this.files[this.files.length - 1];
-          f = this.newFile(last ? last.seq + 1 : 0);
-          this.files.push(f);
-          this.appendTo = f;
-        }
-        const chunk = points.slice(i, i + (cap - f.count));
-        appendFileSync(f.path, chunk.map((p) => JSON.stringify(p)).join('\n') + '\n');
-        f.count += chunk.length;
-        i += chunk.length;
-      }
-      this.counters.inc('store.spooled', points.length);
-      this.log.debug({ points: points.length, spooled: this.spooledCount() }, 'metric writer: spooled points to disk');
-    } catch (err) {
-      const lost = points.length - i;
-      this.counters.inc('store.spooled', i);
-      this.counters.inc('store.dropped', lost);
-      this.lastError = `spool: ${errorText(err)}`;
-      this.log.error({ err: errorText(err), dropped: lost, dir: this.spoolDir }, 'metric writer: cannot spool; points dropped');
-    }
-  }
-
-  /** Moves everything held only in memory to disk, keeping order (used by flush/stop while the store fails). */
-  private spillAll(): void {
-    const head = this.inflight && this.inflight.file === null ? this.inflight : null;
-    if (head) {
-      try {
-        this.initSpool();
-        // The failed batch is older than every spool file: give it a file that sorts first.
-        const first = this.files[0];
-        const f = this.newFile(first ? first.seq - 1 : 0);
-        writeFileSync(f.path, head.points.map((p) => JSON.stringify(p)).join('\n') + '\n');
-        f.count = head.points.length;
-        this.files.unshift(f);
-        this.counters.inc('store.spooled', f.count);
-        this.inflight = null;
-      } catch (err) {
-        this.lastError = `spool: ${errorText(err)}`;
-        this.log.error({ err: errorText(err), dir: this.spoolDir }, 'metric writer: cannot spool the failed batch');
-        return;
-      }
-    }
-    this.spill(this.queue.splice(0));
-  }
-
-  private loadFile(f: SpoolFile): void {
-    if (this.appendTo === f) this.appendTo = null;
-    let text: string;
-    try {
-      text = readFileSync(f.path, 'utf8');
-    } catch (err) {
-      this.log.error({ err: errorText(err), file: f.path, points: f.count }, 'metric writer: spool file unreadable; skipped');
-      this.counters.inc('store.dropped', f.count);
-      this.files = this.files.filter((x) => x !== f);
-      return;
-    }
-    const points: MetricPoint[] = [];
-    let bad = 0;
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const p = parseLine(line);
-      if (p) points.push(p);
-      else bad++;
-    }
-    if (bad > 0) this.log.warn({ file: f.path, bad }, 'metric writer: skipped unreadable spool lines');
-    f.count = points.length;
-    this.replay = { file: f, points, pos: 0, done: 0 };
-  }
-
-  private removeFile(f: SpoolFile): void {
-    this.files = this.files.filter((x) => x !== f);
-    if (this.appendTo === f) this.appendTo = null;
-    try {
-      unlinkSync(f.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.log.warn({ err: errorText(err), file: f.path }, 'metric writer: cannot delete replayed spool file');
-      }
-    }
+    this.retry.schedule(() => {
+      if (!this.stopping) this.trigger(true);
+    });
   }
 }

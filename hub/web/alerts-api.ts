@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { meetingSchema } from '../config/alerts.js';
+import { alertFilterParams, checkAlertFilter } from './report-params.js';
 import { slug } from '../config/schema.js';
 import type { HubContext } from '../context.js';
 import type { AlertEngine } from '../alerts/engine.js';
@@ -35,6 +36,7 @@ const listQuery = z.strictObject({
     }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: idText.optional(),
+  ...alertFilterParams,
 });
 
 // Who acknowledges or writes is the logged-in user (refuseTypedName): the body carries the note only.
@@ -81,6 +83,7 @@ export function alertsRouter(ctx: HubContext, engine: AlertEngine, audit: Audito
     const q = listQuery.safeParse(req.query);
     if (!q.success) return sendError(res, 400, 'invalid alerts query', zodIssues(q.error));
     const p = who(res);
+    if (!checkAlertFilter(ctx, res, q.data, 'invalid alerts query')) return;
     if (q.data.village !== undefined && !mayIn(res, 'read', q.data.village)) return;
     const alerts = engine.store.list({ ...q.data, ...(readsEverything(p) ? {} : { villages: p.villages }) });
     const last = alerts.at(-1);

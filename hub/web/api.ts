@@ -6,7 +6,7 @@ import { kindViews } from '../registry/kinds.js';
 import { deviceParams, rangeParams } from './params.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
-import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse } from '../../shared/events.js';
+import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse, SpoolHealth } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
 import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
@@ -116,13 +116,36 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
       const since = w.failingSince ?? ctx.clock.now();
       problems.unshift({ source: 'store', message, since, lastAt: ctx.clock.now(), count: Math.max(1, w.failedWrites) });
     }
+    const now = ctx.clock.now();
+    const sp = w.spool;
+    if (sp.diskError) {
+      problems.unshift({ source: 'spool', message: `the spool on disk cannot be written (${sp.diskError}): messages are acknowledged only once the store has them`, since: now, lastAt: now, count: 1 });
+    }
+    if (sp.droppedTelemetry + sp.droppedEvents > 0 && w.spooled > 0) {
+      problems.unshift({
+        source: 'spool',
+        message: `the spool reached its bound (${sp.maxBytes} bytes, store.spool.maxBytes/maxAgeS): ${sp.droppedTelemetry} telemetry points and ${sp.droppedEvents} transitions/events dropped, oldest first`,
+        since: now,
+        lastAt: now,
+        count: sp.droppedTelemetry + sp.droppedEvents,
+      });
+    }
+    const spool: SpoolHealth = {
+      points: w.spooled,
+      bytes: sp.bytes,
+      maxBytes: sp.maxBytes,
+      oldestAgeS: sp.oldestAt === null ? null : Math.max(0, Math.round((Date.now() - sp.oldestAt) / 1000)),
+      droppedTelemetry: sp.droppedTelemetry,
+      droppedEvents: sp.droppedEvents,
+      error: sp.diskError,
+    };
     const body: HealthResponse = {
       status: problems.length === 0 ? 'ok' : 'degraded',
       version: ctx.version,
       startedAt: ctx.startedAt,
       uptimeS: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),
       broker: { clients: b.clients, tcpPort: broker.ports.tcp, wsPort: broker.ports.ws, messages: b.messages },
-      store: { kind: ctx.store.name, ok: storeOk, failing: w.failing, queued: w.queued, spooled: w.spooled, written: w.written, lastError: w.lastError },
+      store: { kind: ctx.store.name, ok: storeOk, failing: w.failing, queued: w.queued, spooled: w.spooled, written: w.written, lastError: w.lastError, spool },
       problems,
       security: { anonymousMqtt: ctx.config.broker.allowAnonymous },
       counters: ctx.counters.snapshot(),

@@ -6,7 +6,9 @@
  * (scripts/bench/login-load.ts times that). Prints, as medians over `--runs` loads (default 5):
  *   - bytes received until the page settles, split into the page itself (HTML, scripts, styles) and
  *     API/live traffic, with the request count;
- *   - time from navigation to the first device tile, and to the start of the device-list request.
+ *   - time from navigation to the first device tile, and to the start of the device-list request;
+ *   - time from navigation to the villages' uptime figures (24 h and 30 d, from 30 days of stored
+ *     transitions: two outages a day per device) on the overview.
  * `--json FILE` writes the figures; `--baseline FILE` (figures written by an earlier run, e.g. the
  * recorded scripts/bench/dashboard-load.baseline.json) prints this run against it as ratios.
  *
@@ -25,9 +27,10 @@ import { parseConfig } from '../../hub/config/load.js';
 import { createLogger } from '../../hub/core/log.js';
 import { createHub } from '../../hub/main.js';
 import { launchChromium } from '../services/chromium.js';
+import type { AvailabilityPoint } from '../../hub/store/types.js';
 
 // Not strict: `npm run bench -- …` hands every benchmark the same arguments.
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' } }, strict: false });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' }, timeline: { type: 'boolean' } }, strict: false });
 const RUNS = Math.max(1, Math.floor(Number(values.runs ?? process.env.LANGSO_BENCH_LOAD_RUNS ?? 5)) || 5);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -45,6 +48,8 @@ export interface LoadFigures {
   requests: number;
   firstTileMs: number;
   devicesRequestMs: number;
+  /** Navigation to the overview's uptime figures (absent in baselines recorded before they existed). */
+  uptimeMs?: number;
 }
 
 const devices = [
@@ -75,6 +80,7 @@ interface OneLoad {
   requests: number;
   firstTileMs: number;
   devicesRequestMs: number;
+  uptimeMs: number;
 }
 
 /** One cold load in a fresh browser context (empty cache), throttled. */
@@ -87,11 +93,11 @@ async function load(browser: Browser, url: string, session: string): Promise<One
     // (Strings: this file is type-checked without the DOM library.)
     await page.addInitScript(`
       window.__firstTile = null;
+      window.__uptime = null;
       new MutationObserver((_m, obs) => {
-        if (document.querySelector('a.tile')) {
-          window.__firstTile = performance.now();
-          obs.disconnect();
-        }
+        if (window.__firstTile === null && document.querySelector('a.tile')) window.__firstTile = performance.now();
+        if (window.__uptime === null && document.querySelector('[data-testid^="village-uptime-"]')) window.__uptime = performance.now();
+        if (window.__firstTile !== null && window.__uptime !== null) obs.disconnect();
       }).observe(document, { subtree: true, childList: true });`);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -133,11 +139,21 @@ async function load(browser: Browser, url: string, session: string): Promise<One
     await page.waitForFunction(() => (globalThis as unknown as { __firstTile: number | null }).__firstTile !== null, undefined, { timeout: 120_000, polling: 100 });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (inFlight.size > 0 || Date.now() - lastActivity < QUIET_MS)) await new Promise((r) => setTimeout(r, 100));
-    const timing = await page.evaluate<{ firstTile: number; devices: number }>(`({
+    const timing = await page.evaluate<{ firstTile: number; devices: number; uptime: number | null }>(`({
       firstTile: window.__firstTile,
+      uptime: window.__uptime,
       devices: performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/devices')?.startTime ?? NaN,
     })`);
-    return { page: page_, api, requests, firstTileMs: timing.firstTile, devicesRequestMs: timing.devices };
+    if (values.timeline === true) {
+      // Where the time goes: each request's start and end, from navigation start.
+      const entries = await page.evaluate<{ name: string; start: number; end: number; size: number }[]>(
+        `performance.getEntriesByType('resource').map((r) => ({ name: new URL(r.name).pathname + new URL(r.name).search.slice(0, 40), start: r.startTime, end: r.responseEnd, size: r.encodedBodySize }))`,
+      );
+      const nav = await page.evaluate<{ end: number; dcl: number }>(`(() => { const n = performance.getEntriesByType('navigation')[0]; return { end: n.responseEnd, dcl: n.domContentLoadedEventEnd }; })()`);
+      console.log(`  timeline: document until ${Math.round(nav.end)} ms, DOMContentLoaded ${Math.round(nav.dcl)} ms, first tile ${Math.round(timing.firstTile)} ms, uptime ${Math.round(timing.uptime ?? NaN)} ms`);
+      for (const e of entries) console.log(`    ${String(Math.round(e.start)).padStart(6)} → ${String(Math.round(e.end)).padStart(6)} ms  ${(e.size / 1024).toFixed(1).padStart(6)} KiB  ${e.name}`);
+    }
+    return { page: page_, api, requests, firstTileMs: timing.firstTile, devicesRequestMs: timing.devices, uptimeMs: timing.uptime ?? NaN };
   } finally {
     await context.close();
   }
@@ -169,6 +185,18 @@ async function main(): Promise<void> {
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.ports.mqtt}`, { clientId: 'bench-load', reconnectPeriod: 0 });
   let browser: Browser | null = null;
   try {
+    // 30 days of history behind the uptime figures: two short outages a day per device.
+    const now = Date.now();
+    const history = devices.flatMap((d, i) =>
+      Array.from({ length: 60 }, (_, k) => {
+        const down = now - 30 * 86_400_000 + k * 43_200_000 + i * 60_000;
+        return [
+          { measurement: 'availability' as const, village: VILLAGE, device: d.id, kind: d.kind as AvailabilityPoint['kind'], ts: down, state: 'offline' as const },
+          { measurement: 'availability' as const, village: VILLAGE, device: d.id, kind: d.kind as AvailabilityPoint['kind'], ts: down + 300_000, state: 'online' as const },
+        ];
+      }).flat(),
+    );
+    await hub.ctx.store.write(history);
     for (const d of devices) {
       await client.publishAsync(`langso/${VILLAGE}/${d.id}/status`, JSON.stringify({ state: 'online' }), { qos: 1, retain: true });
       await client.publishAsync(`langso/${VILLAGE}/${d.id}/telemetry`, JSON.stringify(telemetry(d.kind)), { qos: 1 });
@@ -189,10 +217,11 @@ async function main(): Promise<void> {
       requests: median(loads.map((l) => l.requests)),
       firstTileMs: median(loads.map((l) => l.firstTileMs)),
       devicesRequestMs: median(loads.map((l) => l.devicesRequestMs)),
+      uptimeMs: median(loads.map((l) => l.uptimeMs)),
     };
     report(figures, loads);
     if (typeof values.json === 'string') {
-      const rounded = { ...figures, firstTileMs: Math.round(figures.firstTileMs), devicesRequestMs: Math.round(figures.devicesRequestMs) };
+      const rounded = { ...figures, firstTileMs: Math.round(figures.firstTileMs), devicesRequestMs: Math.round(figures.devicesRequestMs), uptimeMs: Math.round(figures.uptimeMs ?? NaN) };
       await writeFile(values.json, `${JSON.stringify(rounded, null, 2)}\n`);
     }
     if (typeof values.baseline === 'string') {
@@ -215,6 +244,7 @@ function report(f: LoadFigures, loads: OneLoad[]): void {
   console.log(`  bytes received            ${kb(f.bytes.total).padStart(11)}  (page ${kb(f.bytes.page)}, API and live ${kb(f.bytes.api)}; ${f.requests} requests)`);
   console.log(`  first device tile         ${ms(f.firstTileMs).padStart(11)}  (each run: ${loads.map((l) => Math.round(l.firstTileMs)).join(', ')})`);
   console.log(`  device list requested at  ${ms(f.devicesRequestMs).padStart(11)}`);
+  console.log(`  village uptime shown      ${ms(f.uptimeMs ?? NaN).padStart(11)}  (each run: ${loads.map((l) => Math.round(l.uptimeMs)).join(', ')}; goal ≤ 1 000 ms after the first tile)`);
 }
 
 function compare(f: LoadFigures, base: LoadFigures): void {
@@ -223,6 +253,7 @@ function compare(f: LoadFigures, base: LoadFigures): void {
   console.log(`    bytes received     ${kb(base.bytes.total).padStart(11)} → ${kb(f.bytes.total).padStart(11)}  ${ratio(f.bytes.total, base.bytes.total)}  (page ${ratio(f.bytes.page, base.bytes.page)})`);
   console.log(`    first device tile  ${ms(base.firstTileMs).padStart(11)} → ${ms(f.firstTileMs).padStart(11)}  ${ratio(f.firstTileMs, base.firstTileMs)}`);
   console.log(`    device list asked  ${ms(base.devicesRequestMs).padStart(11)} → ${ms(f.devicesRequestMs).padStart(11)}  ${ratio(f.devicesRequestMs, base.devicesRequestMs)}`);
+  if (base.uptimeMs !== undefined && f.uptimeMs !== undefined) console.log(`    uptime shown       ${ms(base.uptimeMs).padStart(11)} → ${ms(f.uptimeMs).padStart(11)}  ${ratio(f.uptimeMs, base.uptimeMs)}`);
 }
 
 await main();

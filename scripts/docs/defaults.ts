@@ -18,7 +18,7 @@ import { MAX_METRICS } from '../../hub/ingest/payloads.js';
 import { POLL_MARGIN_S } from '../../hub/registry/registry.js';
 
 /** The files whose defaults are generated. */
-export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md'] as const;
+export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md', 'docs/reports.md'] as const;
 
 /** Every default a doc may state, by path: the schema's defaults plus a few constants of the code. */
 export function defaultValues(): Record<string, unknown> {

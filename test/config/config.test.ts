@@ -40,7 +40,8 @@ describe('config', () => {
     expect(c.http).toMatchObject({ allowedHosts: [], session: { idleHours: 72, maxDays: 30 } });
     expect(c.http.port).toBe(8080);
     expect(c.store.kind).toBe('sqlite');
-    expect(c.store.writer).toEqual({ batchSize: 5000, flushMs: 1000, maxQueued: 100000 });
+    expect(c.store.writer).toEqual({ batchSize: 5000, flushMs: 1000, maxQueued: 20000 });
+    expect(c.store.spool).toEqual({ fsync: true, syncEveryMs: 10, maxBytes: null, maxAgeS: 2_592_000 });
     expect(c.dataDir).toBe('./data');
     expect(c.villages[0]?.timezone).toBe('Asia/Ho_Chi_Minh');
     expect(timeoutFor(c.devices[1]!)).toBe(defaultTimeoutS('onvif-camera'));

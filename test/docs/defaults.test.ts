@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseConfig } from '../../hub/config/load.js';
 import { configSchema, storeSchema } from '../../hub/config/schema.js';
 import { deviceKindList } from '../../devices/index.js';
 import { defaultRules } from '../../hub/config/alerts.js';
@@ -79,6 +80,7 @@ describe('documented defaults', () => {
     );
     expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
     expect(marks['docs/storage.md']?.values).toEqual(expect.arrayContaining(['store.rawRetention', 'store.rollupRetention']));
+    expect(marks['docs/reports.md']?.values).toEqual(expect.arrayContaining(['village.timezone', 'store.rollupRetention', 'reports.schedule.top']));
   });
 
   it('config/langso.example.yaml shows every setting it lists at its default', () => {
@@ -91,13 +93,23 @@ describe('documented defaults', () => {
         for (const [k, v] of Object.entries(have)) compare(v, (want as Record<string, unknown> | undefined)?.[k], `${where}.${k}`);
       } else if (have !== want) differ.push(`${where}: ${JSON.stringify(have)}, default ${JSON.stringify(want)}`);
     };
-    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export']) compare(example[key], defaults[key], key);
+    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export', 'reports']) compare(example[key], defaults[key], key);
     // The commented-out InfluxDB block, uncommented.
     const block = /^# store:\n(?:#.*\n)+/m.exec(text)?.[0] ?? '';
     const influx = (parse(block.replace(/^# ?/gm, '')) as { store: Record<string, unknown> }).store;
     const influxDefaults = storeSchema.parse({ kind: 'influx', url: 'http://127.0.0.1:8086' }) as unknown as Record<string, unknown>;
     for (const key of ['url', 'database', 'rawRetention', 'rollupRetention', 'writer']) compare(influx[key], influxDefaults[key], `store(influx).${key}`);
     expect(differ).toEqual([]);
+  });
+
+  it("config/langso.example.yaml's commented report schedules, uncommented, are the schedule defaults", () => {
+    const text = read('config/langso.example.yaml');
+    const lines = text.split('\n').map((l) => l.replace(/^    # ((monthly|weekly): .*)$/, '    $1'));
+    expect(lines.filter((l, i) => l !== text.split('\n')[i])).toHaveLength(2);
+    const config = parseConfig(lines.join('\n'), 'config/langso.example.yaml');
+    const defaults = parseConfig('reports: { schedule: { monthly: {}, weekly: {} } }', 'test', {});
+    expect(config.reports.schedule).toEqual(defaults.reports.schedule);
+    expect(config.reports.schedule).toEqual({ monthly: { day: 1, time: '07:00' }, weekly: { weekday: 'mon', time: '07:00' }, top: 5 });
   });
 
   it('a stale mark is rewritten from the code, and a mark naming nothing is refused', () => {

@@ -62,6 +62,10 @@ describe('Prometheus /metrics', () => {
       langso_store_failing: 'gauge',
       langso_store_queued_points: 'gauge',
       langso_store_spooled_points: 'gauge',
+      langso_store_spool_bytes: 'gauge',
+      langso_store_spool_max_bytes: 'gauge',
+      langso_store_spool_oldest_age_seconds: 'gauge',
+      langso_store_spool_dropped_points_total: 'counter',
       langso_store_written_points_total: 'counter',
       langso_store_dropped_points_total: 'counter',
       langso_devices: 'gauge',
@@ -85,6 +89,11 @@ describe('Prometheus /metrics', () => {
     expect(valueOf(families, 'langso_hub_info', { version: t.hub.ctx.version })).toBe(1);
     expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(valueOf(families, 'langso_store_up', { store: 'sqlite' })).toBe(1);
+    // The spool: its bound, no backlog, nothing dropped.
+    expect(valueOf(families, 'langso_store_spool_max_bytes')).toBeGreaterThanOrEqual(1_048_576);
+    expect(valueOf(families, 'langso_store_spool_oldest_age_seconds')).toBe(0);
+    expect(valueOf(families, 'langso_store_spool_dropped_points_total', { what: 'telemetry' })).toBe(0);
+    expect(valueOf(families, 'langso_store_spool_dropped_points_total', { what: 'events' })).toBe(0);
     // Every state of every (village, kind), zeros included: both devices unknown so far.
     expect(valueOf(families, 'langso_devices', { village: V, kind: 'onvif-camera', state: 'unknown' })).toBe(1);
     expect(valueOf(families, 'langso_devices', { village: V, kind: 'onvif-camera', state: 'offline' })).toBe(0);

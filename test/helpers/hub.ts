@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../hub/config/load.js';
+import type { Clock } from '../../hub/core/clock.js';
 import { createLogger, type Logger } from '../../hub/core/log.js';
 import { createHub, type Hub } from '../../hub/main.js';
 import { sessionAs, type Session } from './auth.js';
@@ -30,7 +31,7 @@ export const testVillage = { id: 'dong-cam', name: 'Đông Căm', commune: 'Gia 
  */
 export async function startTestHub(
   doc: Record<string, unknown>,
-  opts: { dashboardDir?: string; logLevel?: string; dataDir?: string; log?: Logger } = {},
+  opts: { dashboardDir?: string; logLevel?: string; dataDir?: string; log?: Logger; clock?: Clock } = {},
 ): Promise<TestHub> {
   const owned = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'langso-test-')));
@@ -45,7 +46,7 @@ export async function startTestHub(
   };
   const config = parseConfig(stringify(full), 'test', {});
   const log = opts.log ?? createLogger(opts.logLevel ?? process.env.LANGSO_TEST_LOG ?? 'silent');
-  const hub = createHub({ config, log, ...(opts.dashboardDir ? { dashboardDir: opts.dashboardDir } : {}) });
+  const hub = createHub({ config, log, ...(opts.dashboardDir ? { dashboardDir: opts.dashboardDir } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   await hub.start();
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
   let admin: Promise<Session> | null = null;

@@ -74,6 +74,10 @@ describe('village figures', () => {
     expect(v.uptimePct).toBe(90);
     expect(v.worst).toEqual({ id: 'b', uptimePct: 80 });
     expect(v.outages).toBe(1);
+    // From the sums: 2 h offline and 18 h online over one outage; the longest of any device.
+    expect(v).toMatchObject({ mttrMs: 2 * H, mtbfMs: 18 * H, longestOutageMs: 2 * H });
+    // No device with a figure: no worst device, no percentage.
+    expect(aggregateUptime([{ id: 'c', figures: c }], T, T + 10 * H)).toMatchObject({ worst: null, uptimePct: null, availablePct: null });
   });
 });
 

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceKind } from '../../hub/config/schema.js';
 import type { AvailabilityState } from '../../hub/core/domain.js';
 import type { AvailabilityPoint, EventPoint, MetricStore, SeriesPoint, TelemetryPoint } from '../../hub/store/types.js';
+import { parseConfig } from '../../hub/config/load.js';
+import { uptimeReport } from '../../hub/reports/report.js';
 
 const HOUR = 3_600_000;
 
@@ -242,6 +244,54 @@ export function metricStoreContract(name: string, makeStore: () => Promise<Metri
         { village: 'dong-cam', device: 'ap-2', points: [avail('ap-2', T0 + 5 * s, 'offline')] },
       ]);
       expect(await store.availabilityHistory({ ...range, devices: [] })).toEqual([]);
+    });
+
+    it('an uptime report of a year-old month from this store: the hand-computed figures (edges, maintenance, hub down, dead parent, never heard)', async () => {
+      // November 2025 in Asia/Ho_Chi_Minh: 2025-10-31T17:00Z to 2025-11-30T17:00Z, 30 days. A year ago:
+      // beyond the raw retention, so this also shows transitions are kept for the long retention.
+      const z = (iso: string) => Date.parse(iso);
+      const MIN = 60_000;
+      await store.write([
+        // The router: down across both edges of the month, 60 min inside it each time.
+        avail('router', z('2025-10-01T00:00:00Z'), 'online', 'dong-cam', 'router'),
+        avail('router', z('2025-10-31T16:00:00Z'), 'offline', 'dong-cam', 'router'),
+        avail('router', z('2025-10-31T18:00:00Z'), 'online', 'dong-cam', 'router'),
+        avail('router', z('2025-11-30T16:00:00Z'), 'offline', 'dong-cam', 'router'),
+        avail('router', z('2025-11-30T19:00:00Z'), 'online', 'dong-cam', 'router'),
+        // The switch behind it: unreachable 2 h under a dead parent.
+        avail('switch', z('2025-10-01T00:00:00Z'), 'online', 'dong-cam', 'switch'),
+        avail('switch', z('2025-11-10T00:00:00Z'), 'unreachable', 'dong-cam', 'switch'),
+        avail('switch', z('2025-11-10T02:00:00Z'), 'online', 'dong-cam', 'switch'),
+        // The camera: 60 min of maintenance, still down 30 min after it; then 3 h of the hub not running.
+        avail('cam', z('2025-10-01T00:00:00Z'), 'online', 'dong-cam', 'onvif-camera'),
+        avail('cam', z('2025-11-15T00:00:00Z'), 'maintenance', 'dong-cam', 'onvif-camera'),
+        avail('cam', z('2025-11-15T01:00:00Z'), 'offline', 'dong-cam', 'onvif-camera'),
+        avail('cam', z('2025-11-15T01:30:00Z'), 'online', 'dong-cam', 'onvif-camera'),
+        avail('cam', z('2025-11-20T00:00:00Z'), 'unknown', 'dong-cam', 'onvif-camera'),
+        avail('cam', z('2025-11-20T03:00:00Z'), 'online', 'dong-cam', 'onvif-camera'),
+        // The AP: never heard.
+      ]);
+      const config = parseConfig(
+        [
+          'villages: [{ id: dong-cam, name: Đông Căm, timezone: Asia/Ho_Chi_Minh }]',
+          'devices:',
+          '  - { id: router, village: dong-cam, name: Router, kind: router }',
+          '  - { id: switch, village: dong-cam, name: Switch, kind: switch, parent: router }',
+          '  - { id: cam, village: dong-cam, name: Camera, kind: onvif-camera }',
+          '  - { id: ap, village: dong-cam, name: Wi-Fi, kind: wifi-ap }',
+        ].join('\n'),
+        'test',
+      );
+      const report = await uptimeReport({ config, store, now: Date.now() }, { villages: ['dong-cam'], period: { month: '2025-11' } });
+      const month = 30 * 24 * 60 * MIN;
+      const by = new Map(report.villages[0]!.devices.map((d) => [d.device, d]));
+      expect(by.get('router')).toMatchObject({ from: z('2025-10-31T17:00:00Z'), to: z('2025-11-30T17:00:00Z'), offlineMs: 120 * MIN, onlineMs: month - 120 * MIN, outages: 2, longestOutageMs: 60 * MIN, mttrMs: 60 * MIN });
+      expect(by.get('router')!.uptimePct).toBeCloseTo((100 * (month - 120 * MIN)) / month, 3);
+      expect(by.get('switch')).toMatchObject({ unreachableMs: 120 * MIN, offlineMs: 0, uptimePct: 100, outages: 0 });
+      expect(by.get('switch')!.availablePct).toBeCloseTo((100 * (month - 120 * MIN)) / month, 3);
+      expect(by.get('cam')).toMatchObject({ maintenanceMs: 60 * MIN, offlineMs: 30 * MIN, unknownMs: 180 * MIN, onlineMs: month - 270 * MIN, outages: 1, longestOutageMs: 30 * MIN });
+      expect(by.get('cam')!.uptimePct).toBeCloseTo((100 * (month - 270 * MIN)) / (month - 240 * MIN), 3);
+      expect(by.get('ap')).toMatchObject({ unknownMs: month, onlineMs: 0, uptimePct: null, availablePct: null, outages: 0 });
     });
 
     it('availabilityHistory finds the state at `from` however long ago it was set', async () => {

@@ -124,6 +124,9 @@ describe('REST access: every route × every role', () => {
     'GET /api/notifications': { need: 'admin', own: () => ({ path: '/api/notifications' }) },
     // Or a scraper's bearer token (test/export/prometheus.test.ts); none is configured here.
     'GET /metrics': { need: 'admin', own: () => ({ path: '/metrics' }) },
+    'GET /api/uptime': { need: 'login', own: () => ({ path: `/api/uptime?month=2026-11` }) },
+    'GET /api/reports/uptime.csv': { need: 'login', own: () => ({ path: '/api/reports/uptime.csv?month=2026-11' }) },
+    'GET /api/reports/alerts.csv': { need: 'login', own: () => ({ path: '/api/reports/alerts.csv?status=all' }) },
   };
 
   beforeAll(async () => {

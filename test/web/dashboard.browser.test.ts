@@ -126,8 +126,10 @@ describe('dashboard in Chromium', () => {
     await page.waitForURL(/#\/d\/dong-cam\/ap-1$/);
     await page.getByRole('heading', { name: 'Wi-Fi nhà văn hóa' }).waitFor();
     await page.locator('.series canvas').waitFor();
-    await page.getByRole('button', { name: '24 giờ' }).click();
-    await page.getByRole('button', { name: '24 giờ', pressed: true }).waitFor();
+    // The chart's own range buttons (the uptime panel has a range of its own).
+    const chartRange = page.getByRole('group', { name: 'Khoảng thời gian', exact: true });
+    await chartRange.getByRole('button', { name: '24 giờ', exact: true }).click();
+    await chartRange.getByRole('button', { name: '24 giờ', exact: true, pressed: true }).waitFor();
     await page.getByTestId('metric-select').selectOption('rxBps');
     const table = page.locator('table.latest');
     // Metrics read in Vietnamese with their units; the raw name stays as the row's tooltip.

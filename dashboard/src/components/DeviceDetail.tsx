@@ -10,6 +10,7 @@ import { metricLabel } from '../metrics';
 import { dateTime } from '../time';
 import { CameraSnapshot } from './CameraSnapshot';
 import { DeviceEvents } from './DeviceEvents';
+import { DeviceUptime } from './DeviceUptime';
 import { alertHref, deviceHref, StateBadge } from './DeviceTile';
 import { LatestValues } from './LatestValues';
 import { RANGES, SeriesChart, type RangeKey } from './SeriesChart';
@@ -161,7 +162,10 @@ export function DeviceDetail({ snap, village, device }: Props) {
         <p class="empty">{t('device.noData')}</p>
       )}
 
-      <DeviceEvents village={village} device={device} tz={tz} epoch={snap.epoch} />
+      <div class="detail-record">
+        <DeviceUptime device={d} devices={snap.devices} tz={tz} epoch={snap.epoch} />
+        <DeviceEvents village={village} device={device} tz={tz} epoch={snap.epoch} />
+      </div>
 
       {telemetry && <LatestValues kind={d.kind} telemetry={telemetry} tz={tz} />}
     </div>

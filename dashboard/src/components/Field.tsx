@@ -37,3 +37,20 @@ export function Field({ id, label, error, hint, children }: Props) {
     </div>
   );
 }
+
+/** A labelled choice of one device (by name), with a first option for "none chosen". */
+export function DeviceSelect(props: { id: string; label: string; error: string | undefined; none: string; devices: { id: string; name: string }[]; value: string; onChange: (id: string) => void }) {
+  const { id, label, error, none, devices, value, onChange } = props;
+  return (
+    <Field id={id} label={label} error={error}>
+      <select {...described(id, error)} class="input" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">{none}</option>
+        {devices.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}

@@ -7,8 +7,9 @@ import { getLang, setLang, t } from '../i18n';
 import { shortTime } from '../time';
 import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
+import { StorageWarning } from './StorageWarning';
 
-export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'audit';
+export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'reports' | 'audit';
 
 interface Props {
   devices: DeviceView[];
@@ -108,6 +109,9 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         <a href="#/maintenance" {...current('maintenance')}>
           {t('nav.maintenance')}
         </a>
+        <a href="#/reports" {...current('reports')} data-testid="nav-reports">
+          {t('nav.reports')}
+        </a>
         {can(user, 'admin') && (
           <a href="#/audit" {...current('audit')} data-testid="nav-audit">
             {t('nav.audit')}
@@ -131,6 +135,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
         )}
       </div>
       <SecurityWarning />
+      <StorageWarning />
     </header>
   );
 }

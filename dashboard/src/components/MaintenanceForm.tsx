@@ -5,7 +5,7 @@ import { villageName, villageTz } from '../format';
 import { t } from '../i18n';
 import { scheduleText, WEEKDAYS } from '../schedule';
 import { toLocalInput, zoneText } from '../time';
-import { described, errorId, Field } from './Field';
+import { described, DeviceSelect, errorId, Field } from './Field';
 
 interface Props {
   villages: VillageView[];
@@ -183,16 +183,7 @@ export function MaintenanceForm({ villages, devices, onSaved }: Props) {
         )}
       </fieldset>
       {target === 'device' && (
-        <Field id="mw-device" label={t('form.device')} error={errors.device}>
-          <select {...described('mw-device', errors.device)} class="input" value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
-            <option value="">{t('maint.chooseDevice')}</option>
-            {own.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <DeviceSelect id="mw-device" label={t('form.device')} error={errors.device} none={t('maint.chooseDevice')} devices={own} value={device} onChange={setDevice} />
       )}
       <fieldset class="choice">
         <legend>{t('form.schedule')}</legend>

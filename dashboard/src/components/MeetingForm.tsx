@@ -4,7 +4,7 @@ import { addMeeting, formErrors } from '../api';
 import { villageTz } from '../format';
 import { zoneText } from '../time';
 import { t } from '../i18n';
-import { described, Field } from './Field';
+import { described, DeviceSelect, Field } from './Field';
 
 interface Props {
   villages: VillageView[];
@@ -89,16 +89,7 @@ export function MeetingForm({ villages, devices, onSaved }: Props) {
           onInput={(e) => setStartAt(e.currentTarget.value)}
         />
       </Field>
-      <Field id="mt-device" label={t('meet.device')} error={errors.device}>
-        <select {...described('mt-device', errors.device)} class="input" value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
-          <option value="">{t('meet.allDevices')}</option>
-          {sets.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <DeviceSelect id="mt-device" label={t('meet.device')} error={errors.device} none={t('meet.allDevices')} devices={sets} value={device} onChange={setDevice} />
       <p class="form-error" role="alert">
         {errors[''] ?? ''}
       </p>

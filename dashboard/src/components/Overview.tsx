@@ -14,6 +14,7 @@ import { ActiveAlerts } from './ActiveAlerts';
 import { DeviceFilters } from './DeviceFilters';
 import { DeviceTile } from './DeviceTile';
 import { RemoveButton } from './RemoveButton';
+import { useOverviewUptime, VillageUptimeLine, WorstDevices } from './OverviewUptime';
 
 interface Group {
   village: VillageView;
@@ -75,6 +76,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
   const user = useUser();
   const now = useNow();
   const [filter, setFilterState] = useState<DeviceFilter>(savedFilter);
+  const uptime = useOverviewUptime(snap);
   const setFilter = (f: DeviceFilter): void => {
     setFilterState(f);
     saveFilter(f);
@@ -102,6 +104,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
           {devices.length > 0 && <span class="village-count">{t('device.villageCount', { online, total: devices.length })}</span>}
         </div>
         {place && <p class="village-place">{place}</p>}
+        <VillageUptimeLine village={village.id} uptime={uptime} />
         {visible.length > 0 ? <TileGrid devices={visible} now={now} snap={snap} /> : <p class="empty">{t('device.none')}</p>}
       </section>
     );
@@ -136,6 +139,7 @@ export function Overview({ snap }: { snap: LiveSnapshot }) {
             );
           })
         : groups.map(renderVillage)}
+      {!filtering && <WorstDevices uptime={uptime} devices={snap.devices} snap={snap} />}
       {unregisteredShown.length > 0 && (
         <section class="village unregistered" aria-labelledby="v-unregistered" data-testid="unregistered">
           <div class="village-head">

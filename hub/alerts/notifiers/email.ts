@@ -26,7 +26,7 @@ function smtpError(err: unknown): NotifyError {
   return new NotifyError(`SMTP: ${msg.slice(0, 200)}`);
 }
 
-/** E-mail over SMTP (nodemailer). Subject = title; plain-text body. One connection per message (alerts are rare). */
+/** E-mail over SMTP (nodemailer). Subject = title; plain-text body; a report's CSV attached. One connection per message (alerts are rare). */
 export class EmailNotifier implements Notifier {
   readonly type = 'email' as const;
   private transport: Transporter | null = null;
@@ -52,7 +52,8 @@ export class EmailNotifier implements Notifier {
       text: m.text,
       // The same Message-ID on a re-send lets mail clients fold a duplicate.
       messageId: `<${m.key}@langso.hub>`,
-      headers: { 'X-Langso-Change': m.change },
+      headers: { 'X-Langso-Change': m.kind === 'report' ? 'report' : m.change },
+      ...(m.attachment ? { attachments: [{ filename: m.attachment.filename, content: m.attachment.content, contentType: m.attachment.contentType }] } : {}),
     });
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(new NotifyError(signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'SMTP: no answer in time' : 'SMTP: cancelled (hub stopping)'));

@@ -4,8 +4,15 @@ import type { Message } from '../messages.js';
 
 export type ChannelType = ChannelConfig['type'];
 
-/** One delivery attempt of one outbox row. */
-export interface OutgoingMessage extends Message {
+/** A file sent with a message: Telegram sends it as a document, e-mail attaches it. */
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
+/** What every delivery attempt of one outbox row carries. */
+interface Delivery extends Message {
   /** Outbox row id. */
   id: number;
   /**
@@ -13,13 +20,30 @@ export interface OutgoingMessage extends Message {
    * from several villages, whose outbox ids overlap): the Idempotency-Key a receiver uses to drop re-sends.
    */
   key: string;
-  alert: Alert;
-  change: AlertChange;
-  /** When the change happened (ms). */
+  /** When the change happened, or when the report was made (ms). */
   ts: number;
   /** Seconds between queueing and this attempt. */
   delayedS: number;
+  attachment?: Attachment;
 }
+
+/** An alert change told. */
+export interface AlertMessage extends Delivery {
+  kind?: 'alert';
+  alert: Alert;
+  change: AlertChange;
+}
+
+/** A scheduled uptime report: its figures as JSON for a webhook, the CSV as the attachment. */
+export interface ReportMessage extends Delivery {
+  kind: 'report';
+  /** `month:2026-11`, `week:2026-11-23`. */
+  period: string;
+  report: unknown;
+}
+
+/** One delivery attempt of one outbox row. */
+export type OutgoingMessage = AlertMessage | ReportMessage;
 
 /**
  * A notification channel (DESIGN.md §9: small plugin contract). `send` resolves once the receiver accepted

@@ -11,7 +11,7 @@ export function signBody(secret: string, body: string): string {
 }
 
 /**
- * POSTs the alert as JSON. The receiver checks `X-Langso-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
+ * POSTs the alert (or the scheduled report, `type: "report"`) as JSON. The receiver checks `X-Langso-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
  * and drops repeats by `Idempotency-Key` (a retry after a lost response carries the same key).
  */
 export class WebhookNotifier implements Notifier {
@@ -20,7 +20,11 @@ export class WebhookNotifier implements Notifier {
   constructor(private readonly config: WebhookConfig) {}
 
   async send(m: OutgoingMessage, signal: AbortSignal): Promise<void> {
-    const body = JSON.stringify({ id: m.key, alert: m.alert, change: m.change, title: m.title, text: m.text, ts: m.ts, delayedS: m.delayedS });
+    // A report goes as its figures (the whole report: GET /api/uptime's figures plus names, communes and zones), not as a file.
+    const body =
+      m.kind === 'report'
+        ? JSON.stringify({ id: m.key, type: 'report', period: m.period, title: m.title, text: m.text, ts: m.ts, delayedS: m.delayedS, report: m.report })
+        : JSON.stringify({ id: m.key, alert: m.alert, change: m.change, title: m.title, text: m.text, ts: m.ts, delayedS: m.delayedS });
     const headers: Record<string, string> = {
       'Content-Type': 'application/json; charset=utf-8',
       'Idempotency-Key': m.key,

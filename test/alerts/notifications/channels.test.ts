@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
+import { TelegramNotifier } from '../../../hub/alerts/notifiers/telegram.js';
 import { emitAlert, makeAlert, makeCtx, sleep, startHttp, startSmtp, tempDir, waitFor, type TestCtx } from './helpers.js';
 
 const TOKEN = '123456789:AAE-test_token';
@@ -64,6 +65,30 @@ describe('Telegram Bot API channel', () => {
     const [first, second] = api.requests;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(990);
     expect(second!.body.chat_id).toBe(String(CHAT));
+  });
+});
+
+describe('Telegram: a report with its CSV', () => {
+  const report = (text: string) => ({ kind: 'report' as const, id: 1, key: 'k-1', title: 'Làng Số: báo cáo hoạt động tháng 11/2026', text, ts: Date.now(), delayedS: 0, period: 'month:2026-11', report: {}, attachment: { filename: 'uptime-2026-11.csv', contentType: 'text/csv; charset=utf-8', content: '\uFEFFThôn\r\n' } });
+  const send = async (text: string) => {
+    const api = await startHttp(() => okReply);
+    cleanups.push(api.close);
+    const tg = new TelegramNotifier({ id: 'tg', type: 'telegram', token: TOKEN, chatId: CHAT, apiBase: api.url });
+    await tg.send(report(text), AbortSignal.timeout(10_000));
+    return api.requests;
+  };
+  const caption = (raw: string) => /name="caption"\r\n\r\n([\s\S]*?)\r\n--/.exec(raw)?.[1];
+
+  it('goes as one sendDocument with the text as caption; a text too long for a caption goes first as a message', async () => {
+    const short = await send('Báo cáo ngắn.');
+    expect(short.map((r) => r.path)).toEqual([`/bot${TOKEN}/sendDocument`]);
+    expect(caption(short[0]!.raw)).toBe('Báo cáo ngắn.');
+    const text = 'x'.repeat(1_100);
+    const long = await send(text);
+    expect(long.map((r) => r.path)).toEqual([`/bot${TOKEN}/sendMessage`, `/bot${TOKEN}/sendDocument`]);
+    expect(long[0]!.body).toMatchObject({ chat_id: CHAT, text });
+    expect(caption(long[1]!.raw)).toBe('Làng Số: báo cáo hoạt động tháng 11/2026');
+    expect(long[1]!.raw).toContain('filename="uptime-2026-11.csv"');
   });
 });
 
