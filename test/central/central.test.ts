@@ -54,6 +54,8 @@ async function waitFor<T>(what: string, f: () => Promise<T>, ok: (v: T) => boole
 }
 
 // A day ago, whole seconds: inside the raw retention (30 days) whenever the test runs.
+/** Low thresholds so a test can cross them with a few status messages. */
+const BACKLOG = { backlog: { messages: 100, ageS: 3_600 } };
 const BASE = Math.floor(Date.now() / 1000) * 1000 - 86_400_000;
 /** One reading per device per seq, at BASE + seq seconds: its original time. */
 async function publishRange(from: number, to: number): Promise<void> {
@@ -85,8 +87,8 @@ beforeAll(async () => {
     new FakeVillage({ url: broker.url, village: { id: 'ban-vuoc', name: 'Bản Vược', commune: 'Bản Vược', province: 'Lào Cai' }, devices: DEVICES.map((id) => ({ id, name: id, kind: kindOf(id) })) }),
   ];
   for (const v of villages) await v.connect();
-  a = await startInstance({ id: 'a', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/a` });
-  b = await startInstance({ id: 'b', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/b` });
+  a = await startInstance({ id: 'a', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/a`, extra: BACKLOG });
+  b = await startInstance({ id: 'b', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/b`, extra: BACKLOG });
   // Both bulk sessions joined the group (they start right after the retained state is read).
   await sleep(1_500);
 }, 120_000);
@@ -139,6 +141,20 @@ describe('central mode: two instances on one MQTT 5 broker', () => {
     expect(received.filter((r) => r.body.id.includes('cam-2'))).toEqual([]);
   }, 60_000);
 
+  it("alerts when a village hub's upstream backlog keeps growing past the threshold, and clears when it drains", async () => {
+    const [v] = villages;
+    const before = received.length;
+    const now = Date.now();
+    await v!.status({ messages: 150, bytes: 30_000, oldestTs: now - 600_000 });
+    await v!.status({ messages: 400, bytes: 80_000, oldestTs: now - 600_000 });
+    const fired = await waitFor('the backlog alert', async () => received.slice(before), (r) => r.some((x) => x.body.alert.condition === 'hub-backlog' && x.body.change === 'fired'), 30_000);
+    const alert = fired.find((x) => x.body.alert.condition === 'hub-backlog');
+    expect(alert?.to).toBe('/a');
+    expect(alert?.body.text).toContain('Đông Căm');
+    await v!.status({ messages: 0, bytes: 0, oldestTs: null });
+    await waitFor('the backlog alert resolved', async () => received.slice(before), (r) => r.some((x) => x.body.alert.condition === 'hub-backlog' && x.body.change === 'resolved'), 30_000);
+  }, 60_000);
+
   it("sees a village hub go dark by its Last Will within the keepalive; only the owner notifies", async () => {
     const before = received.length;
     const t0 = Date.now();
@@ -171,7 +187,7 @@ describe('central mode: two instances on one MQTT 5 broker', () => {
     const hit = await waitFor('B to notify', async () => received.slice(before), (r) => r.some((x) => x.body.alert.condition === 'hub-offline'), 30_000);
     expect(hit.filter((x) => x.body.alert.condition === 'hub-offline').map((x) => x.to)).toEqual(['/b']);
     // A restarts on its data folder: what it had acknowledged but not yet written is in its journal.
-    a = await startInstance({ id: 'a', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/a` });
+    a = await startInstance({ id: 'a', dir, brokerUrl: broker.url, influxUrl, database, webhookUrl: `${hookUrl}/a`, extra: BACKLOG });
     const during = expected(1_000, 1_400);
     expect(await waitFor('every reading of the load', () => stored(1_000, 1_400), (s) => s.count >= during.count)).toEqual(during);
     expect(await stored(0, 10_000)).toEqual({ count: expected(0, 200).count + during.count + after.count, sum: expected(0, 200).sum + during.sum + after.sum });
