@@ -4,7 +4,7 @@ import type { DeviceConfig, VillageConfig } from '../hub/config/schema.js';
 import type { Logger } from '../hub/core/log.js';
 import type { Reason } from '../shared/reasons.js';
 import type { DeviceDriver, DriverInstance, PollSettings } from './driver.js';
-import { DevicePublisher } from './publisher.js';
+import { DevicePublisher, type ConnectionOptions, type MqttConnection } from './publisher.js';
 import { PollRunner, type RunResult, type RunnerStats } from './runner.js';
 
 export interface PolledDeviceOptions<S extends PollSettings> {
@@ -12,13 +12,19 @@ export interface PolledDeviceOptions<S extends PollSettings> {
   settings: S;
   village: VillageConfig;
   device: DeviceConfig;
-  mqttUrl: string;
+  /**
+   * The broker: a connection shared with other polled devices (the hub's pollers: no Last Will, the
+   * hub knows when it stops), or, without it, a connection of its own to `mqttUrl` (an agent on the
+   * device, with its Last Will).
+   */
+  connection?: MqttConnection;
+  mqttUrl?: string;
   topics: Topics;
   log: Logger;
   dataDir: string;
   clock?: Clock;
   random?: () => number;
-  /** MQTT client id; pollers in the hub use `poller-<village>-<device>`, agents their own. */
+  /** MQTT client id of its own connection (default `poller-<village>-<device>`; agents use their own). */
   clientId?: string;
   mqttUsername?: string;
   mqttPassword?: string;
@@ -50,14 +56,10 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
     const clock = this.opts.clock ?? systemClock;
     this.instance = driver.create({ village, device, settings, log, clock, dataDir });
     this.publisher = new DevicePublisher({
-      url: this.opts.mqttUrl,
       topics: this.opts.topics,
       village: village.id,
       device: device.id,
-      clientId: this.opts.clientId ?? `poller-${village.id}-${device.id}`,
-      ...(this.opts.mqttUsername ? { username: this.opts.mqttUsername } : {}),
-      ...(this.opts.mqttPassword ? { password: this.opts.mqttPassword } : {}),
-      ...(this.opts.mqttCa ? { ca: this.opts.mqttCa } : {}),
+      connection: this.opts.connection ? { shared: this.opts.connection } : { own: this.ownConnection() },
     });
     await this.publisher.connect();
     this.runner = new PollRunner({
@@ -68,6 +70,18 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
       onResult: (r) => this.publish(r),
     });
     this.runner.start();
+  }
+
+  private ownConnection(): ConnectionOptions {
+    const { mqttUrl, village, device } = this.opts;
+    if (!mqttUrl) throw new Error(`poller of ${village.id}/${device.id}: neither a shared MQTT connection nor mqttUrl given`);
+    return {
+      url: mqttUrl,
+      clientId: this.opts.clientId ?? `poller-${village.id}-${device.id}`,
+      ...(this.opts.mqttUsername ? { username: this.opts.mqttUsername } : {}),
+      ...(this.opts.mqttPassword ? { password: this.opts.mqttPassword } : {}),
+      ...(this.opts.mqttCa ? { ca: this.opts.mqttCa } : {}),
+    };
   }
 
   stats(): RunnerStats | null {
@@ -92,7 +106,8 @@ export class PolledDevice<S extends PollSettings = PollSettings> {
     this.runner = null;
     await this.instance?.close?.();
     this.instance = null;
-    // The poller stops, not the device: its state becomes unknown to us, so say so instead of "offline".
+    // The poller stops, not the device: nothing is said about the device (its own connection ends
+    // without its Last Will; a shared one stays open for the others).
     await this.publisher?.end();
     this.publisher = null;
   }

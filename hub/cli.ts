@@ -5,8 +5,6 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { createHub, packageRoot } from './main.js';
 import { describeTarget } from './availability/internet.js';
 import { ListenError } from './core/net.js';
-import { pcAgentCommand } from '../devices/pc/agent.js';
-import { discoverCommand } from './cli/discover.js';
 import { processUserIo, userCommand } from './cli/user.js';
 import type { Hub } from './main.js';
 import { deviceCommand, readerCommand } from './cli/device.js';
@@ -50,8 +48,9 @@ export const DEMO_LOGIN = { username: 'admin', password: 'langso-demo' } as cons
 
 async function main(argv: string[]): Promise<number> {
   // The agent has its own options; it runs on a village PC without a hub configuration.
-  if (argv[0] === 'agent') return pcAgentCommand(argv.slice(1));
-  if (argv[0] === 'discover') return discoverCommand(argv.slice(1));
+  // Loaded when asked for (ONVIF discovery brings its SOAP and XML libraries): `start` does not hold them.
+  if (argv[0] === 'agent') return (await import('../devices/pc/agent.js')).pcAgentCommand(argv.slice(1));
+  if (argv[0] === 'discover') return (await import('./cli/discover.js')).discoverCommand(argv.slice(1));
   if (argv[0] === 'user') return userCommand(argv.slice(1), processUserIo(path.join(packageRoot(), DEMO_FILE)));
   if (argv[0] === 'device') return deviceCommand(argv.slice(1));
   if (argv[0] === 'mqtt-reader') return readerCommand(argv.slice(1));

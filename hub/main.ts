@@ -31,9 +31,11 @@ import { Pollers } from './pollers/pollers.js';
 import { StateDb } from './state/db.js';
 import { WebServer } from './web/server.js';
 import { HUB_ROOM } from './web/socket-access.js';
-import { FleetSimulator } from '../devices/sim/fleet.js';
-import { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
-import { InternetStandIn } from '../devices/sim/internet-standin.js';
+// The demo's simulators (ONVIF, SNMP and RTSP servers, JPEG scenes) are loaded only when `sim.enabled`:
+// a real village's hub does not hold their code in memory.
+import type { FleetSimulator } from '../devices/sim/fleet.js';
+import type { ProtocolFleet } from '../devices/sim/protocol-fleet.js';
+import type { InternetStandIn } from '../devices/sim/internet-standin.js';
 import { devicesRouter, discoverRouter } from './web/devices-api.js';
 import { availabilityRouter } from './web/availability-api.js';
 import { reportsRouter, uptimeRouter } from './web/reports-api.js';
@@ -47,6 +49,7 @@ import { HomeAssistantExport } from './export/homeassistant.js';
 import { PrometheusMetrics } from './export/prometheus.js';
 import { metricsRouter } from './web/metrics-api.js';
 import { CentralMode, centralRouter } from './central/central.js';
+import { Uplink } from './uplink/uplink.js';
 
 export interface HubOptions {
   config: Config;
@@ -68,6 +71,8 @@ export interface Hub {
   readonly reports: ReportScheduler;
   /** Dashboard users, their sessions, the audit log (usable once the hub has started: the state database is open). */
   readonly security: WebSecurity;
+  /** The bridge to the commune/province broker, when `uplink:` is configured. */
+  readonly uplink: Uplink | null;
   /**
    * The demo simulators while `sim.enabled`: MQTT fleet, protocol simulators of polled devices, and the
    * stand-in for the Internet that the link probe reaches.
@@ -169,7 +174,10 @@ export function createHub(opts: HubOptions): Hub {
   const notifications = new Notifications(ctx);
   const central = config.mode === 'central' && config.central ? new CentralMode(ctx, config.central, alerts, notifications, dataDir) : null;
   const homeAssistant = new HomeAssistantExport(ctx, broker);
-  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet });
+  const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
+  // Acknowledged means queued for the centre too (docs/uplink.md).
+  if (uplink) broker.addAckBarrier(() => uplink.whenQueued());
+  const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
   const reports = new ReportScheduler(ctx, notifications);
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
@@ -191,6 +199,7 @@ export function createHub(opts: HubOptions): Hub {
       ['/reports', reportsRouter(ctx, alerts.store)],
     ],
     mounts: [['/metrics', metricsRouter(ctx, metrics)]],
+    uplink: () => uplink?.view() ?? null,
     attach: (io) => {
       const detachAlerts = attachAlertSocket(ctx, io);
       // One link per hub, one event, to every logged-in browser.
@@ -235,12 +244,15 @@ export function createHub(opts: HubOptions): Hub {
       critical: false,
       start: async () => {
         if (!config.sim.enabled) return;
+        const { InternetStandIn } = await import('../devices/sim/internet-standin.js');
         internetStandIn = new InternetStandIn({ targets: config.internet.targets, sim: config.sim, log: log.child({ module: 'sim' }) });
         await internetStandIn.start();
       },
       stop: () => internetStandIn?.stop(),
     },
     { name: 'internet', critical: false, start: () => internet.start(), stop: () => internet.stop() },
+    // Listens before the broker accepts the first message, so each accepted one is queued for upstream.
+    { name: 'uplink', critical: false, start: () => uplink?.start(), stop: () => uplink?.stop() },
     { name: 'broker', critical: true, start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', critical: true, start: () => ingest.start(), stop: () => ingest.stop() },
     {
@@ -261,6 +273,7 @@ export function createHub(opts: HubOptions): Hub {
       start: async () => {
         if (!config.sim.enabled) return;
         const simLog = log.child({ module: 'sim' });
+        const [{ ProtocolFleet }, { FleetSimulator }] = await Promise.all([import('../devices/sim/protocol-fleet.js'), import('../devices/sim/fleet.js')]);
         const p = (protocols = new ProtocolFleet({ villages: config.villages, devices: config.devices, sim: config.sim, log: simLog }));
         await p.start();
         sim = new FleetSimulator({
@@ -294,6 +307,7 @@ export function createHub(opts: HubOptions): Hub {
     broker,
     web,
     security,
+    uplink,
     reports,
     get sim() {
       return { fleet: sim, protocols, internet: internetStandIn };
@@ -334,7 +348,7 @@ export function createHub(opts: HubOptions): Hub {
 }
 
 /** What a village hub does itself (its devices, broker, probes, simulators) is left out in central mode. */
-const VILLAGE_ONLY = new Set(['recorder', 'live', 'availability', 'internet-standin', 'internet', 'broker', 'ingest', 'hub-status', 'homeassistant', 'simulator', 'pollers', 'notifications']);
+const VILLAGE_ONLY = new Set(['uplink', 'recorder', 'live', 'availability', 'internet-standin', 'internet', 'broker', 'ingest', 'hub-status', 'homeassistant', 'simulator', 'pollers', 'notifications']);
 
 function centralModules(villageModules: Module[], central: CentralMode): Module[] {
   const kept = villageModules.filter((m) => !VILLAGE_ONLY.has(m.name));

@@ -110,6 +110,40 @@ export interface SpoolHealth {
   error: string | null;
 }
 
+/** Messages waiting for the upstream broker (the uplink's on-disk queue). */
+export interface UplinkBacklog {
+  messages: number;
+  bytes: number;
+  /** When the oldest waiting message was queued (ms), null when none waits. */
+  oldestTs: number | null;
+}
+
+/** One village's connection to the upstream broker (each village has its own, with its own Last Will). */
+export interface UplinkVillageView {
+  village: string;
+  state: 'connected' | 'disconnected';
+  /** Since when (ms). */
+  since: number;
+  protocol: 'MQTT 5' | 'MQTT 3.1.1' | null;
+  backlog: UplinkBacklog;
+  /** Messages the upstream broker acknowledged in this run. */
+  sent: number;
+  /** Why the link last failed (never holds a password). */
+  lastError: string | null;
+}
+
+/** GET /api/health `uplink`, GET /api/uplink: the bridge to the commune/province broker; null when not configured. */
+export interface UplinkView {
+  /** `partial`: some villages connected, others not. */
+  state: 'connected' | 'partial' | 'disconnected';
+  /** The upstream broker, without credentials. */
+  url: string;
+  backlog: UplinkBacklog;
+  /** Messages dropped to keep the queue's bounds (telemetry first), in this run. */
+  dropped: { telemetry: number; other: number };
+  villages: UplinkVillageView[];
+}
+
 /** GET /api/health without a session: liveness only, for monitoring without an account. */
 export interface HealthSummary {
   status: 'ok' | 'degraded';
@@ -132,6 +166,8 @@ export interface HealthResponse {
     anonymousMqtt: boolean;
   };
   counters: Record<string, number>;
+  /** The bridge to the commune/province broker; null when `uplink:` is not configured. */
+  uplink: UplinkView | null;
 }
 
 /** GET /api/devices/:village/:device/series */

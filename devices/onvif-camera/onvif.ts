@@ -1,7 +1,13 @@
-import nodeOnvif, { type OnvifDeviceInstance, type OnvifProfileInfo, type OnvifSoapResult } from 'node-onvif';
+import { createRequire } from 'node:module';
+import type NodeOnvif from 'node-onvif';
+import type { OnvifDeviceInstance, OnvifProfileInfo, OnvifSoapResult } from 'node-onvif';
 import type { ReasonCode } from '../../shared/reasons.js';
 import { CheckError } from '../driver.js';
 import { httpGetImage, type AuthCache } from './http-image.js';
+
+const require = createRequire(import.meta.url);
+/** node-onvif and its SOAP and XML stack load at the first camera check, not in every hub (Node caches it). */
+const nodeOnvif = (): typeof NodeOnvif => require('node-onvif') as typeof NodeOnvif;
 
 export { httpGetImage, type AuthCache, type HttpGetOptions } from './http-image.js';
 
@@ -261,7 +267,7 @@ export class OnvifClient {
 
   private newDevice(): OnvifDeviceInstance {
     try {
-      return new nodeOnvif.OnvifDevice({
+      return new (nodeOnvif().OnvifDevice)({
         xaddr: this.opts.xaddr,
         ...(this.opts.username ? { user: this.opts.username, pass: this.opts.password ?? '' } : {}),
       });

@@ -1,6 +1,12 @@
-import snmp, { type Session, type Varbind } from 'net-snmp';
+import { createRequire } from 'node:module';
+import type NetSnmp from 'net-snmp';
+import type { Session, Varbind } from 'net-snmp';
 import type { ReasonCode, ReasonParams } from '../../shared/reasons.js';
 import { CheckError } from '../driver.js';
+
+const require = createRequire(import.meta.url);
+/** net-snmp loads at the first SNMP check, not in every hub (Node caches it). */
+const snmp = (): typeof NetSnmp => require('net-snmp') as typeof NetSnmp;
 
 export type { Varbind } from 'net-snmp';
 
@@ -44,7 +50,7 @@ const UNRESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL'])
 
 /** net-snmp's varbind-level error types: the object or instance does not exist on the agent. */
 export function isMissing(vb: Varbind): boolean {
-  return snmp.isVarbindError(vb);
+  return snmp().isVarbindError(vb);
 }
 
 /** Counter64 arrives as a minimal-length big-endian Buffer (TESTING.md §SNMP); other integers as numbers. */
@@ -59,7 +65,7 @@ export function toBigInt(vb: Varbind): bigint {
 export function toNumber(vb: Varbind): number {
   const v = vb.value;
   if (typeof v === 'number') return v;
-  if (Buffer.isBuffer(v) && vb.type === snmp.ObjectType.Counter64) return Number(toBigInt(vb));
+  if (Buffer.isBuffer(v) && vb.type === snmp().ObjectType.Counter64) return Number(toBigInt(vb));
   // Extend scripts (nsExtendOutput1Line) answer with text such as "12".
   const text = Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '';
   const n = Number(text.trim());
@@ -158,20 +164,21 @@ export class SnmpClient {
     if (this.session) return this.session;
     const { host, port, credentials: c, timeoutMs, retries } = this.target;
     const options = { port, timeout: timeoutMs, retries, backoff: 1 };
+    const lib = snmp();
     const session =
       c.version === 'v2c'
-        ? snmp.createSession(host, c.community, { ...options, version: snmp.Version2c })
-        : snmp.createV3Session(
+        ? lib.createSession(host, c.community, { ...options, version: lib.Version2c })
+        : lib.createV3Session(
             host,
             {
               name: c.user,
-              level: snmp.SecurityLevel.authPriv,
-              authProtocol: snmp.AuthProtocols[c.authProtocol],
+              level: lib.SecurityLevel.authPriv,
+              authProtocol: lib.AuthProtocols[c.authProtocol],
               authKey: c.authKey,
-              privProtocol: snmp.PrivProtocols[c.privProtocol],
+              privProtocol: lib.PrivProtocols[c.privProtocol],
               privKey: c.privKey,
             },
-            { ...options, version: snmp.Version3 },
+            { ...options, version: lib.Version3 },
           );
     // A socket error must not become an unhandled 'error' event; the pending requests fail with it.
     session.on('error', () => {
@@ -211,8 +218,8 @@ export class SnmpClient {
   private mapError(err: Error): SnmpError {
     if (err instanceof SnmpError) return err;
     // Wrong community or v2c/v3 keys the agent drops silently also end here (TESTING.md §SNMP).
-    if (err instanceof snmp.RequestTimedOutError) return new SnmpError('snmp-timeout', `SNMP: timeout after ${this.target.retries} retries`);
-    if (err instanceof snmp.ResponseInvalidError && err.code === E_AUTH_FAILURE) return new SnmpError('snmp-auth', `SNMP: ${err.message}`);
+    if (err instanceof snmp().RequestTimedOutError) return new SnmpError('snmp-timeout', `SNMP: timeout after ${this.target.retries} retries`);
+    if (err instanceof snmp().ResponseInvalidError && err.code === E_AUTH_FAILURE) return new SnmpError('snmp-auth', `SNMP: ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code && UNRESOLVED.has(code)) return new SnmpError('dns', `SNMP: host unreachable (cannot resolve ${this.target.host})`, { host: this.target.host });
     if (code && UNREACHABLE.has(code)) return new SnmpError('unreachable', 'SNMP: host unreachable');

@@ -18,6 +18,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** The broker's check of a client's publish (ingest's parser): false refuses it; the check counts why. */
 export type PublishCheck = (packet: PublishPacket, client: Client | null) => boolean;
+/** What a message accepted just now must wait for before its PUBACK; null when nothing is pending. */
+export type AckBarrier = () => Promise<void> | null;
 
 export interface BrokerAuthOptions {
   allowAnonymous: boolean;
@@ -56,6 +58,7 @@ export class BrokerAuth {
   /** Client ids the hub's own clients used this run: nobody else takes them either. */
   private readonly internalIds = new Map<string, string>();
   private check: PublishCheck | null = null;
+  private readonly barriers: AckBarrier[] = [];
   private aedes: Aedes | null = null;
 
   constructor(
@@ -94,6 +97,11 @@ export class BrokerAuth {
   /** The broker, to see which clients are connected now. */
   attach(aedes: Aedes): void {
     this.aedes = aedes;
+  }
+
+  /** Something else a device's message must be safe in before it is acknowledged (the uplink queue). */
+  addAckBarrier(barrier: AckBarrier): void {
+    this.barriers.push(barrier);
   }
 
   setPublishCheck(check: PublishCheck | null): void {
@@ -250,13 +258,16 @@ export class BrokerAuth {
    */
   private untilSafe(packet: PublishPacket, from: number, to: number, done: (err?: Error | null) => void): void {
     const retained = packet.retain && this.aedes ? this.storeRetained(packet) : null;
+    // Taken now: what the check just queued elsewhere (the uplink) is covered by these.
+    const others = this.barriers.map((b) => b()).filter((w) => w !== null);
+    const rest = retained ? [retained, ...others] : others;
     this.ctx.writer.whenStored(from, to, (err) => {
       if (err) {
         this.ctx.counters.inc('broker.unacknowledged');
         return done(err);
       }
-      if (!retained) return done(null);
-      retained.then(() => done(null), () => done(null));
+      if (rest.length === 0) return done(null);
+      Promise.all(rest).then(() => done(null), () => done(null));
     });
   }
 

@@ -3,16 +3,18 @@ import path from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { writeToStream } from 'mqtt-packet';
 import type { WebSocketServer } from 'ws';
 import type { HubContext } from '../context.js';
 import { closeServer, listen } from '../core/net.js';
 import type { MqttAccounts } from './accounts.js';
-import { addressOf, BrokerAuth, type PublishCheck } from './auth.js';
+import { addressOf, BrokerAuth, type AckBarrier, type PublishCheck } from './auth.js';
 import { GuessLimiter } from './guessing.js';
 import { openBrokerPersistence, type BrokerPersistence } from './persistence.js';
 import { tcpServer, tlsServer, wsServer, type ListenerOptions } from './listeners.js';
 import { Refusals } from './refusals.js';
 import { Topics } from './topics.js';
+import { deliverLateMessages } from './dedupe.js';
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
 
@@ -32,6 +34,7 @@ export class MqttBroker {
   private readonly sockets = new Set<Socket>();
   private messages = 0;
   private check: PublishCheck | null = null;
+  private readonly barriers: AckBarrier[] = [];
   private persistence: BrokerPersistence | null = null;
   ports: { tcp: number; ws: number | null; tls: number | null } = { tcp: 0, ws: null, tls: null };
 
@@ -51,7 +54,12 @@ export class MqttBroker {
       rateLimit: config.broker.rateLimit,
     });
     auth.setPublishCheck(this.check);
+    for (const b of this.barriers) auth.addAckBarrier(b);
     this.auth = auth;
+    // mqtt-packet (aedes' and mqtt.js' writer) otherwise fills a table of 65 536 two-byte buffers on its
+    // first write, ~6 MiB of heap kept for good, to save one two-byte allocation per packet id: not a
+    // trade for a village PC (docs/benchmarks.md, memory). A library setting, made before any write.
+    writeToStream.cacheNumbers = false;
     const dir = path.join(path.resolve(config.dataDir), 'broker');
     try {
       this.persistence = await openBrokerPersistence(dir);
@@ -104,7 +112,11 @@ export class MqttBroker {
     const listener: ListenerOptions = {
       maxPacketBytes: config.broker.maxPacketBytes,
       handshakeMs: config.broker.connectTimeoutS * 1000,
-      handle: (stream, req) => aedes.handle(stream, req),
+      handle: (stream, req) => {
+        const client = aedes.handle(stream, req);
+        deliverLateMessages(client);
+        return client;
+      },
       onRefuse: (why, detail, address) => refusals.refuse(why, { key: address, address }, {}, () => `MQTT connection from ${address} closed: ${detail}`),
       track: (socket) => {
         this.sockets.add(socket);
@@ -129,6 +141,12 @@ export class MqttBroker {
     }
     if (config.broker.allowAnonymous) log.warn('broker.allowAnonymous is on: anyone on the network may publish and read device data');
     log.info({ tcp: this.ports.tcp, ws: this.ports.ws, ...(this.ports.tls !== null ? { tls: this.ports.tls } : {}) }, 'mqtt broker listening');
+  }
+
+  /** Something a device's message must also be safe in before its PUBACK (the uplink's queue on disk). */
+  addAckBarrier(barrier: AckBarrier): void {
+    this.barriers.push(barrier);
+    this.auth?.addAckBarrier(barrier);
   }
 
   /** The check every client publish passes before it is retained or forwarded (ingest's parser); null: none. */

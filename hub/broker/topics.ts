@@ -6,7 +6,9 @@ import { SLUG_PATTERN } from '../../shared/ids.js';
  *   <prefix>/<village>/<device>/telemetry   {"ts"?:ms, "<metric>": number|boolean, ...}
  *   <prefix>/<village>/<device>/event       {"type":string, ...}
  *   <prefix>/<village>/$hub/status          the hub's own availability (its LWT)
- *   <prefix>/<village>/$hub/devices/<device> retained, the hub's view of a device (Home Assistant export)
+ *   <prefix>/<village>/$hub/devices/<device> retained, the hub's view of a device (Home Assistant export, uplink)
+ *   <prefix>/<village>/$hub/alerts          alert changes (uplink only, upstream; docs/uplink.md)
+ *   <prefix>/<village>/$hub/inventory       retained, the village and its devices (uplink only, upstream)
  *   <discovery>/<component>/<id>/config      retained, Home Assistant MQTT discovery (outside the prefix)
  */
 export const channels = ['status', 'telemetry', 'event'] as const;
@@ -43,6 +45,14 @@ export class Topics {
    */
   deviceState(village: string, device: string): string {
     return `${this.prefix}/${village}/${HUB_DEVICE}/devices/${device}`;
+  }
+  /** Alert changes of a village, sent upstream by the uplink. */
+  hubAlerts(village: string): string {
+    return `${this.prefix}/${village}/${HUB_DEVICE}/alerts`;
+  }
+  /** The village and its configured devices, retained upstream by the uplink. */
+  hubInventory(village: string): string {
+    return `${this.prefix}/${village}/${HUB_DEVICE}/inventory`;
   }
   /** Filter matching everything devices publish. */
   all(): string {

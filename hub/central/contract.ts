@@ -125,18 +125,19 @@ export const forwardedAlertSchema = z.object({
     ackedBy: z.string().max(100).nullable().optional(),
     ackNote: z.string().max(2000).nullable().optional(),
     resolvedAt: tsSchema.nullable().optional(),
-    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), reasonParamsSchema])).default({}),
   }),
 });
 export type ForwardedAlert = z.infer<typeof forwardedAlertSchema>;
 
 export const inventorySchema = z.object({
+  // The village hub sends null for what its configuration leaves out.
   village: z.object({
     id: slug,
-    name: z.string().min(1).max(200),
-    commune: z.string().min(1).max(200).optional(),
-    province: z.string().min(1).max(200).optional(),
-    timezone: z.string().min(1).max(64).optional(),
+    name: z.string().min(1).max(200).nullish(),
+    commune: z.string().min(1).max(200).nullish(),
+    province: z.string().min(1).max(200).nullish(),
+    timezone: z.string().min(1).max(64).nullish(),
   }),
   devices: z
     .array(

@@ -178,7 +178,7 @@ export class CentralReceiver {
     this.ctx.devices.learnVillage(
       {
         id: village,
-        name: inv.village.name,
+        name: inv.village.name ?? village,
         timezone: inv.village.timezone ?? 'Asia/Ho_Chi_Minh',
         ...(inv.village.commune ? { commune: inv.village.commune } : {}),
         ...(inv.village.province ? { province: inv.village.province } : {}),

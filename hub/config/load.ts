@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { driverFor } from '../../devices/index.js';
 import { configSchema, referenceProblems, type Config } from './schema.js';
+import { isOldInternetSection } from './uplink.js';
 
 /** A configuration that cannot be used; `problems` lists each with its path, for people, not stack traces. */
 export class ConfigError extends Error {
@@ -96,14 +97,16 @@ function omit(o: Record<string, unknown>, ...keys: string[]): Record<string, unk
 
 /**
  * Settings renamed since earlier versions: the old key still works, with a warning saying what to write.
- * `uplink` was the village Internet-link probe; the word now means the MQTT bridge to a commune broker.
+ * `uplink` was the village Internet-link probe; the word now means the MQTT bridge to a commune broker,
+ * so an `uplink:` section is the old probe only when it holds the probe's keys and none of the bridge's
+ * (hub/config/uplink.ts `isOldInternetSection`).
  */
-const renamedKeys: Array<[old: string, now: string]> = [['uplink', 'internet']];
+const renamedKeys: Array<[old: string, now: string, applies: (v: unknown) => boolean]> = [['uplink', 'internet', isOldInternetSection]];
 
 export function migrateDeprecated(raw: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
   let out = raw;
-  for (const [old, now] of renamedKeys) {
-    if (!(old in out)) continue;
+  for (const [old, now, applies] of renamedKeys) {
+    if (!(old in out) || !applies(out[old])) continue;
     if (now in out) {
       warnings.push(`"${old}" is an old name of "${now}" and both are set: "${old}" is ignored; remove it`);
       out = omit(out, old);

@@ -9,6 +9,7 @@ import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
 import { centralSchema } from './central.js';
+import { uplinkSchema } from './uplink.js';
 import { reportReferenceProblems, reportsSchema } from './reports.js';
 
 export { defaultTimeoutS, deviceKinds, type DeviceKind };
@@ -267,6 +268,8 @@ export const configSchema = z
   meetings: z.array(meetingSchema).default([]),
   /** Home Assistant discovery and the Prometheus scrape token (hub/config/export.ts). */
   export: exportSchema.default(exportSchema.parse({})),
+  /** The MQTT bridge to a commune/province broker with its on-disk queue (hub/config/uplink.ts); absent = off. */
+  uplink: uplinkSchema.optional(),
   /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
   reports: reportsSchema.default(reportsSchema.parse({})),
   })

@@ -6,6 +6,11 @@ export interface BusEvents {
   reading: Reading;
   status: StatusReport;
   'device-event': DeviceEvent;
+  /**
+   * A device message the hub accepted, as its parsed JSON with `ts` always present (the device's own,
+   * else the time the hub received it); emitted after the message's own events. The uplink forwards it.
+   */
+  accepted: DeviceRef & { channel: 'status' | 'telemetry' | 'event'; ts: number; body: Record<string, unknown> };
   /** Any valid message from a device: feeds heartbeat timers and last-seen. */
   seen: DeviceRef & { ts: number };
   transition: Transition;

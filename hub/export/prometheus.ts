@@ -5,6 +5,7 @@ import type { InternetMonitor } from '../availability/internet.js';
 import type { MqttBroker } from '../broker/broker.js';
 import type { HubContext } from '../context.js';
 import { availabilityStates } from '../core/domain.js';
+import type { Uplink } from '../uplink/uplink.js';
 
 /** What the metrics read besides the context, all built by the composition root. */
 export interface MetricSources {
@@ -12,6 +13,8 @@ export interface MetricSources {
   alerts: AlertEngine;
   notifications: Notifications;
   internet: InternetMonitor;
+  /** null when `uplink:` is not configured (its series are then absent). */
+  uplink?: Uplink | null;
 }
 
 type Labels = Record<string, string>;
@@ -193,6 +196,21 @@ export class PrometheusMetrics {
       const v = sources.internet.view();
       return v.state === 'unknown' ? [] : [[{}, v.state === 'up' ? 1 : 0]];
     });
+
+    // The bridge to the commune/province broker, per village (each has its own connection and queue).
+    const uplinkVillages = () => sources.uplink?.view().villages ?? [];
+    gauge('langso_uplink_connected', 'The village\'s link to the upstream broker: 1 connected, 0 not (absent without uplink).', ['village'], () =>
+      uplinkVillages().map((v): [Labels, number] => [{ village: v.village }, v.state === 'connected' ? 1 : 0]),
+    );
+    gauge('langso_uplink_backlog_messages', 'Messages waiting in the uplink\'s on-disk queue for the upstream broker.', ['village'], () =>
+      uplinkVillages().map((v): [Labels, number] => [{ village: v.village }, v.backlog.messages]),
+    );
+    gauge('langso_uplink_backlog_bytes', 'Bytes waiting in the uplink\'s queue.', ['village'], () => uplinkVillages().map((v): [Labels, number] => [{ village: v.village }, v.backlog.bytes]));
+    gauge('langso_uplink_backlog_oldest_seconds', 'How long the oldest message in the uplink\'s queue has waited (0 when none waits).', ['village'], () =>
+      uplinkVillages().map((v): [Labels, number] => [{ village: v.village }, v.backlog.oldestTs === null ? 0 : Math.max(0, (ctx.clock.now() - v.backlog.oldestTs) / 1000)]),
+    );
+    mirror('langso_uplink_sent_total', 'Messages the upstream broker acknowledged.', 'uplink.sent');
+    mirrorBy('langso_uplink_dropped_total', 'Messages dropped to keep the uplink queue\'s bounds, by class (telemetry first, then other).', 'class', 'uplink.dropped', ['telemetry', 'other']);
     mirrorBy('langso_errors_total', 'Recoverable failures by where they happened (also listed by /api/health).', 'source', 'errors');
   }
 }

@@ -164,6 +164,7 @@ export class Ingest {
             // Status before seen: a first message saying "offline" must not pass through "online".
             bus.emit('status', report);
             bus.emit('seen', { ...ref, ts: now });
+            bus.emit('accepted', { ...ref, channel: 'status', ts: report.ts, body: withTs(body.value, report.ts) });
           },
         };
       }
@@ -178,6 +179,7 @@ export class Ingest {
           emit: () => {
             bus.emit('seen', { ...ref, ts: now });
             bus.emit('reading', reading);
+            bus.emit('accepted', { ...ref, channel: 'telemetry', ts: reading.ts, body: withTs(body.value, reading.ts) });
           },
         };
       }
@@ -196,6 +198,7 @@ export class Ingest {
           emit: () => {
             bus.emit('seen', { ...ref, ts: now });
             bus.emit('device-event', event);
+            bus.emit('accepted', { ...ref, channel: 'event', ts: event.ts, body: withTs(body.value, event.ts) });
           },
         };
       }
@@ -257,6 +260,11 @@ function decode(channel: Channel, text: string): { ok: true; value: unknown } | 
     const hint = channel === 'status' ? ' (or the plain word online/offline)' : '';
     return { ok: false, code: 'json', reason: `${channel}: invalid JSON${hint}: ${(err as Error).message}` };
   }
+}
+
+/** The message as received (a JSON object once its schema passed), with the time it is from. */
+function withTs(value: unknown, ts: number): Record<string, unknown> {
+  return { ...(typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}), ts };
 }
 
 /** The time a message says it is from (its `ts`), before its schema is checked; undefined when it has none. */

@@ -1,17 +1,26 @@
 import path from 'node:path';
 import { driverFor } from '../../devices/index.js';
 import { PolledDevice } from '../../devices/polled-device.js';
+import { MqttConnection } from '../../devices/publisher.js';
 import type { MqttBroker } from '../broker/broker.js';
 import type { HubContext } from '../context.js';
 import type { RunnerStats } from '../../devices/runner.js';
 
+/** The client id of the pollers' shared connection. */
+export const POLLERS_CLIENT_ID = 'hub-pollers';
+
 /**
  * Runs the hub's own pollers: every configured device with a `poll:` block is checked by its kind's
- * driver and its results published to the embedded broker as an MQTT client of its own.
+ * driver and its results published to the embedded broker, each device on its own topics, over one MQTT
+ * connection shared by all of them (a connection per device cost ~0.2 MiB of the hub's memory each,
+ * docs/benchmarks.md). The shared connection has no Last Will: when the pollers stop, the hub says
+ * nothing about the devices (as a stopping poller never did), and when the hub crashes its own
+ * `$hub/status` Last Will says so.
  */
 export class Pollers {
   private readonly running: PolledDevice[] = [];
   private readonly byKey = new Map<string, PolledDevice>();
+  private connection: MqttConnection | null = null;
 
   constructor(
     private readonly ctx: HubContext,
@@ -22,8 +31,12 @@ export class Pollers {
     const { config, log, clock } = this.ctx;
     const villages = new Map(config.villages.map((v) => [v.id, v]));
     const starts: Array<Promise<void>> = [];
+    if (!config.devices.some((d) => d.poll)) return;
     // The hub's own MQTT account for its pollers: made at each start, never stored (hub/broker/accounts.ts).
-    const credentials = config.devices.some((d) => d.poll) ? this.broker.internalAccount('pollers') : null;
+    const credentials = this.broker.internalAccount('pollers');
+    const connection = new MqttConnection({ url: `mqtt://127.0.0.1:${this.broker.ports.tcp}`, clientId: POLLERS_CLIENT_ID, ...credentials });
+    await connection.connect();
+    this.connection = connection;
     for (const device of config.devices) {
       if (!device.poll) continue;
       const driver = driverFor(device.kind);
@@ -35,8 +48,7 @@ export class Pollers {
         settings,
         village,
         device,
-        mqttUrl: `mqtt://127.0.0.1:${this.broker.ports.tcp}`,
-        ...(credentials ? { mqttUsername: credentials.username, mqttPassword: credentials.password } : {}),
+        connection,
         topics: this.broker.topics,
         log: log.child({ module: 'poller', village: village.id, device: device.id }),
         dataDir: path.join(path.resolve(config.dataDir), 'devices', village.id, device.id),
@@ -75,6 +87,9 @@ export class Pollers {
     await Promise.all(this.running.map((p) => p.stop()));
     this.running.length = 0;
     this.byKey.clear();
+    // DISCONNECT, not a dropped socket: no Last Will, no status said for any device.
+    await this.connection?.end();
+    this.connection = null;
   }
 }
 

@@ -15,7 +15,8 @@ export type { SpoolStats, WriterOptions, WriterStats };
 
 type Batch = { kind: 'live'; entries: Entry[] } | { kind: 'backlog'; entries: Entry[]; next: number };
 
-const SEGMENT_BYTES = 8 * 1024 * 1024;
+/** Small enough that the one segment the backlog reader holds parsed stays a few megabytes of memory. */
+const SEGMENT_BYTES = 2 * 1024 * 1024;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
@@ -446,6 +447,9 @@ export class MetricWriter {
     this.failingSince ??= this.now();
     this.failedWrites++;
     this.counters.inc('store.write_errors');
+    // The parsed copy of a segment the reader holds is let go: through a long outage it would grow
+    // with the segment being written (the retry reads the backlog's head again, once per retry).
+    this.cache.clear();
     const retryMs = this.retry.failed();
     const info = { err: this.lastError, retryMs, queued: this.live.length, backlog: this.backlogCount() };
     if (!this.failing) this.log.warn(info, 'metric writer: store write failed; points wait in the spool on disk');

@@ -6,7 +6,7 @@ import { kindViews } from '../registry/kinds.js';
 import { deviceParams, rangeParams } from './params.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
-import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse, SpoolHealth } from '../../shared/events.js';
+import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse, SpoolHealth, UplinkView } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
 import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
@@ -97,7 +97,7 @@ export function zodIssues(err: z.ZodError): ApiIssue[] {
 }
 
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
-export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0) {
+export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0, uplink: () => UplinkView | null = () => null) {
   const r = secureRouter();
   const router = r.router;
   const kinds = kindViews();
@@ -149,6 +149,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
       problems,
       security: { anonymousMqtt: ctx.config.broker.allowAnonymous },
       counters: ctx.counters.snapshot(),
+      uplink: uplink(),
     };
     if (!principalOf(res)) return res.json({ status: body.status } satisfies HealthSummary);
     res.json(body);

@@ -21,7 +21,7 @@ import { csrfGuard } from './csrf.js';
 import { HostCheck, hostGuard } from './hosts.js';
 import { sessionRouter } from './session-api.js';
 import { roomsFor, SocketAccess, type HubIo, type SocketData } from './socket-access.js';
-import type { ClientToServerEvents, ReadingPush, ServerToClientEvents } from '../../shared/events.js';
+import type { ClientToServerEvents, ReadingPush, ServerToClientEvents, UplinkView } from '../../shared/events.js';
 
 export type { HubIo };
 
@@ -40,6 +40,8 @@ export interface WebExtension {
   mounts?: Array<[path: string, router: express.Router]>;
   /** Called once the socket.io server exists; returns a detach function called on stop. */
   attach?: (io: HubIo) => (() => void) | void;
+  /** The uplink's state for /api/health. */
+  uplink?: () => UplinkView | null;
 }
 
 /** The web tier: REST, socket.io live pushes and the built dashboard, on one HTTP port. */
@@ -99,7 +101,8 @@ export class WebServer {
     app.use('/api/audit', auditRouter(ctx, auth.security.audit));
     for (const ext of this.extensions) for (const [p, r] of ext.routers ?? []) app.use(`/api${p}`, r);
     for (const ext of this.extensions) for (const [p, r] of ext.mounts ?? []) app.use(p, auth.middleware(), r);
-    app.use('/api', apiRouter(ctx, this.broker, () => this.changes));
+    const uplinkView = this.extensions.find((e) => e.uplink)?.uplink ?? (() => null);
+    app.use('/api', apiRouter(ctx, this.broker, () => this.changes, uplinkView));
     this.serveDashboard(app);
     // Malformed JSON bodies and other request errors: a specific 4xx, never a stack trace.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {

@@ -5,6 +5,8 @@
  *   { cmd: 'burst', ... }   each client publishes `messages` QoS 1 messages, `window` unacknowledged at most
  *   { cmd: 'steady', ... }  each client publishes one QoS 1 message every `everyMs`, its send time inside
  *   { cmd: 'flood', ... }   each client publishes QoS 0 at `perS` messages/s, reconnecting when cut off
+ *   { cmd: 'devices', ... } each client is a device as the topic contract has it: Last Will on its status
+ *                           topic, retained `online` at every (re)connect, telemetry every `everyMs`
  *   { cmd: 'stop' }         ends every client and reports what was sent
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -20,6 +22,7 @@ export type WorkerCommand =
   | { cmd: 'burst'; url: string; clients: WorkerClient[]; messages: number; window: number; baseTs: number }
   | { cmd: 'steady'; url: string; clients: WorkerClient[]; everyMs: number }
   | { cmd: 'flood'; url: string; clients: WorkerClient[]; perS: number }
+  | { cmd: 'devices'; url: string; clients: WorkerClient[]; everyMs: number; reconnectMs: number }
   | { cmd: 'stop' };
 
 export type WorkerReport = { kind: 'ready' } | { kind: 'done'; sent: number; disconnects: number; seconds: number } | { kind: 'error'; message: string };
@@ -121,11 +124,53 @@ async function flood(c: Extract<WorkerCommand, { cmd: 'flood' }>): Promise<void>
   send({ kind: 'ready' });
 }
 
+/** Devices that keep trying until the hub answers (a village PC rebooting): ready once each has connected once. */
+async function devices(c: Extract<WorkerCommand, { cmd: 'devices' }>): Promise<void> {
+  let up = 0;
+  await new Promise<void>((resolve) => {
+    c.clients.forEach((d, ci) => {
+      const status = d.topic.replace(/\/[^/]+$/, '/status');
+      const client = mqtt.connect(c.url, {
+        clientId: d.clientId,
+        ...(d.username ? { username: d.username, password: d.password } : {}),
+        // Spread, as a fleet's retries are: no thundering herd at the same millisecond.
+        reconnectPeriod: c.reconnectMs + Math.floor(Math.random() * c.reconnectMs),
+        connectTimeout: 30_000,
+        clean: true,
+        will: { topic: status, payload: Buffer.from('{"state":"offline","reason":"lwt"}'), qos: 1, retain: true },
+      });
+      let counted = false;
+      client.on('connect', () => {
+        client.publish(status, '{"state":"online"}', { qos: 1, retain: true });
+        if (!counted) {
+          counted = true;
+          if (++up === c.clients.length) resolve();
+        }
+      });
+      client.on('close', () => disconnects++);
+      client.on('error', () => undefined);
+      clients.push(client);
+      const start = setTimeout(() => {
+        timers.push(
+          setInterval(() => {
+            if (!client.connected) return;
+            client.publish(d.topic, JSON.stringify({ cpuLoad: 0.2, memUsedPct: 40 + (ci % 20) }), { qos: 1 });
+            sent++;
+          }, c.everyMs),
+        );
+      }, (ci * c.everyMs) / c.clients.length);
+      timers.push(start);
+    });
+  });
+  send({ kind: 'ready' });
+}
+
 process.on('message', (m: WorkerCommand) => {
   const run = async (): Promise<void> => {
     if (m.cmd === 'burst') return burst(m);
     if (m.cmd === 'steady') return steady(m);
     if (m.cmd === 'flood') return flood(m);
+    if (m.cmd === 'devices') return devices(m);
     for (const t of timers) clearInterval(t);
     await Promise.all(clients.map((cl) => cl.endAsync(true).catch(() => undefined)));
     send({ kind: 'done', sent, disconnects, seconds: (performance.now() - started) / 1000 });

@@ -16,9 +16,10 @@ import { defaultRules, type ThresholdRule } from '../../hub/config/alerts.js';
 import { configSchema, storeSchema, villageSchema } from '../../hub/config/schema.js';
 import { MAX_METRICS } from '../../hub/ingest/payloads.js';
 import { POLL_MARGIN_S } from '../../hub/registry/registry.js';
+import { uplinkSchema } from '../../hub/config/uplink.js';
 
 /** The files whose defaults are generated. */
-export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md', 'docs/reports.md'] as const;
+export const documentedFiles = ['README.md', 'docs/mqtt.md', 'docs/alerts.md', 'docs/storage.md', 'docs/reports.md', 'docs/uplink.md'] as const;
 
 /** Every default a doc may state, by path: the schema's defaults plus a few constants of the code. */
 export function defaultValues(): Record<string, unknown> {
@@ -30,6 +31,8 @@ export function defaultValues(): Record<string, unknown> {
     village: villageSchema.parse({ id: 'v', name: 'v' }),
     ingest: { maxMetrics: MAX_METRICS },
     poll: { marginS: POLL_MARGIN_S },
+    // `uplink:` is off unless configured: its defaults are those of a section that gives only the URL.
+    uplink: uplinkSchema.parse({ url: 'mqtt://commune.example' }),
   };
 }
 

@@ -62,3 +62,21 @@ describe('alert-owner election', () => {
     expect(changes).toEqual([true, false, true, false]);
   });
 });
+
+describe('upstream payloads as the uplink bridge sends them', () => {
+  it('accepts an inventory with null commune/province and an alert whose detail carries reason parameters', async () => {
+    const { inventorySchema, forwardedAlertSchema } = await import('../../hub/central/contract.js');
+    const inv = inventorySchema.safeParse({
+      village: { id: 'lang-moi', name: 'Làng Mới', commune: null, province: null, timezone: 'Asia/Ho_Chi_Minh' },
+      devices: [{ id: 'cam-1', name: 'Camera', kind: 'onvif-camera' }],
+      ts: Date.now(),
+    });
+    expect(inv.success).toBe(true);
+    const alert = forwardedAlertSchema.safeParse({
+      change: 'fired',
+      ts: Date.now(),
+      alert: { id: 3, key: 'offline:lang-moi/cam-1', village: 'lang-moi', device: 'cam-1', condition: 'offline', severity: 'critical', startedAt: Date.now(), ackedBy: null, ackNote: null, resolvedAt: null, detail: { reasonCode: 'tcp-refused', reasonParams: { port: 554 } } },
+    });
+    expect(alert.success).toBe(true);
+  });
+});

@@ -72,6 +72,18 @@ describe('config', () => {
     expect(none).toEqual([]);
   });
 
+  it('reads "uplink" with a url as the bridge to a commune broker, with defaults and clear errors', () => {
+    const warnings: string[] = [];
+    const c = parseConfig(`${good}uplink: { url: "mqtts://commune.example:8883", username: dong-cam, passwordFile: /etc/langso/uplink.pass }\n`, 'test.yaml', {}, warnings);
+    expect(warnings).toEqual([]);
+    expect(c.uplink).toMatchObject({ url: 'mqtts://commune.example:8883', topicPrefix: 'langso', clientId: 'langso', keepaliveS: 30, queue: { maxBytes: 256 * 1024 * 1024, fsync: true } });
+    expect(c.internet.targets).toEqual([]);
+    expect(parseConfig(good, 'test.yaml').uplink).toBeUndefined();
+    expect(problems(`${good}uplink: { url: "http://x" }\n`)).toEqual([expect.stringMatching(/^uplink\.url: expected a URL mqtt:\/\/host:port/)]);
+    expect(problems(`${good}uplink: { url: "mqtt://x", password: a, passwordFile: b }\n`)).toEqual(['uplink.passwordFile: set password or passwordFile, not both']);
+    expect(problems(`${good}uplink: { url: "mqtt://x", targets: [] }\n`)).toEqual(['uplink: unknown setting(s): targets']);
+  });
+
   it('lists every problem with its path, not just the first', () => {
     const bad = `
 villages:

@@ -5,6 +5,7 @@ import { parseConfig } from '../../hub/config/load.js';
 import { configSchema, storeSchema } from '../../hub/config/schema.js';
 import { deviceKindList } from '../../devices/index.js';
 import { defaultRules } from '../../hub/config/alerts.js';
+import { uplinkSchema } from '../../hub/config/uplink.js';
 import { documentedFiles, fillDefaults, marksIn } from '../../scripts/docs/defaults.js';
 
 const read = (file: string): string => readFileSync(file, 'utf8');
@@ -80,6 +81,7 @@ describe('documented defaults', () => {
     );
     expect(marks['README.md']?.blocks).toEqual(expect.arrayContaining(['kinds']));
     expect(marks['docs/storage.md']?.values).toEqual(expect.arrayContaining(['store.rawRetention', 'store.rollupRetention']));
+    expect(marks['docs/uplink.md']?.values).toEqual(expect.arrayContaining(['uplink.keepaliveS', 'uplink.queue.maxBytes', 'uplink.queue.maxAgeS', 'uplink.backlogPerS']));
     expect(marks['docs/reports.md']?.values).toEqual(expect.arrayContaining(['village.timezone', 'store.rollupRetention', 'reports.schedule.top']));
   });
 
@@ -99,6 +101,11 @@ describe('documented defaults', () => {
     const influx = (parse(block.replace(/^# ?/gm, '')) as { store: Record<string, unknown> }).store;
     const influxDefaults = storeSchema.parse({ kind: 'influx', url: 'http://127.0.0.1:8086' }) as unknown as Record<string, unknown>;
     for (const key of ['url', 'database', 'rawRetention', 'rollupRetention', 'writer']) compare(influx[key], influxDefaults[key], `store(influx).${key}`);
+    // The commented-out uplink block, uncommented: every value but the address and credentials is the default.
+    const up = /^# uplink:\n(?:#.*\n)+/m.exec(text)?.[0] ?? '';
+    const uplink = (parse(up.replace(/^# ?/gm, '')) as { uplink: Record<string, unknown> }).uplink;
+    const uplinkDefaults = uplinkSchema.parse({ url: 'mqtt://x' }) as unknown as Record<string, unknown>;
+    for (const key of ['clientId', 'topicPrefix', 'keepaliveS', 'reconnectS', 'statusEveryS', 'queue', 'backlogPerS', 'inflight']) compare(uplink[key], uplinkDefaults[key], `uplink.${key}`);
     expect(differ).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLLERS_CLIENT_ID } from '../../hub/pollers/pollers.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { connackCode, issueDevice } from './helpers.js';
 
@@ -42,7 +43,7 @@ describe('internal accounts', () => {
 
   it('nobody else may use their client ids, even with a device account', async () => {
     const secret = await issueDevice(t, village, 'pc-1');
-    expect(await connackCode(t.mqttUrl, { clientId: 'poller-dong-cam-sw', username: 'dong-cam/pc-1', password: secret })).toBe(2);
+    expect(await connackCode(t.mqttUrl, { clientId: POLLERS_CLIENT_ID, username: 'dong-cam/pc-1', password: secret })).toBe(2);
     expect(await connackCode(t.mqttUrl, { clientId: 'sim-dong-cam-pc-1', username: 'dong-cam/pc-1', password: secret })).toBe(2);
     expect(t.hub.ctx.counters.get('broker.refused.client-id-taken')).toBe(2);
     await new Promise((r) => setTimeout(r, 1_200));

@@ -8,6 +8,7 @@ import { shortTime } from '../time';
 import { Internet } from './Internet';
 import { SecurityWarning } from './SecurityWarning';
 import { StorageWarning } from './StorageWarning';
+import { Uplink } from './Uplink';
 
 export type Page = 'overview' | 'device' | 'alerts' | 'maintenance' | 'reports' | 'audit';
 
@@ -120,6 +121,7 @@ export function Header({ devices, loaded, alerts, alertsLoaded, internet, tz, pa
       </nav>
       <div class="header-status">
         <Internet internet={internet} tz={tz} stale={staleSince !== null} />
+        <Uplink tz={tz} />
         {loaded && (
           <ul class={`summary${staleSince !== null ? ' stale' : ''}`} aria-label={t('summary.label')} data-testid="summary">
             {staleSince !== null && <li class="summary-total">{t('summary.staleAt', { time: shortTime(staleSince, tz) })}</li>}

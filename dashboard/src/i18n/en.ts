@@ -153,6 +153,12 @@ export const en: Record<MessageKey, string> = {
   'internet.unknown': 'checking',
   'internet.notProbed': 'not monitored',
   'internet.rtt': 'latency {ms} ms',
+  'uplink.label': 'Sending to the commune',
+  'uplink.connected': 'connected',
+  'uplink.partial': 'only some villages connected',
+  'uplink.disconnected': 'down since {time}',
+  'uplink.backlog': '{n} messages waiting ({size}), the oldest for {age}',
+  'uplink.dropped': '{n} old readings dropped: the queue was full',
   'internet.banner': 'The village’s Internet link is down — alerts will be sent when it is back',
 
 

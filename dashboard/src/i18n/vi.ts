@@ -152,6 +152,12 @@ export const vi = {
   'internet.unknown': 'đang kiểm tra',
   'internet.notProbed': 'chưa theo dõi',
   'internet.rtt': 'độ trễ {ms} ms',
+  'uplink.label': 'Gửi dữ liệu lên xã',
+  'uplink.connected': 'đang kết nối',
+  'uplink.partial': 'chỉ một số thôn đang kết nối',
+  'uplink.disconnected': 'mất kết nối từ {time}',
+  'uplink.backlog': 'còn {n} tin chờ gửi ({size}), tin cũ nhất đã chờ {age}',
+  'uplink.dropped': 'đã bỏ {n} số đo cũ vì hàng chờ đầy',
   'internet.banner': 'Đường truyền Internet của thôn đang mất — cảnh báo sẽ được gửi khi có mạng trở lại',
 
 

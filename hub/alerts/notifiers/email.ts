@@ -1,6 +1,12 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { ChannelConfig } from '../../config/alerts.js';
 import { NotifyError, type Notifier, type OutgoingMessage } from './types.js';
+
+const require = createRequire(import.meta.url);
+/** nodemailer loads with the first e-mail, not in every hub (Node caches it). */
+const nodemailer = (): typeof Nodemailer => require('nodemailer') as typeof Nodemailer;
 
 type EmailConfig = Extract<ChannelConfig, { type: 'email' }>;
 
@@ -35,7 +41,7 @@ export class EmailNotifier implements Notifier {
 
   async send(m: OutgoingMessage, signal: AbortSignal): Promise<void> {
     const { smtp } = this.config;
-    this.transport ??= nodemailer.createTransport({
+    this.transport ??= nodemailer().createTransport({
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,
