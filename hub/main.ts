@@ -355,10 +355,15 @@ function centralModules(villageModules: Module[], central: CentralMode): Module[
   const at = kept.findIndex((m) => m.name === 'web');
   // After the alert engine (it mirrors the villages' alerts), before the web tier. The outbox runs only
   // while this instance is the alert owner (hub/central/election.ts).
-  const mod: Module = { name: 'central', critical: true, start: () => central.start(), stop: async () => {
-    await central.stop();
-    await central.stopNotifications();
-  } };
+  const mod: Module = {
+    name: 'central',
+    critical: true,
+    start: () => central.start(),
+    stop: async () => {
+      await central.stop();
+      await central.stopNotifications();
+    },
+  };
   return [...kept.slice(0, at), mod, ...kept.slice(at)];
 }
 
