@@ -114,7 +114,9 @@ function banner(hub: ReturnType<typeof createHub>, file: string): string {
     '',
     `  Làng Số Hub ${hub.ctx.version} is running (config: ${file})`,
     `  Dashboard:  http://${host}:${http}`,
-    `  MQTT:       mqtt://${host}:${mqtt}${mqtts !== null ? `   MQTTS: mqtts://${host}:${mqtts}` : ''}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
+    config.mode === 'central' && config.central
+      ? `  Central:    instance ${config.central.instanceId} reading ${config.central.url} (group ${config.central.group})`
+      : `  MQTT:       mqtt://${host}:${mqtt}${mqtts !== null ? `   MQTTS: mqtts://${host}:${mqtts}` : ''}${ws !== null ? `   WebSocket: ws://${host}:${ws}` : ''}`,
     config.broker.allowAnonymous
       ? '  Warning:    MQTT clients may connect without credentials (broker.allowAnonymous): only for a demo or a closed network'
       : '',

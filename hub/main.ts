@@ -48,6 +48,7 @@ import { LoginLimiter } from './web/login-limit.js';
 import { HomeAssistantExport } from './export/homeassistant.js';
 import { PrometheusMetrics } from './export/prometheus.js';
 import { metricsRouter } from './web/metrics-api.js';
+import { CentralMode, centralRouter } from './central/central.js';
 import { Uplink } from './uplink/uplink.js';
 
 export interface HubOptions {
@@ -168,8 +169,10 @@ export function createHub(opts: HubOptions): Hub {
   const live = new LiveTelemetry(ctx);
   const pollers = new Pollers(ctx, broker);
   const internet = new InternetMonitor(ctx, defaultInternetProbe);
-  const alerts = new AlertEngine(ctx);
+  // Central mode: the village hubs judge their devices; the centre mirrors their alerts and adds its own.
+  const alerts = new AlertEngine(ctx, { devices: config.mode !== 'central' });
   const notifications = new Notifications(ctx);
+  const central = config.mode === 'central' && config.central ? new CentralMode(ctx, config.central, alerts, notifications, dataDir) : null;
   const homeAssistant = new HomeAssistantExport(ctx, broker);
   const uplink = config.uplink ? new Uplink(ctx, config.uplink, dataDir) : null;
   // Acknowledged means queued for the centre too (docs/uplink.md).
@@ -207,11 +210,12 @@ export function createHub(opts: HubOptions): Hub {
       };
     },
   });
+  if (central) web.extend({ routers: [['/central', centralRouter(central)]] });
   let sim: FleetSimulator | null = null;
   let protocols: ProtocolFleet | null = null;
   let internetStandIn: InternetStandIn | null = null;
 
-  const modules: Module[] = [
+  const villageModules: Module[] = [
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
     // Alerts, the outbox, maintenance, meetings and device states: its tables are created or brought up to date here.
     { name: 'state', critical: true, start: () => state.open(), stop: () => undefined },
@@ -291,6 +295,7 @@ export function createHub(opts: HubOptions): Hub {
     },
     { name: 'pollers', critical: false, start: () => pollers.start(), stop: () => pollers.stop() },
   ];
+  const modules = central ? centralModules(villageModules, central) : villageModules;
 
   const started: Module[] = [];
   const hub: Hub = {
@@ -340,6 +345,26 @@ export function createHub(opts: HubOptions): Hub {
     },
   };
   return hub;
+}
+
+/** What a village hub does itself (its devices, broker, probes, simulators) is left out in central mode. */
+const VILLAGE_ONLY = new Set(['uplink', 'recorder', 'live', 'availability', 'internet-standin', 'internet', 'broker', 'ingest', 'hub-status', 'homeassistant', 'simulator', 'pollers', 'notifications']);
+
+function centralModules(villageModules: Module[], central: CentralMode): Module[] {
+  const kept = villageModules.filter((m) => !VILLAGE_ONLY.has(m.name));
+  const at = kept.findIndex((m) => m.name === 'web');
+  // After the alert engine (it mirrors the villages' alerts), before the web tier. The outbox runs only
+  // while this instance is the alert owner (hub/central/election.ts).
+  const mod: Module = {
+    name: 'central',
+    critical: true,
+    start: () => central.start(),
+    stop: async () => {
+      await central.stop();
+      await central.stopNotifications();
+    },
+  };
+  return [...kept.slice(0, at), mod, ...kept.slice(at)];
 }
 
 async function publishHubStatus(ctx: HubContext, broker: MqttBroker, state: 'online' | 'offline'): Promise<void> {

@@ -36,6 +36,13 @@ export interface AlertPhrases {
   internetOf: (villages: string[]) => string;
   internetDown: string;
   internetBack: string;
+  /** Central mode: a village hub stopped reporting to the commune/province (its Last Will). */
+  hubOf: (village: string) => string;
+  hubOffline: string;
+  hubBack: string;
+  /** Central mode: messages a village hub holds because it cannot send them upstream. */
+  backlogGrowing: (messages: number, age: string | null) => string;
+  backlogCleared: string;
   meetingSet: (village: string) => string;
   notReady: (title: string, time: string) => string;
   ready: (title: string) => string;
@@ -87,6 +94,11 @@ const vi: AlertPhrases = {
   internetOf: (v) => (v.length === 1 ? `Đường truyền Internet của ${placeVi(v[0] as string)}` : `Đường truyền Internet của trung tâm (${v.map(placeVi).join(', ')})`),
   internetDown: 'bị mất',
   internetBack: 'đã có lại',
+  hubOf: (v) => `Máy chủ Làng Số của ${placeVi(v)}`,
+  hubOffline: 'mất liên lạc với xã/tỉnh',
+  hubBack: 'đã liên lạc lại',
+  backlogGrowing: (n, age) => `còn ${n} tin chưa gửi được lên xã/tỉnh${age ? `, tin cũ nhất từ ${age} trước` : ''}`,
+  backlogCleared: 'đã gửi hết tin còn tồn',
   meetingSet: (v) => `Bộ họp trực tuyến (${v})`,
   notReady: (title, t) => `chưa sẵn sàng cho cuộc họp "${title}" lúc ${t}`,
   ready: (title) => `đã sẵn sàng cho cuộc họp "${title}"`,
@@ -134,6 +146,11 @@ const en: AlertPhrases = {
   internetOf: (v) => (v.length === 1 ? `The Internet link of ${v[0] as string}` : `The hub's Internet link (${v.join(', ')})`),
   internetDown: 'went down',
   internetBack: 'is back',
+  hubOf: (v) => `The Làng Số hub of ${v}`,
+  hubOffline: 'stopped reporting to the commune/province',
+  hubBack: 'is reporting again',
+  backlogGrowing: (n, age) => `holds ${n} messages it could not send upstream${age ? `, the oldest from ${age} ago` : ''}`,
+  backlogCleared: 'has sent its held messages',
   meetingSet: (v) => `The video meeting set (${v})`,
   notReady: (title, t) => `is not ready for the meeting "${title}" at ${t}`,
   ready: (title) => `is ready for the meeting "${title}"`,

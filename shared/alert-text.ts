@@ -175,6 +175,21 @@ export function alertSentences(input: AlertTextInput): AlertSentences {
       resolved = `${link} ${t.internetBack} ${t.at(time(endedAt))} (${lasted})`;
       break;
     }
+    case 'hub-offline': {
+      const hub = t.hubOf(village);
+      short = `${hub} ${t.hubOffline}`;
+      fired = `${short} ${t.at(time(started))}`;
+      resolved = `${hub} ${t.hubBack} ${t.at(time(endedAt))} (${lasted})`;
+      break;
+    }
+    case 'hub-backlog': {
+      const hub = t.hubOf(village);
+      const ageS = num('oldestAgeS');
+      short = `${hub} ${t.backlogGrowing(num('messages') ?? 0, ageS !== null ? duration(ageS * 1000) : null)}`;
+      fired = `${short} (${time(started)})`;
+      resolved = `${hub} ${t.backlogCleared} ${t.at(time(endedAt))}`;
+      break;
+    }
     case 'meeting-not-ready': {
       const who = deviceName !== null ? subject : t.meetingSet(village);
       const title = str('title') ?? '?';

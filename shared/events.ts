@@ -358,7 +358,7 @@ export type AlertChange = 'fired' | 'acknowledged' | 'resolved' | 'escalated';
 /** An alert's facts: flat values, plus `reasonParams`, the one nested object (string/number values). */
 export type AlertDetail = Record<string, string | number | boolean | null | ReasonParams>;
 /** What an alert is about (DESIGN.md §6); the hub's domain types use this list too. */
-export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready', 'event'] as const;
+export const alertConditions = ['offline', 'unreachable-root', 'flapping', 'threshold', 'internet-down', 'meeting-not-ready', 'event', 'hub-offline', 'hub-backlog'] as const;
 export type AlertCondition = (typeof alertConditions)[number];
 
 /**

@@ -31,7 +31,14 @@ export class AlertEngine implements MeetingAlertSink, AlertSink {
   private readonly escalations = new Map<number, NodeJS.Timeout>();
   private internet: InternetState['state'] | undefined;
 
-  constructor(private readonly ctx: HubContext) {
+  /**
+   * `devices: false` (central mode): the village hubs judge their own devices and forward their alerts;
+   * this engine keeps the lifecycle, escalation and the `alert` events only.
+   */
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly opts: { devices?: boolean } = {},
+  ) {
     this.store = new AlertStore(ctx.state);
     this.meetings = new MeetingSchedule(ctx, this);
     this.outages = new OutageAlerts(ctx, this);
@@ -44,6 +51,10 @@ export class AlertEngine implements MeetingAlertSink, AlertSink {
     const { bus } = this.ctx;
     const meetingKeys: string[] = [];
     for (const a of this.store.listOpen()) this.restore(a, meetingKeys);
+    if (this.opts.devices === false) {
+      for (const a of this.store.listOpen()) this.scheduleEscalation(a);
+      return;
+    }
     bus.on(OWNER, 'transition', (t) => this.onTransition(t));
     bus.on(OWNER, 'flapping', (e) => {
       const entry = this.ctx.devices.get(e);
@@ -66,18 +77,19 @@ export class AlertEngine implements MeetingAlertSink, AlertSink {
     this.internet = undefined;
   }
 
-  fire(a: NewAlert): Alert {
-    const { alert, created } = this.store.open(a, this.ctx.clock.now());
+  /** `quiet`: recorded and shown, nobody notified (history replayed by a village hub after an outage). */
+  fire(a: NewAlert, opts: { quiet?: boolean; at?: number } = {}): Alert {
+    const { alert, created } = this.store.open(a, opts.at ?? this.ctx.clock.now());
     if (created) {
-      this.emit('fired', alert);
+      this.emit('fired', alert, opts.quiet);
       this.scheduleEscalation(alert);
     }
     return alert;
   }
 
   /** Resolves the open alert with this key, if any; `note` records why (a short reason code). */
-  resolve(key: string, note: string, opts: { quiet?: boolean } = {}): Alert | undefined {
-    const alert = this.store.resolve(key, this.ctx.clock.now(), note);
+  resolve(key: string, note: string, opts: { quiet?: boolean; at?: number } = {}): Alert | undefined {
+    const alert = this.store.resolve(key, opts.at ?? this.ctx.clock.now(), note);
     if (alert) {
       this.clearEscalation(alert.id);
       // Why it was resolved travels with the event so messages can say "removed" rather than "back online".
@@ -106,6 +118,8 @@ export class AlertEngine implements MeetingAlertSink, AlertSink {
   }
 
   private restore(a: Alert, meetingKeys: string[]): void {
+    // Central mode learns its devices from the villages after starting: nothing to check against yet.
+    if (this.opts.devices === false) return;
     const ref = a.device === null ? null : { village: a.village, device: a.device };
     // A device taken out of the config, or a rule removed, can never clear its alert: close it now.
     if (ref && !this.ctx.devices.get(ref)) {

@@ -46,14 +46,15 @@ const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
 /** Captures the names and the village time zone for an alert change (at enqueue time). */
 export function renderInputFor(
   config: Pick<Config, 'villages' | 'notify' | 'alerts'>,
-  devices: Pick<DeviceRegistry, 'get'>,
+  devices: Pick<DeviceRegistry, 'get'> & Partial<Pick<DeviceRegistry, 'villageList'>>,
   change: AlertChange,
   alert: Alert,
   ts: number,
 ): RenderInput {
   const hubWide = alert.village === HUB_WIDE;
   // A hub-wide alert is told in the first village's zone: one hub serves neighbouring villages.
-  const v = hubWide ? config.villages[0] : config.villages.find((x) => x.id === alert.village);
+  // Central mode learns its villages from the village hubs (their inventory), not from its config.
+  const v = hubWide ? config.villages[0] : (config.villages.find((x) => x.id === alert.village) ?? devices.villageList?.().find((x) => x.id === alert.village));
   const str = (k: string): string | null => (typeof alert.detail[k] === 'string' && alert.detail[k] !== '' ? (alert.detail[k] as string) : null);
   const nameOf = (id: string): string | undefined => devices.get({ village: alert.village, device: id })?.name;
   const deviceName = alert.device === null ? null : (nameOf(alert.device) ?? str('name') ?? alert.device);

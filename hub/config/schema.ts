@@ -8,6 +8,7 @@ export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
+import { centralSchema } from './central.js';
 import { uplinkSchema } from './uplink.js';
 import { reportReferenceProblems, reportsSchema } from './reports.js';
 
@@ -240,7 +241,14 @@ export const simSchema = z.strictObject({
 });
 
 /** The shape of the file. Cross-references are checked by referenceProblems (parseConfig runs both). */
-export const configSchema = z.strictObject({
+export const configSchema = z
+  .strictObject({
+    /**
+     * `village` (default): the hub serves its villages' devices. `central`: it reads many village hubs
+     * through an upstream broker (`central:`), with no local broker, pollers or simulators.
+     */
+    mode: z.enum(['village', 'central']).default('village'),
+    central: centralSchema.optional(),
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** auto: short coloured lines on a terminal, JSON lines when the output is a pipe or a file. */
@@ -264,7 +272,12 @@ export const configSchema = z.strictObject({
   uplink: uplinkSchema.optional(),
   /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
   reports: reportsSchema.default(reportsSchema.parse({})),
-});
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === 'central' && c.central === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['central'], message: 'mode central needs a central: block (url and instanceId of the upstream broker)' });
+    }
+  });
 
 type Loose = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -54,6 +54,8 @@ export interface Transition extends DeviceRef, ReasonFields {
   cause?: string;
   /** True when this transition was decided while the device is flapping (do not notify each one). */
   flapping?: boolean;
+  /** Central mode: received long after it happened (a village hub's backlog): history, never alerted as news. */
+  late?: boolean;
 }
 
 export interface IngestError {

@@ -94,6 +94,46 @@ export class DeviceRegistry {
     return true;
   }
 
+  /**
+   * A village a village hub announced upstream (central mode, its `$hub/inventory`): added, or its names
+   * and grouping updated; a configured village keeps what the configuration says.
+   */
+  learnVillage(v: VillageView, configured: boolean): void {
+    const i = this.villages.findIndex((x) => x.id === v.id);
+    if (i < 0) this.villages.push(v);
+    else if (!configured) this.villages[i] = v;
+  }
+
+  /**
+   * A device a village hub announced upstream (central mode): registered like a configured one, its live
+   * state kept when it is announced again (a rename or a new parent replaces the entry).
+   */
+  learnDevice(d: { village: string; id: string; name: string; kind: DeviceKind; parent?: string; location?: string }): DeviceEntry {
+    const key = deviceKey({ village: d.village, device: d.id });
+    const old = this.entries.get(key);
+    if (old && !old.registered) this.unregisteredCount--;
+    const entry: DeviceEntry = {
+      village: d.village,
+      id: d.id,
+      name: d.name,
+      kind: d.kind,
+      registered: true,
+      ...(d.parent ? { parent: d.parent } : {}),
+      ...(d.location ? { location: d.location } : {}),
+      timeoutS: timeoutFor({ kind: d.kind }),
+      state: old?.state ?? 'unknown',
+      since: old?.since ?? null,
+      lastSeen: old?.lastSeen ?? null,
+      telemetry: old?.telemetry ?? null,
+      ...(old?.reason ? { reason: old.reason } : {}),
+      ...(old?.reasonCode ? { reasonCode: old.reasonCode } : {}),
+      ...(old?.reasonParams ? { reasonParams: old.reasonParams } : {}),
+      ...(old?.cause ? { cause: old.cause } : {}),
+    };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
   all(): DeviceEntry[] {
     return [...this.entries.values()];
   }

@@ -52,6 +52,8 @@ export const conditionLabels: Record<Lang, Record<AlertCondition, string>> = {
     'internet-down': 'Mất Internet',
     'meeting-not-ready': 'Phòng họp chưa sẵn sàng',
     event: 'Sự kiện thiết bị',
+    'hub-offline': 'Máy chủ thôn mất liên lạc',
+    'hub-backlog': 'Máy chủ thôn còn tin chưa gửi',
   },
   en: {
     offline: 'Offline',
@@ -61,6 +63,8 @@ export const conditionLabels: Record<Lang, Record<AlertCondition, string>> = {
     'internet-down': 'Internet down',
     'meeting-not-ready': 'Meeting room not ready',
     event: 'Device event',
+    'hub-offline': 'Village hub offline',
+    'hub-backlog': 'Village hub backlog growing',
   },
 };
 

@@ -1,4 +1,5 @@
 import type { Notifications } from '../alerts/outbox.js';
+import { reportScope } from './scope.js';
 import type { HubContext } from '../context.js';
 import type { Logger } from '../core/log.js';
 import { parseZoned, weekdays, zonedParts } from '../../shared/time.js';
@@ -108,7 +109,7 @@ export class ReportScheduler {
   /** The reports due now, by the schedule (made or not). */
   due(now: number): DueReport[] {
     const { schedule } = this.ctx.config.reports;
-    const tz = this.ctx.config.villages[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
+    const tz = reportScope(this.ctx).villages[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
     const out: DueReport[] = [];
     if (schedule.monthly) out.push(dueMonthly(now, schedule.monthly.day, schedule.monthly.time, tz));
     if (schedule.weekly) out.push(dueWeekly(now, schedule.weekly.weekday, schedule.weekly.time, tz));
@@ -140,7 +141,8 @@ export class ReportScheduler {
   private async produce(d: DueReport): Promise<boolean> {
     const { config, store, clock, state } = this.ctx;
     const now = clock.now();
-    const report = await uptimeReport({ config, store, now }, { villages: config.villages.map((v) => v.id), period: d.period });
+    const scope = reportScope(this.ctx);
+    const report = await uptimeReport({ config: scope, store, now }, { villages: scope.villages.map((v) => v.id), period: d.period });
     const lang = config.notify.language;
     const { title, text } = reportSummary(report, { kind: d.kind, lang, top: config.reports.schedule.top, attached: true });
     const name = d.kind === 'month' ? d.key.slice('month:'.length) : `${d.key.slice('week:'.length)}_7d`;

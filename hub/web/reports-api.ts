@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { reportScope } from '../reports/scope.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { HubContext } from '../context.js';
 import { alertsCsv, uptimeCsv } from '../reports/csv.js';
@@ -25,12 +26,12 @@ function villageView(v: VillageUptime): VillageUptimeView {
 /** The villages a query covers: the one named (after the read check), else every one the user may read. */
 function villagesFor(ctx: HubContext, res: Response, village: string | undefined): string[] | null {
   if (village !== undefined) return mayIn(res, 'read', village) ? [village] : null;
-  return readableVillages(who(res), ctx.config.villages.map((v) => v.id));
+  return readableVillages(who(res), reportScope(ctx).villages.map((v) => v.id));
 }
 
 async function report(ctx: HubContext, res: Response, villages: string[], period: Period, device: string | undefined): Promise<UptimeReport | null> {
   try {
-    return await uptimeReport({ config: ctx.config, store: ctx.store, now: ctx.clock.now() }, { villages, period, ...(device !== undefined ? { device } : {}) });
+    return await uptimeReport({ config: reportScope(ctx), store: ctx.store, now: ctx.clock.now() }, { villages, period, ...(device !== undefined ? { device } : {}) });
   } catch (err) {
     ctx.counters.inc('api.store_errors');
     ctx.log.error({ err: (err as Error).message }, 'uptime report failed');
@@ -41,7 +42,7 @@ async function report(ctx: HubContext, res: Response, villages: string[], period
 
 /** "uptime-dong-cam-2026-11.csv", "uptime-2026-11-01_2026-11-08.csv": what the file is, in its name. */
 function fileName(what: string, ctx: HubContext, village: string | undefined, period: Period): string {
-  const tz = ctx.config.villages.find((v) => v.id === village)?.timezone ?? ctx.config.villages[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
+  const tz = reportScope(ctx).villages.find((v) => v.id === village)?.timezone ?? reportScope(ctx).villages[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
   let when: string;
   if ('month' in period) when = period.month;
   else {

@@ -26,6 +26,9 @@ node --import tsx scripts/bench/recovery.ts --no-build || status=1
 node --import tsx scripts/bench/uplink.ts || status=1
 # The same over a 200 ms round trip: the broker's Receive Maximum (max_inflight_messages) raised to 1000.
 node --import tsx scripts/bench/uplink.ts --rtt-ms 200 --broker-inflight 1000 || status=1
+# Central mode: village uplinks → Mosquitto → 1 and 2 central instances → InfluxDB, against a bare
+# subscriber in the same run; readings lost fail the run (its options are its own, see the file).
+node --import tsx scripts/bench/central.ts || status=1
 node --import tsx scripts/bench/write-doc.ts "$LANGSO_BENCH_OUT"
 if [[ "${1:-}" == "--all" ]]; then
   node --import tsx scripts/bench/alerts.ts || status=1

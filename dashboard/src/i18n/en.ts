@@ -27,6 +27,8 @@ export const en: Record<MessageKey, string> = {
   'device.unregistered': 'Not registered',
   'device.unregisteredHint': 'These devices sent data but are not in the configuration.',
   'device.none': 'No devices yet.',
+  'place.unknownProvince': 'Province not given',
+  'place.unknownCommune': 'Commune not given',
   'device.villageCount': '{online}/{total} online',
   'device.stale': 'Old data from {time}, not updated since',
   'device.downSince': '{state} since {time} · {duration}',

@@ -25,6 +25,8 @@ export const vi = {
   'device.unregistered': 'Chưa đăng ký',
   'device.unregisteredHint': 'Các thiết bị này đã gửi dữ liệu nhưng chưa có trong cấu hình.',
   'device.none': 'Chưa có thiết bị nào.',
+  'place.unknownProvince': 'Chưa ghi tỉnh',
+  'place.unknownCommune': 'Chưa ghi xã',
   'device.villageCount': '{online}/{total} trực tuyến',
   'device.stale': 'Số liệu cũ từ {time}, chưa cập nhật được',
   'device.downSince': '{state} từ {time} · {duration}',
