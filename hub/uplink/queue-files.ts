@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, truncateSync } from 'node:fs';
+import { readFileSync, readdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -79,15 +79,5 @@ export function listSegments(dir: string): Array<{ first: number; path: string }
     .sort((a, b) => a.first - b.first);
 }
 
-/** Makes a new or renamed file's name durable: on Linux a directory is synced like a file. */
-export function syncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder for syncing; NTFS journals the name itself.
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
+// The metric spool's: the same rule for making a new or renamed file's name durable.
+export { syncDir } from '../store/wal-segment.js';

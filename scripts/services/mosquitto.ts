@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.js';
+import { answers } from './upstream-broker.js';
 
 export interface MosquittoHandle {
   url: string;
@@ -17,16 +17,6 @@ export interface MosquittoHandle {
 
 export const MOSQUITTO = process.env.LANGSO_MOSQUITTO ?? '/usr/sbin/mosquitto';
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 export async function startMosquitto(opts: { maxQueued?: number } = {}): Promise<MosquittoHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'langso-mosquitto-'));
@@ -48,7 +38,7 @@ export async function startMosquitto(opts: { maxQueued?: number } = {}): Promise
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4096)));
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
+  while (!(await answers(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

@@ -20,7 +20,8 @@ export interface UpstreamBrokerHandle {
   stop(): Promise<void>;
 }
 
-function answers(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the port (127.0.0.1). */
+export function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     s.once('connect', () => {
