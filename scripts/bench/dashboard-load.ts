@@ -30,7 +30,7 @@ import { launchChromium } from '../services/chromium.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
 
 // Not strict: `npm run bench -- …` hands every benchmark the same arguments.
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' }, timeline: { type: 'boolean' } }, strict: false });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' }, timeline: { type: 'boolean' }, 'cpu-profile': { type: 'string' } }, strict: false });
 const RUNS = Math.max(1, Math.floor(Number(values.runs ?? process.env.LANGSO_BENCH_LOAD_RUNS ?? 5)) || 5);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -135,8 +135,19 @@ async function load(browser: Browser, url: string, session: string): Promise<One
       if (type === 'Document' || type === 'Script' || type === 'Stylesheet' || type === 'Font' || type === 'Image') page_ += e.encodedDataLength;
       else api += e.encodedDataLength;
     });
+    const profiling = typeof values['cpu-profile'] === 'string';
+    if (profiling) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     await page.goto(url, { waitUntil: 'commit' });
     await page.waitForFunction(() => (globalThis as unknown as { __firstTile: number | null }).__firstTile !== null, undefined, { timeout: 120_000, polling: 100 });
+    if (profiling) {
+      // The page's own work up to the first tile, for chrome://inspect or a flame-graph viewer.
+      const { profile } = await cdp.send('Profiler.stop');
+      await writeFile(String(values['cpu-profile']), JSON.stringify(profile));
+    }
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (inFlight.size > 0 || Date.now() - lastActivity < QUIET_MS)) await new Promise((r) => setTimeout(r, 100));
     const timing = await page.evaluate<{ firstTile: number; devices: number; uptime: number | null }>(`({
