@@ -13,8 +13,21 @@ const words = {
   en: { yes: 'Yes', no: 'No', s: 's', min: 'min', h: 'h', d: 'd' },
 } as const;
 
+/**
+ * Number formats by language and digits: `toLocaleString` builds a new Intl.NumberFormat on every call
+ * (the busiest function of the overview's own script in a CPU profile of a throttled phone). A handful of
+ * pure, immutable formatters, made on first use.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
 function num(v: number, digits: number, lang: Lang): string {
-  return v.toLocaleString(localeOf[lang], { maximumFractionDigits: digits });
+  const key = `${lang}:${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(localeOf[lang], { maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f.format(v);
 }
 
 /** A plain number: whole numbers as they are, fractions to about two significant places. */
