@@ -129,6 +129,13 @@ async function central(ids: string[], database: string): Promise<{ rate: number;
   // What one instance costs per message, whatever else shares the cores: messages per CPU second.
   const cpu = instances.reduce((sum, i, k) => sum + cpuSeconds(i.child.pid) - (cpu0[k] ?? 0), 0);
   const perCpuS = cpu > 0 ? n / cpu : 0;
+  if (n < TOTAL) {
+    // Why an instance did not drain: its warnings and errors.
+    for (const i of instances) {
+      const lines = i.log().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+      console.log(`  instance log (warnings and errors, last 15 of ${lines.length}):\n${lines.slice(-15).map((l) => `    ${l.slice(0, 300)}`).join('\n')}`);
+    }
+  }
   await Promise.all(instances.map((i) => i.kill('SIGTERM')));
   await fetch(`${influxUrl}/query?q=${encodeURIComponent(`DROP DATABASE "${database}"`)}`, { method: 'POST' });
   return { rate, stored: n, perCpuS };
