@@ -12,6 +12,9 @@ import { CentralReceiver } from './receiver.js';
 import { UpstreamLink } from './upstream.js';
 import { VillageWatch } from './villages.js';
 
+/** How long a reading of a device not yet in its village's inventory waits for it (once per device). */
+const UNKNOWN_WAIT_MS = 3_000;
+
 const STATS_EVERY_MS = 2_000;
 
 /**
@@ -25,6 +28,8 @@ export class CentralMode {
   readonly receiver: CentralReceiver;
   readonly election: OwnerElection;
   private readonly journal: Journal;
+  /** Devices waited for once and still not in an inventory: not waited for again. */
+  private readonly gaveUp = new Set<string>();
   private readonly link: UpstreamLink;
   private readonly seenPeers = new Set<string>();
   private notifying = false;
@@ -44,7 +49,7 @@ export class CentralMode {
     this.villages = new VillageWatch(ctx, cfg, alerts);
     this.receiver = new CentralReceiver(ctx, cfg, this.journal, this.villages);
     this.election = new OwnerElection(cfg.instanceId, (owner) => this.onOwner(owner));
-    this.link = new UpstreamLink(cfg, this.topics, log, { message: (t, p) => this.onMessage(t, p), ready: (up) => this.election.setConnected(up) }, () =>
+    this.link = new UpstreamLink(cfg, this.topics, log, { message: (t, p) => this.onMessage(t, p), ready: (up) => this.election.setConnected(up), before: (t) => this.beforeBulk(t) }, () =>
       JSON.stringify({ id: cfg.instanceId, ts: ctx.clock.now(), version: ctx.version }),
     );
   }
@@ -72,6 +77,34 @@ export class CentralMode {
     await this.link.stop();
     this.election.setConnected(false);
     await this.journal.stop();
+  }
+
+  /**
+   * A village hub sends its inventory on connect, then its readings; they reach this instance over two
+   * connections (state and bulk), so a new device's first readings can come before its kind is known and
+   * would be stored under the generic kind — a second series for the same device. Such a reading waits
+   * (the bulk connection pauses) until the inventory names the device, at most UNKNOWN_WAIT_MS once per
+   * device; a device still unknown then (not in its village's inventory) is stored as generic, counted.
+   */
+  private beforeBulk(topic: string): Promise<void> | null {
+    const t = this.topics.parse(topic);
+    if (t === null || (t.kind !== 'telemetry' && t.kind !== 'event')) return null;
+    const ref = { village: t.village, device: t.device };
+    const key = `${t.village}/${t.device}`;
+    if (this.ctx.devices.get(ref) || this.gaveUp.has(key)) return null;
+    return new Promise((resolve) => {
+      const since = Date.now();
+      const check = (): void => {
+        if (this.ctx.devices.get(ref)) return resolve();
+        if (Date.now() - since >= UNKNOWN_WAIT_MS) {
+          this.gaveUp.add(key);
+          this.ctx.counters.inc('central.unknown-device-waits');
+          return resolve();
+        }
+        setTimeout(check, 50);
+      };
+      check();
+    });
   }
 
   private onMessage(topic: string, payload: Buffer): void {

@@ -12,6 +12,8 @@ export interface LinkHandlers {
   message(topic: string, payload: Buffer): void;
   /** The state connection is up with its retained topics read (true), or down (false). */
   ready(up: boolean): void;
+  /** What a bulk message must wait for before it is handled and acknowledged (null: nothing). */
+  before?(topic: string): Promise<void> | null;
 }
 
 /**
@@ -98,12 +100,24 @@ export class UpstreamLink {
       clean: false,
       reconnectPeriod: reconnect ? 1_000 : 0,
       properties: { sessionExpiryInterval: this.cfg.sessionExpiryS, receiveMaximum: this.cfg.receiveMaximum },
+      // Called before 'message' and the PUBACK, and mqtt.js reads the next packet only after: a reading of a
+      // device whose inventory has not come in yet waits for it here (handlers.before), in order.
+      customHandleAcks: (topic, _message, _packet, done) => {
+        const wait = this.handlers.before?.(topic) ?? null;
+        if (wait === null) return done(0);
+        wait.then(
+          () => done(0),
+          () => done(0),
+        );
+      },
     });
     c.on('message', (topic, payload) => this.handlers.message(topic, payload));
     c.on('error', (err) => this.log.warn({ err: err.message, session: instanceId }, 'central: upstream bulk connection failed'));
     c.on('connect', () => {
       c.subscribe(this.topics.shared(this.cfg.group), { qos: 1 }, (err) => {
         if (err) this.log.error({ err: err.message }, 'central: shared subscription refused');
+        // Until a group's first member has subscribed, the broker drops what no one subscribes to.
+        else this.log.info({ session: instanceId, group: this.cfg.group }, 'central: shared subscription active');
       });
     });
     return c;

@@ -30,6 +30,10 @@ beforeAll(async () => {
   broker = await startMosquitto();
   dir = await mkdtemp(path.join(tmpdir(), 'langso-village-centre-'));
   centre = await startInstance({ id: 'c-1', dir, brokerUrl: broker.url, influxUrl, database });
+  // A shared group exists on the broker once its first member has subscribed; before, readings have no
+  // subscriber and the broker drops them (a first deployment starts its centre first, as here).
+  const until = Date.now() + 30_000;
+  while (!centre.log().includes('central: shared subscription active') && Date.now() < until) await sleep(100);
   village = await startTestHub({
     villages: [{ id: 'dong-cam', name: 'Đông Căm', commune: 'Gia Phú', province: 'Lào Cai' }],
     devices: [{ id: 'cam-1', village: 'dong-cam', name: 'Camera cổng thôn', kind: 'onvif-camera', timeoutS: 600 }],
@@ -58,4 +62,28 @@ describe('a real village hub feeding a central instance', () => {
     const body = (await res.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
     expect(body.results[0]?.series?.[0]?.values[0]).toEqual([base, 0]);
   }, 90_000);
+
+  it('a reading that comes before its village inventory waits for it and is stored under the kind it names', async () => {
+    // As a village hub that has just connected: its reading overtakes its inventory (another connection).
+    const hub = await mqtt.connectAsync(broker.url, { clientId: 'lang-moi-hub', protocolVersion: 5, reconnectPeriod: 0 });
+    const ts = Math.floor(Date.now() / 1000) * 1000 - 30_000;
+    await hub.publishAsync('langso/lang-moi/cam-9/telemetry', JSON.stringify({ ts, rttMs: 7 }), { qos: 1 });
+    await sleep(1_000);
+    const inventory = {
+      village: { id: 'lang-moi', name: 'Làng Mới', commune: 'Gia Phú', province: 'Lào Cai', timezone: 'Asia/Ho_Chi_Minh' },
+      devices: [{ id: 'cam-9', name: 'Camera chợ', kind: 'onvif-camera' }],
+      ts: Date.now(),
+    };
+    await hub.publishAsync('langso/lang-moi/$hub/inventory', JSON.stringify(inventory), { qos: 1, retain: true });
+    await hub.endAsync();
+    const q = async (kind: string): Promise<number> => {
+      const res = await fetch(`${influxUrl}/query?db=${database}&q=${encodeURIComponent(`SELECT count(rttMs) FROM telemetry WHERE village = 'lang-moi' AND kind = '${kind}'`)}`);
+      const body = (await res.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
+      return Number(body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+    };
+    const deadline = Date.now() + 30_000;
+    while ((await q('onvif-camera')) < 1 && Date.now() < deadline) await sleep(250);
+    expect(await q('onvif-camera')).toBe(1);
+    expect(await q('generic')).toBe(0);
+  }, 60_000);
 });
