@@ -33,7 +33,8 @@ describe('onvif-camera driver against the simulator', () => {
     const f = r.fields;
     expect(f.rttMs).toBeGreaterThan(0);
     expect(f.rttMs).toBeLessThan(1_000);
-    expect(f).toMatchObject({ streamOk: true, snapshotOk: true, snapshotAgeS: 0, frozen: false });
+    expect(f).toMatchObject({ streamOk: true, snapshotOk: true, frozen: false });
+    expect(f.snapshotAgeS).toBeLessThanOrEqual(5);
     expect(Math.abs(f.clockDriftS as number)).toBeLessThanOrEqual(1);
     expect(f.imageLuma).toBeGreaterThan(40);
     expect(f.imageLuma).toBeLessThan(220);
@@ -218,7 +219,9 @@ describe('onvif-camera driver against the simulator', () => {
     const cam = await camera('Chợ', { snapshotAuth: 'basic' });
     const c = await checker(cam);
     const r = await c.instance.check(timeoutSignal());
-    expect(r.fields).toMatchObject({ snapshotOk: true, snapshotAgeS: 0 });
+    expect(r.fields).toMatchObject({ snapshotOk: true });
+    // Fresh: taken by this check (a few seconds at most on a loaded machine), not an old one.
+    expect(r.fields.snapshotAgeS).toBeLessThanOrEqual(5);
   });
 
   it('a hung camera: the check ends at timeoutS, and another camera is not delayed', async () => {
