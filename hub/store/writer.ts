@@ -181,6 +181,8 @@ export class MetricWriter {
     if (this.draining) await this.draining;
     await this.wal.close().catch(() => undefined);
     await this.bound.idle();
+    // A pass already running judged by an older low-water mark: the last one must see everything written.
+    if (this.releasing) await this.releasing;
     await this.release();
     this.acks.drain();
     this.started = false;
@@ -247,6 +249,11 @@ export class MetricWriter {
   private toBacklog(overflow: boolean): void {
     const committed = this.wal.committedThrough;
     const volatile = this.acks.volatile;
+    // Memory is in sequence order: when its oldest point is not through a commit yet, none is, and with
+    // nothing volatile nothing may be dropped either. Without this check every add of a burst past
+    // maxQueued scanned and copied the whole queue until the next commit, which a loop that busy ran
+    // later and later: a central instance stopped storing under a large queued backlog.
+    if (overflow && volatile.size === 0 && (this.live[0]?.seq ?? Number.POSITIVE_INFINITY) > committed) return;
     const keep: Entry[] = [];
     let moved = 0;
     let lastMoved = -1;
@@ -270,7 +277,9 @@ export class MetricWriter {
     let over = this.live.length - this.cfg.maxQueued;
     if (over > 0) {
       // What is left is nowhere but in memory (or on its way to disk): the oldest points the spool
-      // could not take go.
+      // could not take go — a twentieth of maxQueued more than needed, so that a burst against a full
+      // disk drops in chunks instead of scanning the whole queue for every point added.
+      over += Math.floor(this.cfg.maxQueued / 20);
       // Telemetry first: transitions and events go only when no volatile telemetry is left.
       const gone = new Set<number>();
       for (const pass of ['telemetry', 'other'] as const) {
