@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Notifications } from '../alerts/outbox.js';
 import type { InternetMonitor } from '../availability/internet.js';
@@ -36,13 +36,10 @@ export class PrometheusMetrics {
     private readonly sources: MetricSources,
   ) {}
 
-  get contentType(): string {
-    return this.registryNow().contentType;
-  }
-
-  /** The exposition text (Prometheus text format 0.0.4). */
-  text(): Promise<string> {
-    return this.registryNow().metrics();
+  /** The exposition (Prometheus text format 0.0.4) and its content type. */
+  async scrape(): Promise<{ contentType: string; text: string }> {
+    const registry = await this.registryNow();
+    return { contentType: registry.contentType, text: await registry.metrics() };
   }
 
   /** Forgets the registry (a restarted hub builds a new one). */
@@ -51,16 +48,19 @@ export class PrometheusMetrics {
     this.registry = null;
   }
 
-  private registryNow(): Registry {
+  /** prom-client itself is loaded at the first scrape too: a hub nobody scrapes keeps its memory. */
+  private async registryNow(): Promise<Registry> {
     if (this.registry) return this.registry;
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    this.define(registry);
+    const prom = await import('prom-client');
+    if (this.registry) return this.registry;
+    const registry = new prom.Registry();
+    prom.collectDefaultMetrics({ register: registry });
+    this.define(registry, prom);
     this.registry = registry;
     return registry;
   }
 
-  private define(registers: Registry): void {
+  private define(registers: Registry, { Counter, Gauge }: typeof import('prom-client')): void {
     const { ctx, sources } = this;
     const r = [registers];
     const counts = (): Record<string, number> => ctx.counters.snapshot();

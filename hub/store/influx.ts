@@ -1,4 +1,4 @@
-import { InfluxDB, type IPoint } from 'influx';
+import type { InfluxDB, IPoint } from 'influx';
 import type { StoreConfig } from '../config/schema.js';
 import { isAvailabilityState as isState } from '../core/domain.js';
 import type { Logger } from '../core/log.js';
@@ -62,7 +62,13 @@ export class InfluxMetricStore implements MetricStore {
     return u.toString().replace(/\/$/, '');
   }
 
-  private db(): InfluxDB {
+  /**
+   * The client, built at first use: the `influx` package is loaded only by a hub that stores in InfluxDB
+   * (a few MiB of a village PC's memory for every hub on SQLite otherwise).
+   */
+  private async db(): Promise<InfluxDB> {
+    if (this.client) return this.client;
+    const { InfluxDB } = await import('influx');
     if (this.client) return this.client;
     const u = new URL(this.config.url);
     const protocol = u.protocol === 'https:' ? 'https' : 'http';
@@ -90,7 +96,7 @@ export class InfluxMetricStore implements MetricStore {
   private async run(what: string, statements: string[]): Promise<RawResult[]> {
     let body: { results?: RawResult[]; error?: string };
     try {
-      body = (await this.db().queryRaw(statements.join(';\n'), {
+      body = (await (await this.db()).queryRaw(statements.join(';\n'), {
         database: this.config.database,
         precision: 'ms',
         method: 'POST',
@@ -170,7 +176,7 @@ export class InfluxMetricStore implements MetricStore {
   private async writeTo(retentionPolicy: string, rows: IPoint[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.db().writePoints(rows, { database: this.config.database, retentionPolicy, precision: 'ms' });
+      await (await this.db()).writePoints(rows, { database: this.config.database, retentionPolicy, precision: 'ms' });
     } catch (err) {
       const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
       const text = errorText(err);
@@ -297,7 +303,7 @@ export class InfluxMetricStore implements MetricStore {
 
   async ping(): Promise<boolean> {
     try {
-      const [host] = await this.db().ping(2000);
+      const [host] = await (await this.db()).ping(2000);
       return host?.online === true;
     } catch {
       return false;

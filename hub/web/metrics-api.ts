@@ -19,9 +19,9 @@ export function metricsRouter(ctx: HubContext, metrics: PrometheusMetrics) {
   };
   return secureRouter().get('/', rules.adminOrToken(token), async (_req: Request, res: Response) => {
     try {
-      const text = await metrics.text();
+      const { contentType, text } = await metrics.scrape();
       res.setHeader('Cache-Control', 'no-store');
-      res.type(metrics.contentType).send(text);
+      res.type(contentType).send(text);
     } catch (err) {
       ctx.faults.report('metrics', err);
       sendError(res, 500, `metrics could not be collected: ${(err as Error).message}`);
