@@ -16,6 +16,8 @@ import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
 const DAY = 86_400_000;
+/** The app has drawn over the hub's markup (dashboard/src/main.tsx drops the marker after its first render). */
+const TAKEN_OVER = `!document.getElementById('app').hasAttribute('data-first-view')`;
 
 /** Names as a hostile network could make them: markup, quotes, a closing tag, a handler. */
 const HOSTILE = `Cam <script>window.__pwned=1</script>"' </div><img src=x onerror="window.__pwned=2">`;
@@ -160,7 +162,7 @@ describe('the overview in the first HTML answer', () => {
       // And with the script, drawn over by the app.
       const live = await context.newPage();
       await live.goto(`${t.httpUrl}/`);
-      await live.waitForFunction(() => !document.getElementById('app')?.hasAttribute('data-first-view'));
+      await live.waitForFunction(TAKEN_OVER);
       expect(await live.getByTestId('device-dong-cam-evil').locator('.tile-name').textContent()).toBe(HOSTILE);
       expect(await live.evaluate('window.__pwned')).toBeUndefined();
     } finally {
@@ -191,9 +193,9 @@ describe('the overview in the first HTML answer', () => {
       const nameBefore = await tile.locator('.tile-name').textContent();
       release();
       await loaded;
-      await p.waitForFunction(() => !document.getElementById('app')?.hasAttribute('data-first-view'));
+      await p.waitForFunction(TAKEN_OVER);
       // The very element the hub sent, not a new one: no flash, nothing jumps.
-      expect(await before.evaluate((el) => el.isConnected && el === document.querySelector('[data-testid="device-dong-cam-cam-1"]'))).toBe(true);
+      expect(await before.evaluate<boolean>(`(el) => el.isConnected && el === document.querySelector('[data-testid="device-dong-cam-cam-1"]')`)).toBe(true);
       expect(await p.getByTestId('village-uptime-dong-cam').textContent()).toBe(uptimeBefore);
       expect(await tile.locator('.tile-name').textContent()).toBe(nameBefore);
       // Live: a state change over MQTT reaches the tile.
@@ -215,7 +217,7 @@ describe('the overview in the first HTML answer', () => {
     try {
       const p = await context.newPage();
       await p.goto(`${t.httpUrl}/`);
-      await p.waitForFunction(() => !document.getElementById('app')?.hasAttribute('data-first-view'));
+      await p.waitForFunction(TAKEN_OVER);
       await p.getByTestId('village-uptime-dong-cam').getByText(/^24 hours: /).waitFor();
       expect(await p.getByTestId('device-dong-cam-cam-1').locator('.badge').textContent()).toBe('Online');
     } finally {
