@@ -30,8 +30,9 @@ const e = escapeHtml;
 
 /** The dashboard's order: offline first, then those they took down, then the rest; by name within each (device-order.ts). */
 const rank = (d: DeviceView): number => (d.state === 'offline' ? 0 : d.state === 'unreachable' ? 1 : 2);
-function problemsFirst(a: DeviceView, b: DeviceView): number {
-  return rank(a) - rank(b) || a.name.localeCompare(b.name, 'vi') || a.id.localeCompare(b.id);
+/** One collator for a whole sort: `localeCompare(b, 'vi')` builds one per comparison (a thousand devices: ~0.2 s). */
+function problemsFirst(byName: Intl.Collator): (a: DeviceView, b: DeviceView) => number {
+  return (a, b) => rank(a) - rank(b) || byName.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -160,7 +161,10 @@ class Renderer {
   /** The overview as Overview.tsx draws it for one place (a village hub), or null for a commune's or province's many. */
   overview(): string | null {
     const { lang, data } = this;
-    const groups = data.devices.villages.map((v) => ({ village: v, devices: data.devices.devices.filter((d) => d.registered && d.village === v.id).sort(problemsFirst) }));
+    const order = problemsFirst(new Intl.Collator('vi'));
+    const byVillage = new Map<string, DeviceView[]>(data.devices.villages.map((v) => [v.id, []]));
+    for (const d of data.devices.devices) if (d.registered) byVillage.get(d.village)?.push(d);
+    const groups = data.devices.villages.map((v) => ({ village: v, devices: (byVillage.get(v.id) ?? []).sort(order) }));
     // A commune or province dashboard groups its villages by place: left to the script (central mode is not a phone's first load).
     if (isMultiPlace(groupPlaces(groups, (g) => g.village))) return null;
     // Unregistered devices and the worst-devices panel come below the villages: the script adds them.

@@ -19,6 +19,7 @@ export const LANG_COOKIE = 'langso_lang';
 export const FIRST_VIEW_ID = 'first-view';
 
 const langCookie = z.enum(['vi', 'en']);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 
@@ -82,10 +83,14 @@ export function firstViewPage(ctx: HubContext, auth: WebAuth, dashboardDir: stri
       }
       const lang = firstViewLang(req);
       // Redacted like every JSON answer (a reason may quote a URL with credentials), then drawn from that.
-      const data = JSON.parse(jsonForScript({ user: { username: p.username, role: p.role, villages: [...p.villages] }, devices, uptime }, ctx.redact)) as FirstViewData;
+      // Each step yields to the event loop: with a thousand devices each takes a few ms, together more.
+      const json = jsonForScript({ lang, at: now, user: { username: p.username, role: p.role, villages: [...p.villages] }, devices, uptime }, ctx.redact);
+      await nextTurn();
+      const data = JSON.parse(json) as FirstViewData;
+      await nextTurn();
       const markup = firstViewMarkup(data, lang, now);
       const template = markup === null ? null : await readFile(indexFile, 'utf8');
-      const page = template === null || markup === null ? null : withFirstView(template, lang, markup, jsonForScript({ ...data, lang, at: now }, ctx.redact));
+      const page = template === null || markup === null ? null : withFirstView(template, lang, markup, json);
       if (page === null) return next();
       ctx.counters.inc('web.first_views');
       const body = Buffer.from(page, 'utf8');
