@@ -99,6 +99,9 @@ describe('the overview in the first HTML answer', () => {
     expect(res.headers.get('content-security-policy') ?? '').toMatch(/script-src 'self'(;|$)/);
     const html = await res.text();
     expect(html).toContain('<html lang="vi">');
+    // Its styles come with it: no second request before the first paint.
+    expect(html).toContain('<style>');
+    expect(html).not.toMatch(/<link rel="stylesheet"/);
     expect(html).toMatch(/<a class="tile state-online" href="#\/d\/dong-cam\/cam-1" data-testid="device-dong-cam-cam-1"/);
     expect(html).toContain('data-testid="village-uptime-dong-cam"');
     expect(html).toContain('Camera cổng thôn');
@@ -158,6 +161,8 @@ describe('the overview in the first HTML answer', () => {
       expect(await tile.locator('.tile-name').textContent()).toBe(HOSTILE);
       expect(await tile.locator('.tile-place').textContent()).toBe(`Vị trí: ${HOSTILE_PLACE}`);
       expect(await p.locator('img, b').count()).toBe(0);
+      // Styled without any file but the page: the tiles are laid out as a grid.
+      expect(await p.evaluate(`getComputedStyle(document.querySelector('ul.grid')).display`)).toBe('grid');
       expect(await p.evaluate('window.__pwned')).toBeUndefined();
       // And with the script, drawn over by the app.
       const live = await context.newPage();
