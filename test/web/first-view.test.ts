@@ -1,10 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { kindViews } from '../../hub/registry/kinds.js';
 import { escapeHtml, FIRST_VIEW_MAX_TILES, firstViewMarkup, type FirstViewData } from '../../hub/web/first-view-html.js';
 import { firstViewText } from '../../hub/web/first-view-text.js';
-import { jsonForScript, withFirstView } from '../../hub/web/first-view.js';
+import { FIRST_VIEW_UPTIME_MAX_DEVICES, jsonForScript, withFirstView } from '../../hub/web/first-view.js';
+import { startTestHub, testVillage } from '../helpers/hub.js';
 import type { DeviceView } from '../../shared/events.js';
 
 const dashboardSrc = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/src');
@@ -77,4 +80,31 @@ describe('the first view', () => {
     // Generous: a loaded 2-core machine; the point is that it is not the whole fleet's markup.
     expect(ms).toBeLessThan(1_000);
   });
+});
+
+describe('the first view of a large hub', () => {
+  it(`leaves the uptime figures to the script above ${FIRST_VIEW_UPTIME_MAX_DEVICES} devices, and still shows the tiles`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'langso-first-view-'));
+    await writeFile(path.join(dir, 'index.html'), '<!doctype html><html lang="vi"><head></head><body><div id="app"></div></body></html>');
+    const devices = (n: number) => Array.from({ length: n }, (_, k) => ({ id: `cam-${k}`, village: 'dong-cam', name: `Camera ${k}`, kind: 'onvif-camera', timeoutS: 600 }));
+    for (const [n, figures] of [
+      [FIRST_VIEW_UPTIME_MAX_DEVICES, true],
+      [FIRST_VIEW_UPTIME_MAX_DEVICES + 1, false],
+    ] as const) {
+      const t = await startTestHub({ villages: [testVillage], devices: devices(n), store: { kind: 'sqlite' } }, { dashboardDir: dir });
+      try {
+        const res = await t.fetch('/');
+        const html = await res.text();
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(html).toContain('data-testid="device-dong-cam-cam-0"');
+        expect(html.includes('data-testid="village-uptime-dong-cam"')).toBe(figures);
+        const data = JSON.parse(/<script type="application\/json" id="first-view">([^<]*)<\/script>/.exec(html)![1]!) as { uptime: unknown; devices: { devices: unknown[] } };
+        expect(data.devices.devices).toHaveLength(n);
+        expect(data.uptime === null).toBe(!figures);
+      } finally {
+        await t.stop();
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });
