@@ -12,8 +12,13 @@ import { ApiFailure, fetchSession, login as postLogin, logout as deleteSession, 
 export type AuthState = { status: 'unknown' } | { status: 'out'; expired: boolean } | { status: 'in'; user: SessionUser };
 
 export class Auth {
-  private state: AuthState = { status: 'unknown' };
+  private state: AuthState;
   private readonly listeners = new Set<(s: AuthState) => void>();
+
+  /** `user`: who the page was drawn for (the hub's first view); start() still asks the hub. */
+  constructor(user?: SessionUser) {
+    this.state = user ? { status: 'in', user } : { status: 'unknown' };
+  }
 
   get current(): AuthState {
     return this.state;

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertView, ClientToServerEvents, DeviceEventView, DeviceView, ReadingPush, ServerToClientEvents } from '../../shared/events';
+import type { AlertView, ClientToServerEvents, DeviceEventView, DevicesResponse, DeviceView, ReadingPush, ServerToClientEvents } from '../../shared/events';
 import { applyToOpen, sortedOpen } from './alert-list';
 import { errorText, fetchAlerts, fetchDevices, fetchMaintenance, fetchInternet, fetchSession, isAbort } from './api';
 import { t } from './i18n';
@@ -59,6 +59,19 @@ export class LiveStore {
   private listChanges: number | null = null;
   private helloChanges: number | null = null;
   private sessionCheckedAt = 0;
+  /** Started from the page's own list (the first view): the first REST load is not needed. */
+  private seeded = false;
+
+  /** `seed`: the device list the page came with (the hub's first view), shown at once. */
+  constructor(seed?: DevicesResponse) {
+    if (!seed) return;
+    setKinds(seed.kinds);
+    for (const d of seed.devices) this.devices.set(deviceKey(d.village, d.id), d);
+    this.listChanges = seed.changes;
+    this.freshAt = Date.now();
+    this.seeded = true;
+    this.snapshot = { ...this.snapshot, villages: seed.villages, devices: [...this.devices.values()], loading: false, epoch: 1 };
+  }
 
   get current(): LiveSnapshot {
     return this.snapshot;
@@ -111,7 +124,9 @@ export class LiveStore {
    * changes the hub had pushed when it connected; a list answered before one of them is loaded again.
    */
   start(): void {
-    void this.load();
+    // A seeded list is as new as the page; the socket's hello says whether a change came after it.
+    if (this.seeded) void this.loadSide();
+    else void this.load();
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io' });
     this.socket = socket;
     socket.on('connect', () => {

@@ -6,13 +6,17 @@ import { LoginPage } from './components/LoginPage';
 import { StoreContext } from './context';
 import { getLang, t, useLang } from './i18n';
 import { LiveStore } from './live';
+import { firstView, forgetFirstView } from './first-view';
 // Three sheets in their cascade order: base and header, the device grid, shared controls and pages.
 import './styles.css';
 import './grid.css';
 import './controls.css';
 
 document.documentElement.lang = getLang();
-const auth = new Auth();
+const first = firstView();
+const auth = new Auth(first?.user);
+/** The store of the first session, built from the page's own list so the first render needs no request. */
+let seeded: LiveStore | null = first ? new LiveStore(first.devices) : null;
 
 /**
  * The login page until the hub says someone is logged in, then the app. Each login gets a fresh live store
@@ -22,10 +26,16 @@ function Root() {
   const state = useAuthState(auth);
   useLang();
   const user = state.status === 'in' ? state.user : null;
-  const [store, setStore] = useState<LiveStore | null>(null);
+  const [store, setStore] = useState<LiveStore | null>(() => (user ? seeded : null));
   useEffect(() => {
-    if (!user) return;
-    const s = new LiveStore();
+    if (!user) {
+      // Logged out: the page's first view was someone's data at load time; never shown again.
+      seeded = null;
+      forgetFirstView();
+      return;
+    }
+    const s = seeded ?? new LiveStore();
+    seeded = null;
     s.start();
     setStore(s);
     return () => {
@@ -54,4 +64,6 @@ render(
   </AuthContext.Provider>,
   root,
 );
+// The hub's first view is the app's from here on (drawn over in place); tests and styles can tell.
+root.removeAttribute('data-first-view');
 void auth.start();

@@ -6,7 +6,7 @@ import { kindViews } from '../registry/kinds.js';
 import { deviceParams, rangeParams } from './params.js';
 import type { MqttBroker } from '../broker/broker.js';
 import { HHMM_PATTERN } from '../config/alerts.js';
-import type { ApiIssue, ApiIssueCode, DevicesResponse, HealthProblem, HealthResponse, HealthSummary, SeriesResponse, SpoolHealth, UplinkView } from '../../shared/events.js';
+import type { ApiIssue, ApiIssueCode, DevicesResponse, KindView, HealthProblem, HealthResponse, HealthSummary, SeriesResponse, SpoolHealth, UplinkView } from '../../shared/events.js';
 import { apiIssueCodes } from '../../shared/events.js';
 import { METRIC_HINT, METRIC_PATTERN, SLUG_PATTERN } from '../../shared/ids.js';
 
@@ -24,7 +24,7 @@ export const seriesQuerySchema = z
 
 import { sendError } from './errors.js';
 import { principalOf, rules, secureRouter, unauthorized, villageParam, who } from './access.js';
-import { canRead } from '../security/roles.js';
+import { canRead, type Principal } from '../security/roles.js';
 
 export { sendError, type IssueInput } from './errors.js';
 
@@ -96,6 +96,16 @@ export function zodIssues(err: z.ZodError): ApiIssue[] {
   });
 }
 
+/** GET /api/devices for one user: only the villages they may read, and their devices (also the page's first view). */
+export function devicesFor(ctx: Pick<HubContext, 'devices'>, p: Principal, kinds: KindView[], changes: number): DevicesResponse {
+  return {
+    villages: ctx.devices.villageList().filter((v) => canRead(p, v.id)),
+    kinds,
+    devices: ctx.devices.all().filter((e) => canRead(p, e.village)).map((e) => DeviceRegistry.view(e)),
+    changes,
+  };
+}
+
 /** REST under /api (DESIGN.md §7). Every input is parsed by a zod schema; errors name the field. */
 export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => number = () => 0, uplink: () => UplinkView | null = () => null) {
   const r = secureRouter();
@@ -157,14 +167,7 @@ export function apiRouter(ctx: HubContext, broker: MqttBroker, changes: () => nu
 
   // Only the villages the user may read, and their devices.
   r.get('/devices', rules.login, (_req: Request, res: Response) => {
-    const p = who(res);
-    const body: DevicesResponse = {
-      villages: ctx.devices.villageList().filter((v) => canRead(p, v.id)),
-      kinds,
-      devices: ctx.devices.all().filter((e) => canRead(p, e.village)).map((e) => DeviceRegistry.view(e)),
-      changes: changes(),
-    };
-    res.json(body);
+    res.json(devicesFor(ctx, who(res), kinds, changes()));
   });
 
   r.get('/devices/:village/:device/series', rules.read(villageParam), async (req: Request, res: Response) => {

@@ -4,7 +4,7 @@ import type { AlertStore } from '../alerts/store.js';
 import type { HubContext } from '../context.js';
 import { alertsCsv, uptimeCsv } from '../reports/csv.js';
 import { periodRange, uptimeReport, type DeviceUptime, type Period, type UptimeReport, type VillageUptime } from '../reports/report.js';
-import { readableVillages, readsEverything } from '../security/roles.js';
+import { readableVillages, readsEverything, type Principal } from '../security/roles.js';
 import { HUB_WIDE, type DeviceUptimeView, type UptimeAllResponse, type VillageUptimeView } from '../../shared/events.js';
 import { zodIssues, rejectInput, sendError } from './api.js';
 import { mayIn, rules, secureRouter, who } from './access.js';
@@ -27,6 +27,16 @@ function villageView(v: VillageUptime): VillageUptimeView {
 function villagesFor(ctx: HubContext, res: Response, village: string | undefined): string[] | null {
   if (village !== undefined) return mayIn(res, 'read', village) ? [village] : null;
   return readableVillages(who(res), reportScope(ctx).villages.map((v) => v.id));
+}
+
+/**
+ * GET /api/uptime without a village for one user: every village they may read (the role rule of villagesFor),
+ * also used for the page's first view. Throws when the store fails.
+ */
+export async function uptimeAllFor(ctx: HubContext, p: Principal, period: Period): Promise<UptimeAllResponse> {
+  const villages = readableVillages(p, reportScope(ctx).villages.map((v) => v.id));
+  const rep = await uptimeReport({ config: reportScope(ctx), store: ctx.store, now: ctx.clock.now() }, { villages, period });
+  return { villages: rep.villages.map(villageView) };
 }
 
 async function report(ctx: HubContext, res: Response, villages: string[], period: Period, device: string | undefined): Promise<UptimeReport | null> {

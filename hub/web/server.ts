@@ -14,6 +14,7 @@ import { DeviceRegistry } from '../registry/registry.js';
 import { apiRouter, sendError } from './api.js';
 import { deviceEventView } from './devices-api.js';
 import { dashboardStatic } from './static.js';
+import { firstViewPage } from './first-view.js';
 import { assertEveryRouteRuled, rules, secureRouter } from './access.js';
 import { auditRouter } from './audit-api.js';
 import type { WebAuth } from './auth.js';
@@ -207,6 +208,8 @@ export class WebServer {
       app.use(r.router);
       return;
     }
+    // A logged-in user's page carries their overview; everything else is the built files as they are.
+    app.use(firstViewPage(this.ctx, this.auth, this.dashboardDir, () => this.changes));
     app.use(dashboardStatic(this.dashboardDir));
   }
 

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { takeFirstUptime } from '../first-view';
 import type { DeviceView, UptimeAllResponse, VillageUptimeView } from '../../../shared/events';
 import { isAbort } from '../api';
 import { deviceName, villageName } from '../format';
@@ -10,6 +11,8 @@ import './uptime.css';
 
 const DAY = 86_400_000;
 
+const byVillage = (r: UptimeAllResponse) => new Map(r.villages.map((v) => [v.village, v]));
+
 export interface OverviewUptime {
   day: Map<string, VillageUptimeView>;
   month: Map<string, VillageUptimeView>;
@@ -20,15 +23,23 @@ export interface OverviewUptime {
  * trip less on a slow phone link), again after a reconnect and a moment after any device changes state.
  */
 export function useOverviewUptime(snap: LiveSnapshot): OverviewUptime | null {
-  const [data, setData] = useState<OverviewUptime | null>(null);
+  // The figures the page came with (the hub's first view) are shown at once; the next change fetches anew.
+  const [data, setData] = useState<OverviewUptime | null>(() => {
+    const u = takeFirstUptime();
+    return u ? { day: byVillage(u.day), month: byVillage(u.month) } : null;
+  });
+  const skipFirst = useRef(data !== null);
   const [reload, setReload] = useState(0);
   useRefreshOnChange(stateSignature(snap.devices), () => setReload((n) => n + 1));
   // The first snapshot (epoch 1) needs no second fetch; a later one (a reconnect) may bring news.
   const reconnects = Math.max(0, snap.epoch - 1);
   useEffect(() => {
+    if (skipFirst.current) {
+      skipFirst.current = false;
+      return;
+    }
     const abort = new AbortController();
     const now = Date.now();
-    const byVillage = (r: UptimeAllResponse) => new Map(r.villages.map((v) => [v.village, v]));
     Promise.all([fetchUptimeAll({ from: now - DAY, to: now }, abort.signal), fetchUptimeAll({ from: now - 30 * DAY, to: now }, abort.signal)]).then(
       ([day, month]) => setData({ day: byVillage(day), month: byVillage(month) }),
       (err: unknown) => {

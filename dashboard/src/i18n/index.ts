@@ -15,12 +15,34 @@ function storedLang(): Lang {
     const v = localStorage.getItem(STORAGE_KEY);
     if (v === 'vi' || v === 'en') return v;
   } catch {
-    // Private mode or disabled storage: fall back to the default.
+    // Private mode or disabled storage: fall back to the cookie, else the default.
+  }
+  try {
+    // The hub drew the page in the cookie's language: the app keeps it rather than flip back.
+    const c = /(?:^|; )langso_lang=(vi|en)(?:;|$)/.exec(document.cookie)?.[1];
+    if (c === 'vi' || c === 'en') return c;
+  } catch {
+    // No document (a test in Node) or cookies disabled.
   }
   return 'vi';
 }
 
+/**
+ * The choice also goes into a cookie, the one place the hub can read it: the page it draws for a logged-in
+ * user (hub/web/first-view.ts) is then in this language from the first paint. Written again at each start,
+ * so a choice made before the cookie existed reaches the hub from the next visit on.
+ */
+function rememberForHub(lang: Lang): void {
+  try {
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    if (!document.cookie.split('; ').includes(`langso_lang=${lang}`)) document.cookie = `langso_lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  } catch {
+    // Cookies disabled: the first paint is Vietnamese, then the script switches.
+  }
+}
+
 let current: Lang = storedLang();
+rememberForHub(current);
 const listeners = new Set<(lang: Lang) => void>();
 
 export function getLang(): Lang {
@@ -39,6 +61,7 @@ export function setLang(lang: Lang): void {
   } catch {
     // Not persisted; the switch still applies to this page.
   }
+  rememberForHub(lang);
   document.documentElement.lang = lang;
   for (const fn of listeners) fn(lang);
 }
