@@ -83,7 +83,7 @@ export interface HubProcessOptions {
   broker?: Record<string, unknown>;
   /** Extra environment for the hub (LANGSO_*). */
   env?: Record<string, string>;
-  /** Node options for the hub process (e.g. --cpu-prof). */
+  /** Node options for the hub process (e.g. --cpu-prof); `LANGSO_BENCH_NODE_ARGS` (space-separated) adds more to every hub a benchmark starts, for A/B runs of V8 settings. */
   nodeArgs?: string[];
   /** Kept after stop (a restart on the same data). */
   dataDir?: string;
@@ -120,7 +120,7 @@ export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess>
     p.stdin?.end(`${BENCH_ADMIN.password}\n`);
   });
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), cli, 'start', '--config', file], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.LANGSO_BENCH_NODE_ARGS ? process.env.LANGSO_BENCH_NODE_ARGS.split(' ') : []), ...(o.nodeArgs ?? []), cli, 'start', '--config', file], {
     cwd: dataDir,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'ignore', 'inherit'],
