@@ -2,6 +2,7 @@
  * Why a request failed: error and per-field issue codes the dashboard translates.
  * Free of Node imports: the dashboard bundles it.
  */
+
 /**
  * What is wrong with one field of a request, as a code the dashboard translates (the English `message`
  * is for people calling the API by hand). Parameters: `max`/`min` (lengths, sizes), `options` (choices).

@@ -2,6 +2,7 @@
  * Scheduled meetings whose readiness is checked, and maintenance windows.
  * Free of Node imports: the dashboard bundles it.
  */
+
 /** A scheduled online meeting whose readiness is checked (GET/POST /api/meetings). */
 export interface MeetingView {
   /** `cfg-<n>` for meetings from the config file, a number for ones created through the API. */

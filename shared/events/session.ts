@@ -2,6 +2,7 @@
  * Who is logged in (GET/POST /api/session) and what people did (GET /api/audit).
  * Free of Node imports: the dashboard bundles it.
  */
+
 /** Who is logged in, as GET/POST /api/session answer it (never a password hash). */
 export interface SessionUser {
   username: string;

@@ -2,6 +2,7 @@
  * The bridge to the commune/province broker as GET /api/uplink and /api/health show it.
  * Free of Node imports: the dashboard bundles it.
  */
+
 /** Messages waiting for the upstream broker (the uplink's on-disk queue). */
 export interface UplinkBacklog {
   messages: number;

@@ -2,6 +2,7 @@
  * Uptime figures (GET /api/uptime).
  * Free of Node imports: the dashboard bundles it.
  */
+
 /**
  * Uptime over a range (hub/reports/uptime.ts, docs/reports.md): time in each state, in ms; `uptimePct` =
  * online / (online + offline), `availablePct` = online / (online + offline + unreachable), maintenance

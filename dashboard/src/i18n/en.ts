@@ -13,12 +13,6 @@ import type { MessageKey } from './vi';
  * missing or extra key is a compile error (here, and in each area against its Vietnamese area).
  */
 export const en: Record<MessageKey, string> = {
-  ...shell,
-  ...api,
-  ...overview,
-  ...device,
-  ...alerts,
-  ...maintenance,
-  ...access,
-  ...reports,
+  ...shell, ...api, ...overview, ...device,
+  ...alerts, ...maintenance, ...access, ...reports,
 };

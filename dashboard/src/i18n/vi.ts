@@ -12,14 +12,8 @@ import { shell } from './vi/shell';
  * must also exist in en.ts (checked by the type).
  */
 export const vi = {
-  ...shell,
-  ...api,
-  ...overview,
-  ...device,
-  ...alerts,
-  ...maintenance,
-  ...access,
-  ...reports,
+  ...shell, ...api, ...overview, ...device,
+  ...alerts, ...maintenance, ...access, ...reports,
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof vi;
