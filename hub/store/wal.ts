@@ -25,7 +25,8 @@ export interface CommitResult {
 /** After a failed write, commits fail at once (without touching the disk) for this long. */
 const BROKEN_PAUSE_MS = 1_000;
 
-function errorText(err: unknown): string {
+/** The message of anything thrown (its name when the message is empty). */
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
 }
 
