@@ -18,14 +18,19 @@ export function avail(device: string, ts: number, state: AvailabilityState, vill
  * running test; `T0` is the suite's hour-aligned start.
  */
 export function availabilityContract(current: () => MetricStore, T0: number): void {
+  const s = 1000;
+  /** ap-1 of dong-cam: online at T0, then offline, online, offline, 10 s apart. */
+  const flapping = (): AvailabilityPoint[] => [
+    avail('ap-1', T0, 'online'),
+    avail('ap-1', T0 + 10 * s, 'offline'),
+    avail('ap-1', T0 + 20 * s, 'online'),
+    avail('ap-1', T0 + 30 * s, 'offline'),
+  ];
+
   it('returns availability transitions in range plus the last one before `from`', async () => {
     const store = current();
-    const s = 1000;
     await store.write([
-      avail('ap-1', T0, 'online'),
-      avail('ap-1', T0 + 10 * s, 'offline'),
-      avail('ap-1', T0 + 20 * s, 'online'),
-      avail('ap-1', T0 + 30 * s, 'offline'),
+      ...flapping(),
       avail('ap-2', T0 + 15 * s, 'offline'),
       avail('ap-1', T0 + 16 * s, 'offline', 'gia-phu'),
     ]);
@@ -49,12 +54,8 @@ export function availabilityContract(current: () => MetricStore, T0: number): vo
 
   it('availabilityHistory gives each listed device, in the order asked, its state at `from` and its transitions in range', async () => {
     const store = current();
-    const s = 1000;
     await store.write([
-      avail('ap-1', T0, 'online'),
-      avail('ap-1', T0 + 10 * s, 'offline'),
-      avail('ap-1', T0 + 20 * s, 'online'),
-      avail('ap-1', T0 + 30 * s, 'offline'),
+      ...flapping(),
       avail('ap-1', T0 + 40 * s, 'online'),
       avail('ap-2', T0 + 5 * s, 'offline'),
       avail('ap-2', T0 + 40 * s, 'online'),
