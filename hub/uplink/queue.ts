@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
@@ -393,9 +393,4 @@ export class UplinkQueue {
     if (this.doneFh) await this.doneFh.close().catch(() => undefined);
     this.doneFh = null;
   }
-}
-
-/** Reads a password file's first line (the rest, and surrounding spaces, ignored). */
-export function readSecretFile(path: string): string {
-  return (readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '').trim();
 }
