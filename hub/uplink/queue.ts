@@ -2,7 +2,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { DONE_FILE, decodeMessage, encodeMessage, listSegments, readWholeLines, segmentPath, syncDir, type QueueClass, type QueuedMessage } from './queue-files.js';
+import { DONE_FILE, decodeMessage, encodeMessage, listSegments, readWholeLines, segmentPath, syncDir, writeTemp, type QueueClass, type QueuedMessage } from './queue-files.js';
 
 export interface QueueOptions {
   dir: string;
@@ -371,15 +371,7 @@ export class UplinkQueue {
   }
 
   private async replaceFile(path: string, text: string): Promise<void> {
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      if (this.opts.fsync) await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await rename(await writeTemp(path, text, this.opts.fsync), path);
     if (this.opts.fsync) syncDir(this.opts.dir);
   }
 
