@@ -2,6 +2,7 @@ import type { HubContext } from '../context.js';
 import type { InternetState } from '../core/domain.js';
 import { parseZoned } from '../../shared/time.js';
 import type { NewAlert } from './store.js';
+import type { MeetingView } from '../../shared/events.js';
 
 const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
 const MIN = 60_000;
@@ -14,24 +15,14 @@ const KEEP_PAST_MS = 30 * 24 * 60 * MIN;
 /** Shown in `failed` when the village's internet link is not up (messages are Vietnamese first). */
 export const INTERNET_NAME = 'đường truyền Internet';
 
-export interface Meeting {
-  /** `cfg-<n>` for meetings from the config file, a number for ones created through the API. */
-  id: string;
-  village: string;
-  /** ms since 1970 (the config/API text without offset is read in the village's time zone). */
-  startAt: number;
-  title: string;
-  /** The meeting-room device to check; null = every meeting-room device of the village. */
-  device: string | null;
-  source: 'config' | 'api';
-}
+/**
+ * A meeting as the hub keeps it: the API's view (shared/events) without its readiness, which is worked
+ * out when asked. `startAt` text without offset is read in the village's time zone.
+ */
+export type Meeting = Omit<MeetingView, 'readiness'>;
 
-export interface Readiness {
-  ready: boolean;
-  /** Display names of what is not ready: devices, and the internet link. */
-  failed: string[];
-  internet: InternetState['state'];
-}
+/** Whether a meeting being checked is ready: `failed` names what is not (devices, the internet link). */
+export type Readiness = NonNullable<MeetingView['readiness']>;
 
 /** What meeting readiness needs from the alert engine. */
 export interface MeetingAlertSink {

@@ -224,13 +224,8 @@ export class Notifications {
   private async attempt(ch: Channel, row: Row): Promise<void> {
     if (row.report_id !== null) return this.attemptReport(ch, row);
     const { clock } = this.ctx;
-    let input: RenderInput;
-    try {
-      input = JSON.parse(row.payload) as RenderInput;
-    } catch {
-      this.giveUp(ch, row, new NotifyError('unreadable outbox row', { permanent: true }));
-      return;
-    }
+    const input = this.payload<RenderInput>(ch, row);
+    if (input === undefined) return;
     const at = clock.now();
     const delayedS = Math.max(0, Math.round((at - row.created_at) / 1000));
     // The delay line is decided now, at delivery, not when the row was queued.
@@ -242,17 +237,22 @@ export class Notifications {
 
   /** A report row: its text was written when the report was made; the CSV goes as the attachment. */
   private async attemptReport(ch: Channel, row: Row): Promise<void> {
-    let report: QueuedReport;
-    try {
-      report = JSON.parse(row.payload) as QueuedReport;
-    } catch {
-      this.giveUp(ch, row, new NotifyError('unreadable outbox row', { permanent: true }));
-      return;
-    }
+    const report = this.payload<QueuedReport>(ch, row);
+    if (report === undefined) return;
     const at = this.ctx.clock.now();
     const delayedS = Math.max(0, Math.round((at - row.created_at) / 1000));
     const message: OutgoingMessage = { kind: 'report', id: row.id, key: row.idem_key, title: report.title, text: report.text, ts: report.ts, delayedS, period: report.period, report: report.report, attachment: report.attachment };
     await this.deliver(ch, row, message, at, { report: report.period });
+  }
+
+  /** The row's message as it was queued; undefined (the row given up) when it cannot be read. */
+  private payload<T>(ch: Channel, row: Row): T | undefined {
+    try {
+      return JSON.parse(row.payload) as T;
+    } catch {
+      this.giveUp(ch, row, new NotifyError('unreadable outbox row', { permanent: true }));
+      return undefined;
+    }
   }
 
   /** One send of one row; delivered, retried later or given up. */

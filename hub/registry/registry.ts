@@ -24,6 +24,26 @@ export interface DeviceEntry extends ReasonFields {
   telemetry: { ts: number; fields: Record<string, number | boolean> } | null;
 }
 
+type DeviceFacts = { village: string; id: string; name: string; kind: DeviceKind; parent?: string | undefined; location?: string | undefined };
+
+/** A configured (or announced) device, before anything is known of its state. */
+function registeredEntry(d: DeviceFacts, timeoutS: number): DeviceEntry {
+  return {
+    village: d.village,
+    id: d.id,
+    name: d.name,
+    kind: d.kind,
+    registered: true,
+    ...(d.parent ? { parent: d.parent } : {}),
+    ...(d.location ? { location: d.location } : {}),
+    timeoutS,
+    state: 'unknown',
+    since: null,
+    lastSeen: null,
+    telemetry: null,
+  };
+}
+
 /**
  * The live device table: every configured device plus devices that published without being configured
  * ("unregistered", for an admin to adopt). Owned by the composition root, mutated by ingest and availability.
@@ -42,20 +62,7 @@ export class DeviceRegistry {
       ...(v.province ? { province: v.province } : {}),
     }));
     for (const d of config.devices) {
-      this.entries.set(deviceKey({ village: d.village, device: d.id }), {
-        village: d.village,
-        id: d.id,
-        name: d.name,
-        kind: d.kind,
-        registered: true,
-        ...(d.parent ? { parent: d.parent } : {}),
-        ...(d.location ? { location: d.location } : {}),
-        timeoutS: heartbeatTimeoutS(d),
-        state: 'unknown',
-        since: null,
-        lastSeen: null,
-        telemetry: null,
-      });
+      this.entries.set(deviceKey({ village: d.village, device: d.id }), registeredEntry(d, heartbeatTimeoutS(d)));
     }
   }
 
@@ -108,23 +115,13 @@ export class DeviceRegistry {
    * A device a village hub announced upstream (central mode): registered like a configured one, its live
    * state kept when it is announced again (a rename or a new parent replaces the entry).
    */
-  learnDevice(d: { village: string; id: string; name: string; kind: DeviceKind; parent?: string; location?: string }): DeviceEntry {
+  learnDevice(d: DeviceFacts): DeviceEntry {
     const key = deviceKey({ village: d.village, device: d.id });
     const old = this.entries.get(key);
     if (old && !old.registered) this.unregisteredCount--;
     const entry: DeviceEntry = {
-      village: d.village,
-      id: d.id,
-      name: d.name,
-      kind: d.kind,
-      registered: true,
-      ...(d.parent ? { parent: d.parent } : {}),
-      ...(d.location ? { location: d.location } : {}),
-      timeoutS: timeoutFor({ kind: d.kind }),
-      state: old?.state ?? 'unknown',
-      since: old?.since ?? null,
-      lastSeen: old?.lastSeen ?? null,
-      telemetry: old?.telemetry ?? null,
+      ...registeredEntry(d, timeoutFor({ kind: d.kind })),
+      ...(old ? { state: old.state, since: old.since, lastSeen: old.lastSeen, telemetry: old.telemetry } : {}),
       ...(old?.reason ? { reason: old.reason } : {}),
       ...(old?.reasonCode ? { reasonCode: old.reasonCode } : {}),
       ...(old?.reasonParams ? { reasonParams: old.reasonParams } : {}),

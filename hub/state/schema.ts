@@ -1,4 +1,18 @@
 /**
+ * The outbox's delivery columns (step 4), kept as they were when step 12 rebuilt the table around them
+ * to let a message belong to a report instead of an alert.
+ */
+const OUTBOX_DELIVERY = `  change TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
+  delivered_at INTEGER,
+  payload TEXT NOT NULL`;
+
+/**
  * Every table of the hub's relational state (DESIGN.md §5), in one place, applied when the state database
  * opens (StateDb.open, at start — never in a constructor). Each step runs once, in order; the applied
  * count is kept in SQLite's user_version, so an old database is brought up to date on start.
@@ -69,15 +83,7 @@ export const migrations: string[] = [
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   idem_key TEXT NOT NULL,
   alert_id INTEGER NOT NULL,
-  change TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
-  delivered_at INTEGER,
-  payload TEXT NOT NULL
+${OUTBOX_DELIVERY}
   );
   -- One message per (alert, change, channel): a repeated bus event does not notify twice.
   CREATE UNIQUE INDEX IF NOT EXISTS outbox_once ON outbox (alert_id, change, channel_id);
@@ -186,15 +192,7 @@ export const migrations: string[] = [
   idem_key TEXT NOT NULL,
   alert_id INTEGER,
   report_id INTEGER REFERENCES report_runs (id) ON DELETE CASCADE,
-  change TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'expired', 'failed')),
-  delivered_at INTEGER,
-  payload TEXT NOT NULL,
+${OUTBOX_DELIVERY},
   CHECK ((alert_id IS NULL) <> (report_id IS NULL))
   );
   INSERT INTO outbox_next (id, idem_key, alert_id, change, channel_id, created_at, next_attempt_at, attempts, last_error, status, delivered_at, payload)

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, truncateSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseLine } from './spool-format.js';
 import type { MetricPoint } from './types.js';
@@ -104,6 +105,22 @@ export function scanSegments(dir: string, now: number): Segment[] {
   }
   segments.sort((a, b) => a.first - b.first);
   return segments;
+}
+
+/**
+ * Writes `text` to `<path>.tmp`, synced with `fsync`, and returns that name: the caller renames it over
+ * `path`, so a crash leaves either the old file or the new one.
+ */
+export async function writeTemp(path: string, text: string, fsync: boolean): Promise<string> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    if (fsync) await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
 }
 
 /** Makes a new file's name durable: on Linux a directory is synced like a file (elsewhere this is a no-op). */

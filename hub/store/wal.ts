@@ -2,7 +2,7 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { MetricPoint } from './types.js';
-import { decodeText, encodeEntry, scanSegments, segmentPath, syncDir, type Entry, type Segment } from './wal-segment.js';
+import { decodeText, encodeEntry, scanSegments, segmentPath, syncDir, writeTemp, type Entry, type Segment } from './wal-segment.js';
 
 export interface WalOptions {
   dir: string;
@@ -25,7 +25,8 @@ export interface CommitResult {
 /** After a failed write, commits fail at once (without touching the disk) for this long. */
 const BROKEN_PAUSE_MS = 1_000;
 
-function errorText(err: unknown): string {
+/** The message of anything thrown (its name when the message is empty). */
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
 }
 
@@ -267,14 +268,7 @@ export class Wal {
     const kept = entries.filter((e) => e.point.measurement !== 'telemetry');
     const dropped = entries.filter((e) => e.point.measurement === 'telemetry').map((e) => e.seq);
     const out = kept.map((e) => encodeEntry(e.seq, e.point)).join('');
-    const tmp = `${seg.path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(out);
-      if (this.opts.fsync) await fh.datasync();
-    } finally {
-      await fh.close();
-    }
+    const tmp = await writeTemp(seg.path, out, this.opts.fsync);
     // The swap, the segment's new figures and the count happen in one synchronous step: the backlog
     // reader never sees the shorter file before the points it lacks are counted.
     renameSync(tmp, seg.path);

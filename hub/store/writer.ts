@@ -2,12 +2,13 @@ import type { WriterConfig } from '../config/schema.js';
 import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import { AckQueue } from './acks.js';
+import { Backlog } from './backlog.js';
+import { overflowVictims, spill } from './spill.js';
 import { RetryProbe } from './retry-probe.js';
-import { DropLedger } from './drop-ledger.js';
 import { adoptOldSpool } from './spool-legacy.js';
 import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
 import type { MetricPoint, MetricStore } from './types.js';
-import { ReaderCache, Wal, type CommitResult } from './wal.js';
+import { errorText, Wal, type CommitResult } from './wal.js';
 import type { Entry } from './wal-segment.js';
 import type { SpoolStats, WriterOptions, WriterStats } from './writer-types.js';
 
@@ -17,10 +18,6 @@ type Batch = { kind: 'live'; entries: Entry[] } | { kind: 'backlog'; entries: En
 
 /** Small enough that the one segment the backlog reader holds parsed stays a few megabytes of memory. */
 const SEGMENT_BYTES = 2 * 1024 * 1024;
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message || err.name : String(err);
-}
 
 /**
  * The one writer in front of a MetricStore (DESIGN.md §5, docs/durability.md). Every point is appended
@@ -35,11 +32,9 @@ export class MetricWriter {
   private readonly wal: Wal;
   private readonly bound: SpoolBound;
   private readonly acks = new AckQueue();
-  private readonly cache = new ReaderCache();
   private readonly fsync: boolean;
   private live: Entry[] = [];
-  private backlog: { from: number; to: number } | null = null;
-  private readonly backlogDropped = new DropLedger();
+  private readonly backlog: Backlog;
   private inflight: Batch | null = null;
   private liveTurn = true;
   private draining: Promise<void> | null = null;
@@ -54,8 +49,6 @@ export class MetricWriter {
   private lastError: string | null = null;
   private failingSince: number | null = null;
   private failedWrites = 0;
-  private droppedTelemetry = 0;
-  private droppedEvents = 0;
   private readonly now: () => number;
 
   constructor(
@@ -77,6 +70,7 @@ export class MetricWriter {
       now: this.now,
       log,
     });
+    this.backlog = new Backlog(this.wal, counters, log);
     this.bound = new SpoolBound(this.wal, {
       maxBytes: opts.spool?.maxBytes ?? Number.POSITIVE_INFINITY,
       maxAgeMs: (opts.spool?.maxAgeS ?? 30 * 86_400) * 1000,
@@ -93,10 +87,10 @@ export class MetricWriter {
       this.wal.onCommit = (r) => this.onCommit(r);
       try {
         const left = this.wal.open();
-        if (left.to > left.from) this.backlog = { from: left.from, to: left.to };
+        if (left.to > left.from) this.backlog.set(left.from, left.to);
         if (this.opts.spool?.maxBytes == null) this.bound.maxBytes = defaultSpoolBytes(this.spoolDir, this.log);
         const old = adoptOldSpool(this.spoolDir, this.wal);
-        if (old.to > old.from) this.backlog = { from: this.backlog?.from ?? old.from, to: old.to };
+        if (old.to > old.from) this.backlog.set(this.backlog.range?.from ?? old.from, old.to);
       } catch (err) {
         this.lastError = `spool: ${errorText(err)}`;
         this.log.error({ err: this.lastError, dir: this.spoolDir }, 'metric writer: spool folder unusable');
@@ -104,12 +98,13 @@ export class MetricWriter {
     }
     if (!this.flushTimer) {
       this.flushTimer = setInterval(() => {
-        if (this.live.length > 0 || this.backlog || this.inflight) this.trigger(true);
+        if (this.live.length > 0 || this.backlog.range || this.inflight) this.trigger(true);
       }, this.cfg.flushMs);
       this.flushTimer.unref();
     }
-    if (this.backlog) {
-      this.log.info({ points: this.backlog.to - this.backlog.from }, 'metric writer: writing the spool a previous run left');
+    const left = this.backlog.range;
+    if (left) {
+      this.log.info({ points: left.to - left.from }, 'metric writer: writing the spool a previous run left');
       this.trigger(true);
     }
   }
@@ -157,7 +152,8 @@ export class MetricWriter {
       }
       const livePending = this.live.length > 0 && (this.live[0] as Entry).seq < target;
       // Stopping leaves a backlog in the spool for the next start rather than delay the stop.
-      const backlogPending = !this.stopping && this.backlog !== null && this.backlog.from < target;
+      const waiting = this.backlog.range;
+      const backlogPending = !this.stopping && waiting !== null && waiting.from < target;
       const inflight = this.inflight !== null;
       if (!livePending && !backlogPending && !inflight) return;
       if (this.retry.waiting) {
@@ -201,25 +197,16 @@ export class MetricWriter {
       spool: {
         bytes: this.wal.bytes,
         maxBytes: this.bound.maxBytes,
-        oldestAt: this.oldestAt(),
-        droppedTelemetry: this.droppedTelemetry,
-        droppedEvents: this.droppedEvents,
+        oldestAt: this.backlog.oldestAt(),
+        droppedTelemetry: this.backlog.dropped.telemetry,
+        droppedEvents: this.backlog.dropped.events,
         diskError: this.wal.lastError,
       },
     };
   }
 
   private backlogCount(): number {
-    const b = this.backlog;
-    const inflight = this.inflight?.kind === 'backlog' ? this.inflight.entries.length : 0;
-    return b ? Math.max(0, b.to - b.from - this.backlogDropped.ahead(b.from)) : inflight;
-  }
-
-  private oldestAt(): number | null {
-    const b = this.backlog;
-    if (!b) return null;
-    const seg = this.wal.segments.find((s) => s.last >= b.from && s.points > 0);
-    return seg?.firstAt ?? null;
+    return this.backlog.count(this.inflight?.kind === 'backlog' ? this.inflight.entries.length : 0);
   }
 
   // --- spool commits and the backlog ----------------------------------------------------------
@@ -247,69 +234,38 @@ export class MetricWriter {
    * memory is under maxQueued). Volatile points stay in memory; past maxQueued the oldest are lost.
    */
   private toBacklog(overflow: boolean): void {
-    const committed = this.wal.committedThrough;
     const volatile = this.acks.volatile;
+    const committed = this.wal.committedThrough;
     // Memory is in sequence order: when its oldest point is not through a commit yet, none is, and with
     // nothing volatile nothing may be dropped either. Without this check every add of a burst past
     // maxQueued scanned and copied the whole queue until the next commit, which a loop that busy ran
     // later and later: a central instance stopped storing under a large queued backlog.
     if (overflow && volatile.size === 0 && (this.live[0]?.seq ?? Number.POSITIVE_INFINITY) > committed) return;
-    const keep: Entry[] = [];
-    let moved = 0;
-    let lastMoved = -1;
-    let firstMoved = -1;
     const target = overflow ? Math.max(0, this.cfg.maxQueued - this.cfg.batchSize) : 0;
-    let excess = this.live.length - target;
-    for (const e of this.live) {
-      if (excess > 0 && e.seq <= committed && !volatile.has(e.seq)) {
-        if (firstMoved < 0) firstMoved = e.seq;
-        lastMoved = e.seq;
-        moved++;
-        excess--;
-      } else keep.push(e);
+    const out = spill(this.live, committed, volatile, this.live.length - target);
+    if (out.moved > 0) {
+      this.backlog.add(out.from, out.to);
+      this.counters.inc('store.spooled', out.moved);
     }
-    if (moved > 0) {
-      const b = this.backlog;
-      this.backlog = { from: b ? Math.min(b.from, firstMoved) : firstMoved, to: b ? Math.max(b.to, lastMoved + 1) : lastMoved + 1 };
-      this.counters.inc('store.spooled', moved);
-    }
-    this.live = keep;
-    let over = this.live.length - this.cfg.maxQueued;
+    this.live = out.keep;
+    const over = this.live.length - this.cfg.maxQueued;
     if (over > 0) {
       // What is left is nowhere but in memory (or on its way to disk): the oldest points the spool
       // could not take go — a twentieth of maxQueued more than needed, so that a burst against a full
       // disk drops in chunks instead of scanning the whole queue for every point added.
-      over += Math.floor(this.cfg.maxQueued / 20);
-      // Telemetry first: transitions and events go only when no volatile telemetry is left.
-      const gone = new Set<number>();
-      for (const pass of ['telemetry', 'other'] as const) {
-        for (const e of this.live) {
-          if (over <= 0) break;
-          if (!volatile.has(e.seq) || (e.point.measurement === 'telemetry') !== (pass === 'telemetry')) continue;
-          gone.add(e.seq);
-          over--;
-        }
-      }
+      const gone = overflowVictims(this.live, volatile, over + Math.floor(this.cfg.maxQueued / 20));
       this.live = this.live.filter((e) => !gone.has(e.seq));
       if (gone.size === 0) return;
-      const lost = [...gone];
-      this.counters.inc('store.dropped', lost.length);
-      this.log.error({ dropped: lost.length }, 'metric writer: neither the store nor the spool takes points; oldest dropped');
+      this.counters.inc('store.dropped', gone.size);
+      this.log.error({ dropped: gone.size }, 'metric writer: neither the store nor the spool takes points; oldest dropped');
       this.acks.fail(new Error('points lost: neither the store nor the spool takes them'), (s) => gone.has(s));
       for (const s of gone) this.acks.volatile.delete(s);
     }
   }
 
   private onDropped(what: 'telemetry' | 'events', seqs: number[]): void {
-    const b = this.backlog;
-    if (!b) return;
-    const inBacklog = seqs.filter((s) => s >= b.from && s < b.to);
-    const n = inBacklog.length;
+    const n = this.backlog.drop(what, seqs);
     if (n === 0) return;
-    this.backlogDropped.add(inBacklog);
-    if (what === 'telemetry') this.droppedTelemetry += n;
-    else this.droppedEvents += n;
-    this.counters.inc(what === 'telemetry' ? 'store.spool_dropped.telemetry' : 'store.spool_dropped.events', n);
     this.log.warn({ points: n, what, bytes: this.wal.bytes, maxBytes: this.bound.maxBytes }, 'spool full or too old: oldest points dropped');
   }
 
@@ -321,7 +277,7 @@ export class MetricWriter {
     this.releasing = (async () => {
       try {
         if (this.store.sync && !(await this.store.sync())) return;
-        if ((await this.wal.release(low)) > 0) this.cache.clear();
+        if ((await this.wal.release(low)) > 0) this.backlog.forget();
       } catch (err) {
         this.log.warn({ err: errorText(err) }, 'metric writer: cannot delete written spool segments yet');
       } finally {
@@ -334,7 +290,8 @@ export class MetricWriter {
   /** Every point below this is in the store. */
   private lowWater(): number {
     let low = this.wal.committedThrough + 1;
-    if (this.backlog) low = Math.min(low, this.backlog.from);
+    const b = this.backlog.range;
+    if (b) low = Math.min(low, b.from);
     const head = this.live[0];
     if (head) low = Math.min(low, head.seq);
     const f = this.inflight?.entries[0];
@@ -350,7 +307,7 @@ export class MetricWriter {
     if (this.draining || this.retry.waiting) return;
     this.draining = this.drain().then((progressed) => {
       this.draining = null;
-      const more = this.live.length >= this.cfg.batchSize || (this.backlog !== null && !this.stopping);
+      const more = this.live.length >= this.cfg.batchSize || (this.backlog.range !== null && !this.stopping);
       if (progressed && !this.retry.waiting && !this.failing && more) this.trigger(false);
     });
   }
@@ -408,45 +365,23 @@ export class MetricWriter {
     if (batch.kind === 'live') {
       for (const e of batch.entries) this.acks.volatile.delete(e.seq);
       this.acks.settle(this.wal.committedThrough);
-    } else this.advanceBacklog(batch.next);
+    } else this.backlog.advance(batch.next);
     void this.release();
-  }
-
-  private advanceBacklog(next: number): void {
-    const b = this.backlog;
-    if (!b) return;
-    b.from = Math.max(b.from, next);
-    if (b.from >= b.to) {
-      this.backlog = null;
-      this.backlogDropped.clear();
-      this.cache.clear();
-      this.log.info('metric writer: backlog written');
-    }
   }
 
   /** Live and backlog take turns, live first; a small live batch waits for flushMs unless a backlog is draining. */
   private async nextBatch(): Promise<Batch | null> {
     const size = this.cfg.batchSize;
-    const liveReady = this.live.length >= size || ((this.force || this.backlog !== null) && this.live.length > 0);
-    const backlogReady = this.backlog !== null && !this.stopping;
+    const liveReady = this.live.length >= size || ((this.force || this.backlog.range !== null) && this.live.length > 0);
+    const backlogReady = this.backlog.range !== null && !this.stopping;
     if (liveReady && (this.liveTurn || !backlogReady)) {
       this.liveTurn = false;
       return { kind: 'live', entries: this.live.splice(0, size) };
     }
     this.liveTurn = true;
-    while (this.backlog && backlogReady) {
-      const b = this.backlog;
-      // Points not yet committed are read next time (they are in memory or the commit is under way).
-      const to = Math.min(b.to, this.wal.committedThrough + 1);
-      if (to <= b.from) return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
-      const r = await this.wal.read(b.from, to, size, this.cache);
-      if (r.bad > 0) {
-        this.counters.inc('store.spool_bad_lines', r.bad);
-        this.log.warn({ lines: r.bad }, 'metric writer: skipped unreadable spool lines');
-      }
-      if (r.entries.length > 0) return { kind: 'backlog', entries: r.entries, next: r.next };
-      if (r.next <= b.from) return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
-      this.advanceBacklog(r.next);
+    if (backlogReady) {
+      const read = await this.backlog.read(size);
+      if (read) return { kind: 'backlog', entries: read.entries, next: read.next };
     }
     return liveReady ? { kind: 'live', entries: this.live.splice(0, size) } : null;
   }
@@ -458,7 +393,7 @@ export class MetricWriter {
     this.counters.inc('store.write_errors');
     // The parsed copy of a segment the reader holds is let go: through a long outage it would grow
     // with the segment being written (the retry reads the backlog's head again, once per retry).
-    this.cache.clear();
+    this.backlog.forget();
     const retryMs = this.retry.failed();
     const info = { err: this.lastError, retryMs, queued: this.live.length, backlog: this.backlogCount() };
     if (!this.failing) this.log.warn(info, 'metric writer: store write failed; points wait in the spool on disk');

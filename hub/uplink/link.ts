@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 
@@ -16,6 +17,20 @@ export interface LinkOptions {
   onUp: (client: MqttClient, info: { protocol: 4 | 5; receiveMaximum: number }) => void;
   /** The connection is gone (its unacknowledged messages will not be acknowledged any more). */
   onDown: (error: string | null) => void;
+}
+
+/** Reads a password file's first line (the rest, and surrounding spaces, ignored). */
+export function readSecretFile(path: string): string {
+  return (readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+}
+
+/** Reads a file a setting names; the error says which setting and why (never what the file holds). */
+export function readSetting<T>(setting: string, file: string, read: (f: string) => T): T {
+  try {
+    return read(file);
+  } catch (err) {
+    throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /** CONNACK codes meaning "I do not speak this protocol version": MQTT 5 0x84, MQTT 3.1.1 return code 1. */

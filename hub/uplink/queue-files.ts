@@ -79,5 +79,5 @@ export function listSegments(dir: string): Array<{ first: number; path: string }
     .sort((a, b) => a.first - b.first);
 }
 
-// The metric spool's: the same rule for making a new or renamed file's name durable.
-export { syncDir } from '../store/wal-segment.js';
+// The metric spool's: the same rules for replacing a file and making a new or renamed file's name durable.
+export { syncDir, writeTemp } from '../store/wal-segment.js';

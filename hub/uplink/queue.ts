@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { DONE_FILE, decodeMessage, encodeMessage, listSegments, readWholeLines, segmentPath, syncDir, type QueueClass, type QueuedMessage } from './queue-files.js';
+import { DONE_FILE, decodeMessage, encodeMessage, listSegments, readWholeLines, segmentPath, syncDir, writeTemp, type QueueClass, type QueuedMessage } from './queue-files.js';
 
 export interface QueueOptions {
   dir: string;
@@ -371,15 +371,7 @@ export class UplinkQueue {
   }
 
   private async replaceFile(path: string, text: string): Promise<void> {
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      if (this.opts.fsync) await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await rename(await writeTemp(path, text, this.opts.fsync), path);
     if (this.opts.fsync) syncDir(this.opts.dir);
   }
 
@@ -393,9 +385,4 @@ export class UplinkQueue {
     if (this.doneFh) await this.doneFh.close().catch(() => undefined);
     this.doneFh = null;
   }
-}
-
-/** Reads a password file's first line (the rest, and surrounding spaces, ignored). */
-export function readSecretFile(path: string): string {
-  return (readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '').trim();
 }

@@ -8,7 +8,8 @@ import type { Logger } from '../core/log.js';
 import type { DeviceEntry } from '../registry/registry.js';
 import { alertView } from '../web/alerts-socket.js';
 import { VillageBridge } from './bridge.js';
-import { readSecretFile, UplinkQueue } from './queue.js';
+import { readSecretFile, readSetting } from './link.js';
+import { UplinkQueue } from './queue.js';
 
 const OWNER = 'uplink';
 
@@ -21,15 +22,6 @@ export function publicUrl(url: string): string {
     return u.toString().replace(/\/$/, '');
   } catch {
     return '(invalid URL)';
-  }
-}
-
-/** Reads a file a setting names; the error says which setting and why (never what the file holds). */
-function readSetting<T>(setting: string, file: string, read: (f: string) => T): T {
-  try {
-    return read(file);
-  } catch (err) {
-    throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

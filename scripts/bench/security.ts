@@ -9,13 +9,11 @@
  *
  * The load comes from child processes (load-worker.ts), so the hub keeps a core of its own.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
@@ -25,7 +23,8 @@ import { createHub, type Hub } from '../../hub/main.js';
 import { percentile } from '../../hub/pollers/pollers.js';
 import { openStateDb } from '../../hub/state/db.js';
 import { guardStream } from '../../hub/broker/packet-guard.js';
-import type { WorkerClient, WorkerCommand, WorkerReport } from './load-worker.js';
+import type { WorkerClient, WorkerReport } from './load-worker.js';
+import { loadWorker } from './workers.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,43 +42,7 @@ const PER_CLIENT = Math.ceil(Number(values.messages) / CLIENTS);
 const TOTAL = PER_CLIENT * CLIENTS;
 const ROUNDS = Number(values.rounds);
 const PHASE_S = Number(values.seconds);
-const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Worker {
-  child: ChildProcess;
-  next(): Promise<WorkerReport>;
-  send(m: WorkerCommand | { go: true }): void;
-}
-
-function worker(): Worker {
-  const child = fork(path.join(here, 'load-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const queue: WorkerReport[] = [];
-  let waiting: ((r: WorkerReport) => void) | null = null;
-  child.on('message', (r: WorkerReport) => {
-    if (waiting) {
-      const w = waiting;
-      waiting = null;
-      w(r);
-    } else queue.push(r);
-  });
-  return {
-    child,
-    next: () => {
-      const r = queue.shift();
-      if (r) return Promise.resolve(r);
-      return new Promise((resolve) => (waiting = resolve));
-    },
-    send: (m) => void child.send(m),
-  };
-}
-
-async function expect(w: Worker, kind: WorkerReport['kind']): Promise<WorkerReport> {
-  const r = await w.next();
-  if (r.kind === 'error') throw new Error(`load worker: ${r.message}`);
-  if (r.kind !== kind) throw new Error(`load worker said ${r.kind}, expected ${kind}`);
-  return r;
-}
 
 type Mode = 'open' | 'secure';
 
@@ -128,17 +91,17 @@ function clientsFor(devices: string[], secrets: Map<string, string>, prefix: str
 async function throughput(mode: Mode): Promise<number> {
   const devices = Array.from({ length: CLIENTS }, (_, i) => `ap-${i}`);
   const { hub, dataDir, secrets } = await startHub(mode, devices);
-  const w = worker();
+  const w = loadWorker();
   try {
     w.send({ cmd: 'burst', url: `mqtt://127.0.0.1:${hub.ports.mqtt}`, clients: clientsFor(devices, secrets, mode), messages: PER_CLIENT, window: Number(values.window), baseTs: Date.now() - 3_600_000 });
-    await expect(w, 'ready');
+    await w.expect('ready');
     const counters = hub.ctx.counters;
     const before = counters.get('ingest.accepted');
     const t0 = performance.now();
     w.send({ go: true });
     while (counters.get('ingest.accepted') - before < TOTAL) await sleep(2);
     const s = (performance.now() - t0) / 1000;
-    await expect(w, 'done');
+    await w.expect('done');
     const refused = Object.entries(counters.snapshot()).filter(([k]) => k.startsWith('broker.refused.') || k.startsWith('ingest.dropped'));
     if (refused.length > 0) throw new Error(`unexpected refusals: ${JSON.stringify(refused)}`);
     return TOTAL / s;
@@ -155,14 +118,14 @@ async function bareAedes(guarded: boolean): Promise<number> {
   const server = createServer((socket) => broker.handle(guarded ? guardStream(socket, { maxPacketBytes: 256 * 1024, onRefuse: () => undefined }) : socket));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const w = worker();
+  const w = loadWorker();
   try {
     const devices = Array.from({ length: CLIENTS }, (_, i) => `ap-${i}`);
     w.send({ cmd: 'burst', url, clients: clientsFor(devices, new Map(), guarded ? 'guarded' : 'bare'), messages: PER_CLIENT, window: Number(values.window), baseTs: Date.now() });
-    await expect(w, 'ready');
+    await w.expect('ready');
     const t0 = performance.now();
     w.send({ go: true });
-    await expect(w, 'done');
+    await w.expect('done');
     return TOTAL / ((performance.now() - t0) / 1000);
   } finally {
     w.send({ cmd: 'stop' });
@@ -187,21 +150,21 @@ async function flooder(): Promise<{ quiet: number[]; flooded: number[]; flood: {
     if (typeof sentAt === 'number') latencies.push(performance.timeOrigin + performance.now() - sentAt);
   });
   const url = `mqtt://127.0.0.1:${hub.ports.mqtt}`;
-  const steady = worker();
-  const flood = worker();
+  const steady = loadWorker();
+  const flood = loadWorker();
   try {
     steady.send({ cmd: 'steady', url, clients: clientsFor(normal, secrets, 'steady'), everyMs: 200 });
-    await expect(steady, 'ready');
+    await steady.expect('ready');
     await sleep(2_000); // warm up
     latencies.length = 0;
     await sleep(PHASE_S * 1000);
     const quiet = latencies.splice(0);
     flood.send({ cmd: 'flood', url, clients: clientsFor(['pc-flood'], secrets, 'flood'), perS: 5_000 });
-    await expect(flood, 'ready');
+    await flood.expect('ready');
     await sleep(PHASE_S * 1000);
     const flooded = latencies.splice(0);
     flood.send({ cmd: 'stop' });
-    const f = (await expect(flood, 'done')) as Extract<WorkerReport, { kind: 'done' }>;
+    const f = (await flood.expect('done')) as Extract<WorkerReport, { kind: 'done' }>;
     return { quiet, flooded, flood: { sent: f.sent, accepted: flooderAccepted, disconnects: f.disconnects, refused: hub.ctx.counters.get('broker.refused.flood') } };
   } finally {
     steady.send({ cmd: 'stop' });

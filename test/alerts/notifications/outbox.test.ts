@@ -219,6 +219,23 @@ describe('notifications outbox', () => {
     expect(s.t.counters.get('notify.sent')).toBe(1);
   });
 
+  it('gives up a queued message that can no longer be read, counted, and sends the next', async () => {
+    const s = await setup();
+    s.http.set(() => ({ status: 503 }));
+    const broken = makeAlert({ village: 'gia-phu', device: 'cam-market' });
+    emitAlert(s.t, 'fired', broken);
+    await waitFor(() => s.http.requests.length > 0, 3_000, 'first attempt');
+    // A row damaged on disk (an interrupted write of an older version, a hand edit).
+    s.t.ctx.state.prepare('UPDATE outbox SET payload = ? WHERE alert_id = ?').run('{"alert":', broken.id);
+    s.http.set(() => ({ status: 200 }));
+    const next = makeAlert({ village: 'gia-phu', device: 'cam-market' });
+    emitAlert(s.t, 'fired', next);
+    await waitFor(() => s.n.stats().failed === 1 && s.n.stats().delivered === 1, 3_000, 'broken row given up, next delivered');
+    expect(s.n.list({ status: 'failed' })[0]).toMatchObject({ alertId: broken.id, lastError: 'unreadable outbox row' });
+    expect(s.http.requests.filter((r) => alertOf(r) === next.id)).toHaveLength(1);
+    expect(s.t.counters.get('notify.failed')).toBe(1);
+  });
+
   it('gives a message up after expireAfterS, counted', async () => {
     const s = await setup({ expireAfterS: 0.6 });
     s.http.set(() => ({ status: 503 }));

@@ -1,0 +1,47 @@
+import type { api as vi } from '../vi/api';
+
+/**
+ * English for why a request failed, as the server's codes say it. Typed against the Vietnamese keys: a
+ * missing or extra key is a compile error.
+ */
+export const api: Record<keyof typeof vi, string> = {
+  'apiError.invalid': 'some entries are not right',
+  'apiError.not-found': 'not found (it may have just been removed)',
+  'apiError.from-config': 'this comes from the hub\'s configuration file and can only be changed there',
+  'apiError.already-resolved': 'the alert resolved itself; there is nothing to acknowledge',
+  'apiError.busy': 'the hub is already doing this; try again later',
+  'apiError.store-unavailable': 'the metric store cannot be reached for now',
+  'apiError.bad-json': 'the request could not be read',
+  'apiError.too-large': 'the request is too large',
+  'apiError.internal': 'internal error in the hub',
+  'apiError.unauthorized': 'you need to log in',
+  'apiError.forbidden': 'your account may not do this',
+  'apiError.bad-login': 'wrong user name or password',
+  'apiError.rate-limited': 'too many failed attempts, wait and try again',
+  'apiError.json-only': 'the request was not sent in the right form',
+  'apiError.cross-origin': 'the request did not come from the hub’s own pages',
+  'apiError.host-not-allowed': 'this address is not one of the hub’s',
+  'apiIssue.required': 'Required.',
+  'apiIssue.too-long': 'Too long: at most {max} characters.',
+  'apiIssue.too-short': 'Too short: at least {min} characters.',
+  'apiIssue.too-big': 'Too large: at most {max}.',
+  'apiIssue.too-small': 'Too small: at least {min}.',
+  'apiIssue.invalid-number': 'Enter a number.',
+  'apiIssue.invalid-choice': 'Choose one of the options offered.',
+  'apiIssue.invalid-id': 'Not a valid id (lowercase letters, digits and "-" only).',
+  'apiIssue.invalid-time': 'Not a valid time: hours and minutes, e.g. 22:30.',
+  'apiIssue.invalid-date-time': 'Not a valid date and time.',
+  'apiIssue.invalid-value': 'Not a valid value.',
+  'apiIssue.unknown-field': 'This page is older than the hub: reload it and try again.',
+  'apiIssue.to-before-from': '"To" must be after "From".',
+  'apiIssue.range-too-long': 'The range is too long (at most 2 years).',
+  'apiIssue.one-off-or-recurring': 'Choose a one-off or a recurring schedule, not both.',
+  'apiIssue.needs-schedule': 'Choose when: once (from – to) or recurring (start – end time).',
+  'apiIssue.pick-days': 'Choose "Every day" or at least one day.',
+  'apiIssue.unknown-village': 'The hub has no such village in its configuration.',
+  'apiIssue.unknown-device': 'The village has no such device (it may have just been removed from the configuration).',
+  'apiIssue.not-in-future': 'The start must be in the future.',
+  'apiIssue.invalid-month': 'Choose a month as year-month, e.g. 2026-11.',
+  'apiIssue.month-or-range': 'Choose a month or a range, not both.',
+  'apiIssue.field': '{field}: {message}',
+};

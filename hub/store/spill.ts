@@ -1,0 +1,51 @@
+import type { Entry } from './wal-segment.js';
+
+/**
+ * Which points leave the metric writer's memory (writer.ts). Points on disk move to the backlog, to be
+ * read back from the spool; points nowhere but in memory ("volatile": their spool commit failed or is
+ * under way) stay, and are only lost when memory is over its bound.
+ */
+
+/**
+ * Picks, oldest first, up to `excess` points that are on disk (committed and not volatile) to move to
+ * the backlog. `from`/`to` bound what moved (`to` exclusive); `moved` is 0 when nothing did.
+ */
+export function spill(
+  live: readonly Entry[],
+  committed: number,
+  volatile: ReadonlySet<number>,
+  excess: number,
+): { keep: Entry[]; moved: number; from: number; to: number } {
+  const keep: Entry[] = [];
+  let moved = 0;
+  let lastMoved = -1;
+  let firstMoved = -1;
+  let left = excess;
+  for (const e of live) {
+    if (left > 0 && e.seq <= committed && !volatile.has(e.seq)) {
+      if (firstMoved < 0) firstMoved = e.seq;
+      lastMoved = e.seq;
+      moved++;
+      left--;
+    } else keep.push(e);
+  }
+  return { keep, moved, from: firstMoved, to: lastMoved + 1 };
+}
+
+/**
+ * The `over` oldest volatile points to lose when memory holds too many: telemetry first; transitions
+ * and events go only when no volatile telemetry is left.
+ */
+export function overflowVictims(live: readonly Entry[], volatile: ReadonlySet<number>, over: number): Set<number> {
+  const gone = new Set<number>();
+  let left = over;
+  for (const pass of ['telemetry', 'other'] as const) {
+    for (const e of live) {
+      if (left <= 0) break;
+      if (!volatile.has(e.seq) || (e.point.measurement === 'telemetry') !== (pass === 'telemetry')) continue;
+      gone.add(e.seq);
+      left--;
+    }
+  }
+  return gone;
+}
