@@ -30,8 +30,7 @@ export class TopicAcl {
 
   publish(who: Subject, topic: string): Decision {
     if (topic.startsWith('$')) return deny(`publishing to "${topic.split('/')[0]}" topics is not allowed`);
-    const levels = topic.split('/');
-    if (levels[0] === this.topics.prefix && levels[2] === HUB_DEVICE) return deny('the hub\'s own "$hub" topics are published by the hub only');
+    if (this.isHubOwn(topic)) return deny('the hub\'s own "$hub" topics are published by the hub only');
     switch (who.role) {
       case 'reader':
         return deny('a reader account may not publish');
@@ -40,12 +39,23 @@ export class TopicAcl {
         return topic.startsWith(own) ? allow : deny(`device ${who.username} may publish only under ${own}…`);
       }
       case 'internal': {
+        const levels = topic.split('/');
         if (levels[0] !== this.topics.prefix || levels.length < 3) return deny(`the hub's clients publish only under ${this.topics.prefix}/`);
         return this.isConfigured(levels[1] ?? '', levels[2] ?? '') ? allow : deny(`no configured device ${levels[1]}/${levels[2]}`);
       }
       case 'anonymous':
         return allow;
     }
+  }
+
+  /** `<prefix>/<village>/$hub/…`: read in place (this runs for every message; a split would copy the topic). */
+  private isHubOwn(topic: string): boolean {
+    const prefix = this.topics.prefix;
+    if (!topic.startsWith(prefix) || topic.charCodeAt(prefix.length) !== 0x2f) return false;
+    const second = topic.indexOf('/', prefix.length + 1);
+    if (second < 0) return false;
+    const end = topic.indexOf('/', second + 1);
+    return topic.startsWith(HUB_DEVICE, second + 1) && (end < 0 ? topic.length : end) === second + 1 + HUB_DEVICE.length;
   }
 
   subscribe(who: Subject, filter: string): Decision {

@@ -258,15 +258,19 @@ export class BrokerAuth {
    */
   private untilSafe(packet: PublishPacket, from: number, to: number, done: (err?: Error | null) => void): void {
     const retained = packet.retain && this.aedes ? this.storeRetained(packet) : null;
-    // Taken now: what the check just queued elsewhere (the uplink) is covered by these.
-    const others = this.barriers.map((b) => b()).filter((w) => w !== null);
-    const rest = retained ? [retained, ...others] : others;
+    // Taken now: what the check just queued elsewhere (the uplink) is covered by these. Most messages
+    // have none of these: no arrays are made for them (this runs for every message).
+    let rest: Array<Promise<void>> | null = retained ? [retained] : null;
+    for (const b of this.barriers) {
+      const w = b();
+      if (w !== null) (rest ??= []).push(w);
+    }
     this.ctx.writer.whenStored(from, to, (err) => {
       if (err) {
         this.ctx.counters.inc('broker.unacknowledged');
         return done(err);
       }
-      if (rest.length === 0) return done(null);
+      if (rest === null) return done(null);
       Promise.all(rest).then(() => done(null), () => done(null));
     });
   }

@@ -23,7 +23,12 @@ export type ParsedTopic =
   | { ok: true; village: string; device: string; channel: Channel }
   | { ok: false; reason: string };
 
+/** Topics whose parse is remembered: a village's devices use a few topics each, again and again. */
+const PARSED_KEPT = 4096;
+
 export class Topics {
+  private readonly parsed = new Map<string, Readonly<ParsedTopic>>();
+
   constructor(readonly prefix: string) {}
 
   status(village: string, device: string): string {
@@ -64,7 +69,18 @@ export class Topics {
     return topic.startsWith(`${this.prefix}/`);
   }
 
-  parse(topic: string): ParsedTopic {
+  /** What a topic is (the same object for the same topic while it is remembered: read it, do not change it). */
+  parse(topic: string): Readonly<ParsedTopic> {
+    let p = this.parsed.get(topic);
+    if (p) return p;
+    p = this.parseNew(topic);
+    // Made-up topics must not grow this without end: past the bound it starts again.
+    if (this.parsed.size >= PARSED_KEPT) this.parsed.clear();
+    this.parsed.set(topic, p);
+    return p;
+  }
+
+  private parseNew(topic: string): ParsedTopic {
     const parts = topic.split('/');
     if (parts[0] !== this.prefix) return { ok: false, reason: `topic does not start with "${this.prefix}/"` };
     // Every `$hub/…` topic is the hub's own (its status, its view of each device): not device traffic.

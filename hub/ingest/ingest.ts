@@ -140,18 +140,22 @@ export class Ingest {
     // An empty retained payload clears a retained status (MQTT-3.3.1-10): housekeeping, not an error.
     if (payload.length === 0 && parsed.channel === 'status') return { ok: true, emit: nothing };
 
-    const ref: DeviceRef = { village: parsed.village, device: parsed.device };
+    const { village, device } = parsed;
+    const ref: DeviceRef = { village, device };
     const text = payload.toString('utf8');
     const body = decode(parsed.channel, text);
     if (!body.ok) return body;
 
     const now = clock.now();
+    const known = this.ctx.devices.get(ref);
     // A dismissed device stays out until it says something newer than its dismissal.
-    if (!this.ctx.devices.get(ref) && !this.dismissals.admits(ref, claimedTs(body.value) ?? now, now)) {
+    if (!known && !this.dismissals.admits(ref, claimedTs(body.value) ?? now, now)) {
       return { ok: false, code: 'dismissed', reason: 'unregistered device dismissed by an admin; this message is older than the dismissal' };
     }
-    const entry = this.lookup(ref, packet.topic);
+    const entry = known ?? this.addUnregistered(ref, packet.topic);
     if (!entry) return { ok: false, code: 'unregistered_cap', reason: 'too many unregistered devices; message dropped' };
+    // Only built when something listens (the uplink): a copy of every message's body otherwise made for nobody.
+    const forwarded = bus.listenerCount('accepted') > 0;
 
     switch (parsed.channel) {
       case 'status': {
@@ -163,23 +167,23 @@ export class Ingest {
           emit: () => {
             // Status before seen: a first message saying "offline" must not pass through "online".
             bus.emit('status', report);
-            bus.emit('seen', { ...ref, ts: now });
-            bus.emit('accepted', { ...ref, channel: 'status', ts: report.ts, body: withTs(body.value, report.ts) });
+            bus.emit('seen', { village, device, ts: now });
+            if (forwarded) bus.emit('accepted', { village, device, channel: 'status', ts: report.ts, body: withTs(body.value, report.ts) });
           },
         };
       }
       case 'telemetry': {
         const r = parse(telemetryPayloadSchema, body.value, 'telemetry');
         if (!r.ok) return r;
-        const names = this.names.admit(`${ref.village}/${ref.device}`, Object.keys(r.value.fields), entry.registered);
+        const names = this.names.admit(`${village}/${device}`, Object.keys(r.value.fields), entry.registered);
         if (!names.ok) return names;
-        const reading = { ...ref, kind: entry.kind, ts: r.value.ts ?? now, fields: r.value.fields };
+        const reading = { village, device, kind: entry.kind, ts: r.value.ts ?? now, fields: r.value.fields };
         return {
           ok: true,
           emit: () => {
-            bus.emit('seen', { ...ref, ts: now });
+            bus.emit('seen', { village, device, ts: now });
             bus.emit('reading', reading);
-            bus.emit('accepted', { ...ref, channel: 'telemetry', ts: reading.ts, body: withTs(body.value, reading.ts) });
+            if (forwarded) bus.emit('accepted', { village, device, channel: 'telemetry', ts: reading.ts, body: withTs(body.value, reading.ts) });
           },
         };
       }
@@ -196,19 +200,18 @@ export class Ingest {
         return {
           ok: true,
           emit: () => {
-            bus.emit('seen', { ...ref, ts: now });
+            bus.emit('seen', { village, device, ts: now });
             bus.emit('device-event', event);
-            bus.emit('accepted', { ...ref, channel: 'event', ts: event.ts, body: withTs(body.value, event.ts) });
+            if (forwarded) bus.emit('accepted', { village, device, channel: 'event', ts: event.ts, body: withTs(body.value, event.ts) });
           },
         };
       }
     }
   }
 
-  private lookup(ref: DeviceRef, topic: string): DeviceEntry | undefined {
+  /** A device not in the registry: listed as unregistered (undefined when too many are listed already). */
+  private addUnregistered(ref: DeviceRef, topic: string): DeviceEntry | undefined {
     const { devices, bus, clock, counters, log } = this.ctx;
-    const known = devices.get(ref);
-    if (known) return known;
     const added = devices.addUnregistered(ref, UNREGISTERED_TIMEOUT_S);
     if (added) {
       counters.inc('ingest.unregistered_devices');

@@ -35,6 +35,8 @@ export class AckQueue {
       // The ready ones are a prefix: no need to look at the (possibly thousands of) others at each commit.
       let n = 0;
       while (n < this.waiters.length && this.waiters[n]!.to <= committed) n++;
+      // Called for every message as it arrives, when none is ready yet.
+      if (n === 0) return;
       const ready = this.waiters.splice(0, n);
       for (const w of ready) w.done();
       return;

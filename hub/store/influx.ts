@@ -18,6 +18,7 @@ import type {
 } from './types.js';
 import { isEventSeverity as isSeverity } from '../../shared/event-types.js';
 import { ensureInfluxSchema } from './influx-schema.js';
+import { postLines, telemetryLine } from './influx-lines.js';
 
 import {
   capPoints,
@@ -81,11 +82,19 @@ export class InfluxMetricStore implements MetricStore {
       // A URL path names the database (the config schema moved it to `database`): never a request prefix.
       path: '',
       database: this.config.database,
-      username: this.config.username ?? (u.username ? decodeURIComponent(u.username) : undefined),
-      password: this.config.password ?? (u.password ? decodeURIComponent(u.password) : undefined),
+      ...this.credentials(),
       pool: { maxRetries: 0, requestTimeout: 15_000, backoff: noBackoff },
     });
     return this.client;
+  }
+
+  /** The account the client logs in with: the settings', else the URL's. */
+  private credentials(): { username: string | undefined; password: string | undefined } {
+    const u = new URL(this.config.url);
+    return {
+      username: this.config.username ?? (u.username ? decodeURIComponent(u.username) : undefined),
+      password: this.config.password ?? (u.password ? decodeURIComponent(u.password) : undefined),
+    };
   }
 
   private fail(what: string, err: unknown): Error {
@@ -126,31 +135,24 @@ export class InfluxMetricStore implements MetricStore {
   async write(points: readonly MetricPoint[]): Promise<void> {
     await this.ensureSchema();
     // Telemetry in `raw` (rolled up by the continuous query); transitions and events, exact, in `history`.
-    const rows: IPoint[] = [];
+    const rows: string[] = [];
     const history: IPoint[] = [];
     let skipped = 0;
     for (const p of points) {
+      if (p.measurement === 'telemetry') {
+        // Nearly every point: written as a line at once (influx-lines.ts), with the same checks.
+        const line = telemetryLine(p);
+        if (line === null) skipped++;
+        else rows.push(line);
+        continue;
+      }
       if (!SLUG_PATTERN.test(p.village) || !SLUG_PATTERN.test(p.device) || !KIND.test(p.kind) || !Number.isFinite(p.ts)) {
         skipped++;
         continue;
       }
       const tags = { village: p.village, device: p.device, kind: p.kind };
       const timestamp = String(Math.round(p.ts));
-      if (p.measurement === 'telemetry') {
-        const fields: Record<string, number> = {};
-        let n = 0;
-        for (const [k, v] of Object.entries(p.fields)) {
-          if (METRIC_PATTERN.test(k) && typeof v === 'number' && Number.isFinite(v)) {
-            fields[k] = v;
-            n++;
-          }
-        }
-        if (n === 0) {
-          skipped++;
-          continue;
-        }
-        rows.push({ measurement: 'telemetry', tags, fields, timestamp });
-      } else if (p.measurement === 'event') {
+      if (p.measurement === 'event') {
         if (!isSeverity(p.severity) || typeof p.type !== 'string' || p.type === '') {
           skipped++;
           continue;
@@ -173,10 +175,14 @@ export class InfluxMetricStore implements MetricStore {
     await this.writeTo(HISTORY_RP, history);
   }
 
-  private async writeTo(retentionPolicy: string, rows: IPoint[]): Promise<void> {
+  /** Writes rows, or lines already in the line protocol, to one retention policy. */
+  private async writeTo(retentionPolicy: string, rows: IPoint[] | string[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await (await this.db()).writePoints(rows, { database: this.config.database, retentionPolicy, precision: 'ms' });
+      const { database } = this.config;
+      const db = await this.db();
+      if (typeof rows[0] === 'string') await postLines(db, rows as string[], { database, retentionPolicy, ...this.credentials() });
+      else await db.writePoints(rows as IPoint[], { database, retentionPolicy, precision: 'ms' });
     } catch (err) {
       const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
       const text = errorText(err);

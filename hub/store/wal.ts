@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync } from 'node:fs';
+import { constants, mkdirSync, renameSync } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { MetricPoint } from './types.js';
@@ -22,6 +22,15 @@ export interface CommitResult {
   failed: { from: number; to: number; error: string } | null;
 }
 
+/**
+ * With fsync, segments are opened for synchronous data writes (O_DSYNC, where the platform has it): a
+ * commit's one write returns once its data is on disk, as write + fdatasync did, in one trip to the I/O
+ * threads instead of two — half the wait for the acknowledgements of a busy hub. Elsewhere (Windows),
+ * write + fdatasync.
+ */
+const DSYNC: number | undefined = process.platform === 'win32' ? undefined : constants.O_DSYNC;
+const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
+
 /** After a failed write, commits fail at once (without touching the disk) for this long. */
 const BROKEN_PAUSE_MS = 1_000;
 
@@ -38,7 +47,8 @@ export function errorText(err: unknown): string {
  */
 export class Wal {
   private segs: Segment[] = [];
-  private active: { seg: Segment; fh: FileHandle } | null = null;
+  /** `dsync`: opened with O_DSYNC (every write is synced: no fdatasync after it). */
+  private active: { seg: Segment; fh: FileHandle; dsync: boolean } | null = null;
   private pending: string[] = [];
   private pendingBytes = 0;
   private pendingFrom = 0;
@@ -134,14 +144,14 @@ export class Wal {
       this.onCommit({ through: to, failed: { from, to, error: this.lastError ?? 'spool unusable' } });
       return;
     }
-    let a: { seg: Segment; fh: FileHandle } | null = null;
+    let a: { seg: Segment; fh: FileHandle; dsync: boolean } | null = null;
     let before = 0;
     try {
       a = await this.activeFor(from);
       before = a.seg.bytes;
       const buf = Buffer.from(text, 'utf8');
       await a.fh.write(buf, 0, buf.length, before);
-      if (this.opts.fsync) await a.fh.datasync();
+      if (this.opts.fsync && !a.dsync) await a.fh.datasync();
       a.seg.bytes = before + buf.length;
       a.seg.points += lines.length;
       a.seg.last = to;
@@ -165,16 +175,17 @@ export class Wal {
     }
   }
 
-  private async activeFor(first: number): Promise<{ seg: Segment; fh: FileHandle }> {
+  private async activeFor(first: number): Promise<{ seg: Segment; fh: FileHandle; dsync: boolean }> {
     if (this.active) return this.active;
     const path = segmentPath(this.opts.dir, first);
-    const fh = await open(path, 'a');
+    const dsync = this.opts.fsync && DSYNC !== undefined;
+    const fh = await open(path, dsync ? APPEND | (DSYNC as number) : 'a');
     const seg: Segment = { first, last: first - 1, path, bytes: 0, points: 0, firstAt: null, lastAppendAt: this.opts.now(), compacted: false, version: 0 };
     const st = await fh.stat();
     seg.bytes = st.size;
     if (this.opts.fsync) syncDir(this.opts.dir);
     this.segs.push(seg);
-    this.active = { seg, fh };
+    this.active = { seg, fh, dsync };
     return this.active;
   }
 

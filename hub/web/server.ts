@@ -166,8 +166,14 @@ export class WebServer {
     ctx.bus.on(OWNER, 'reading', (r) => {
       const key = deviceKey(r);
       const prev = this.pending.get(key);
-      if (prev && prev.ts > r.ts) return;
-      this.pending.set(key, { village: r.village, device: r.device, ts: r.ts, fields: { ...(prev?.fields ?? {}), ...r.fields } });
+      if (!prev) {
+        this.pending.set(key, { village: r.village, device: r.device, ts: r.ts, fields: { ...r.fields } });
+        return;
+      }
+      if (prev.ts > r.ts) return;
+      // The push waiting for this tick is this listener's own object: merged in place, not copied per message.
+      prev.ts = r.ts;
+      Object.assign(prev.fields, r.fields);
     });
     ctx.bus.on(OWNER, 'unregistered', (u) => {
       const entry = ctx.devices.get(u);

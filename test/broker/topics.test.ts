@@ -19,6 +19,18 @@ describe('topic contract', () => {
     }
   });
 
+  it('remembers what a topic is (one parse per topic, not per message), within a bound, with the same answers', () => {
+    const own = new Topics('langso');
+    const first = own.parse('langso/dong-cam/cam-1/telemetry');
+    expect(own.parse('langso/dong-cam/cam-1/telemetry')).toBe(first);
+    const bad = own.parse('langso/dong-cam/cam_1/telemetry');
+    expect(own.parse('langso/dong-cam/cam_1/telemetry')).toBe(bad);
+    // A flood of made-up topics: the memory starts again, and every answer stays what it was.
+    for (let i = 0; i < 10_000; i++) expect(own.parse(`langso/v-${i}/d/status`)).toMatchObject({ ok: true, village: `v-${i}`, device: 'd', channel: 'status' });
+    expect(own.parse('langso/dong-cam/cam-1/telemetry')).toEqual({ ok: true, village: 'dong-cam', device: 'cam-1', channel: 'telemetry' });
+    expect(own.parse('langso/dong-cam/cam_1/telemetry')).toEqual(bad);
+  });
+
   it.each([
     ['langso/dong-cam/cam-1', /got 3 levels/],
     ['langso/dong-cam/cam-1/status/extra', /got 5 levels/],
