@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { CheckError, type CheckResult } from '../../../devices/driver.js';
@@ -11,11 +11,9 @@ import { codecStatusBody, startCodecPage, startTcpStandIn, type CodecPage, type 
 import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
 import { reasonText } from '../../../shared/reasons.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function meetingSet(): Promise<{ codec: CodecPage; display: TcpStandIn }> {
   const codec = await startCodecPage();

@@ -1,18 +1,16 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import jpeg from 'jpeg-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../devices/driver.js';
 import { analyseJpeg, type ImageStats } from '../../../devices/onvif-camera/image.js';
 import { BUSY, ImagePool } from '../../../devices/onvif-camera/image-pool.js';
 import { Scene, startSimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 import { waitFor } from '../../helpers/hub.js';
 import { driverFor, PASS, timeoutSignal, USER } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 function pool(opts: ConstructorParameters<typeof ImagePool>[0] = {}): ImagePool {
   const p = new ImagePool(opts);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { systemClock } from '../../../hub/core/clock.js';
@@ -11,15 +11,13 @@ import { counterRate, wifiApDriver } from '../../../devices/wifi-ap/driver.js';
 import { extendOutputOid, UNIFI_VAP_NUM_STATIONS } from '../../../devices/wifi-ap/presets.js';
 import { startSimulatedAp, type SimulatedAp, type SimulatedApOptions } from '../../../devices/wifi-ap/simulator.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
 const log = createLogger('silent');
 const village: VillageConfig = { id: 'dong-cam', name: 'Đông Căm', timezone: 'Asia/Ho_Chi_Minh' };
 const device: DeviceConfig = { id: 'ap-nha-van-hoa', village: 'dong-cam', name: 'Wi-Fi nhà văn hóa', kind: 'wifi-ap' };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function ap(o: SimulatedApOptions = {}): Promise<SimulatedAp> {
   const sim = await startSimulatedAp({ community: 'langso-ro', ...o });
