@@ -2,10 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../../scripts/services/influxd.js';
 import { waitFor } from './hub.js';
-import { spawnGroup } from './process-group.js';
+import { spawnGroup, type GroupProcess } from './process-group.js';
 
 /**
  * The hub as a separate process (`node --import tsx hub/cli.ts start`), in a process group of its own so a
@@ -65,4 +66,27 @@ export async function startHubProcess(configFile: string, env: Record<string, st
     throw new Error(`the hub did not start:\n${p.all()}`);
   }
   return { child: p.child, output: p.all, kill: () => p.signal('SIGKILL'), stop: () => p.signal('SIGTERM') };
+}
+
+/** What the hub's "hub started" log line says: the ports it listens on. */
+export interface HubStarted {
+  mqtt: number;
+  ws: number | null;
+  http: number;
+}
+
+/**
+ * `langso start --config <file>` from the sources, as commune IT runs it, in a process group of its own
+ * (`env` added to this process's). Returned at once, so the caller can arrange to stop it before waiting
+ * for hubStarted.
+ */
+export function spawnHubCli(configFile: string, env: Record<string, string>): GroupProcess {
+  return spawnGroup(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', configFile], { cwd: process.cwd(), env: { ...process.env, ...env } });
+}
+
+/** Waits for the hub's JSON "hub started" line (the test fails if it exits first); returns its ports. */
+export async function hubStarted(p: GroupProcess, timeoutMs = 30_000): Promise<HubStarted> {
+  await waitFor(() => /"msg":"hub started"/.test(p.out()) || p.child.exitCode !== null, timeoutMs, 'the hub to start');
+  expect(p.child.exitCode, `the hub did not start\n${p.out()}\n${p.err()}`).toBeNull();
+  return JSON.parse(p.out().split('\n').find((l) => l.includes('"hub started"')) ?? '{}') as HubStarted;
 }

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor } from '../helpers/hub.js';
-import { spawnGroup } from '../helpers/process-group.js';
+import { hubStarted, spawnHubCli } from '../helpers/hub-process.js';
 import { sleep, startUpstream, tally, uplinkDoc, UpstreamWatcher, V, type Upstream } from './helpers.js';
 import { cleanupsAfter } from '../helpers/cleanups.js';
 
@@ -20,16 +20,10 @@ interface HubProcess {
 
 /** The hub as commune IT runs it (`langso start`), in its own process group so a SIGKILL takes all of it. */
 async function startHubProcess(configFile: string): Promise<HubProcess> {
-  const p = spawnGroup(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', configFile], {
-    cwd: process.cwd(),
-    env: { ...process.env, LANGSO_LOG_LEVEL: 'info', LANGSO_LOG_FORMAT: 'json' },
-  });
+  const p = spawnHubCli(configFile, { LANGSO_LOG_LEVEL: 'info', LANGSO_LOG_FORMAT: 'json' });
   const kill = (): Promise<void> => p.signal('SIGKILL');
   cleanups.push(kill);
-  await waitFor(() => /"msg":"hub started"/.test(p.out()) || p.child.exitCode !== null, 30_000, 'the hub to start');
-  expect(p.child.exitCode, p.err()).toBeNull();
-  const line = p.out().split('\n').find((l) => l.includes('"hub started"')) ?? '{}';
-  return { child: p.child, mqttPort: (JSON.parse(line) as { mqtt: number }).mqtt, kill };
+  return { child: p.child, mqttPort: (await hubStarted(p)).mqtt, kill };
 }
 
 async function setup(): Promise<{ up: Upstream; w: UpstreamWatcher; file: string }> {
