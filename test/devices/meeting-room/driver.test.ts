@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { CheckError, type CheckResult } from '../../../devices/driver.js';
 import { meetingRoomCheck, meetingRoomConfigSchema } from '../../../devices/meeting-room/driver.js';
 import { httpProbe, icmpProbe, parsePingTime, splitCredentials } from '../../../devices/probes.js';
@@ -12,6 +11,7 @@ import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
 import { reasonText } from '../../../shared/reasons.js';
 import { cleanupsAfter } from '../../helpers/cleanups.js';
+import { configProblems } from '../../helpers/config.js';
 
 const cleanups = cleanupsAfter('each');
 
@@ -197,13 +197,7 @@ describe('ICMP with the system ping', () => {
 describe('meeting-room poll config', () => {
   const problems = (poll: Record<string, unknown>): string[] => {
     const doc = stringify({ villages: [testVillage], devices: [{ id: 'phong-hop', village: 'dong-cam', name: 'Phòng họp', kind: 'meeting-room', poll }] });
-    try {
-      parseConfig(doc, 'test.yaml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-    throw new Error('expected a ConfigError');
+    return configProblems(doc, 'test.yaml');
   };
 
   it('fills the defaults', () => {
