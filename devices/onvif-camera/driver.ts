@@ -204,10 +204,17 @@ export class OnvifCameraCheck implements DriverInstance {
     const first = !this.everFull;
     this.everFull = true;
     this.lastFullAt = first ? now - Math.random() * (s.fullEveryS / 2) * 1000 : now;
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+    // The budget's timer is held here until the part ends: an AbortSignal.timeout inside AbortSignal.any
+    // may be garbage-collected before it fires (Node 20), and the check would then wait for the runner's
+    // timeout and fail instead of going on without a slow analysis.
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), budgetMs);
+    const deadline = AbortSignal.any([signal, budget.signal]);
     // The previous picture still being analysed (a backlogged pool): no new one this time.
     const snapshot = s.snapshot && !this.analysing;
-    const [stream, snap] = await Promise.all([s.rtsp ? this.probeStream(deadline) : null, snapshot ? this.takeSnapshot(deadline) : null]);
+    const [stream, snap] = await Promise.all([s.rtsp ? this.probeStream(deadline) : null, snapshot ? this.takeSnapshot(deadline) : null]).finally(() =>
+      clearTimeout(timer),
+    );
     if (stream) {
       fields.streamOk = stream.ok;
       this.streamOk = stream.ok;

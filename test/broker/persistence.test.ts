@@ -4,7 +4,7 @@ import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/services/influxd.js';
-import { startHubProcess, writeHubConfig, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, writeHubFolder, type HubProcess } from '../helpers/hub-process.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
 const VILLAGE = testVillage.id;
@@ -96,15 +96,7 @@ describe('broker state across restarts', () => {
 
   it('and after a SIGKILL', { timeout: 120_000 }, async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'langso-broker-kill-'));
-    const port = await freePort();
-    const config = path.join(dir, 'hub.yaml');
-    await writeHubConfig(config, {
-      dataDir: path.join(dir, 'data'),
-      broker: { host: '127.0.0.1', port, wsPort: null, allowAnonymous: true },
-      http: { host: '127.0.0.1', port: 0 },
-      villages: [testVillage],
-      devices,
-    });
+    const { config, mqttUrl } = await writeHubFolder(dir, { villages: [testVillage], devices });
     proc = await startHubProcess(config);
     await scenario(async (url) => {
       // The queued copies are written right after the acknowledgement: a moment for them (docs/durability.md).
@@ -112,6 +104,6 @@ describe('broker state across restarts', () => {
       await proc?.kill();
       proc = await startHubProcess(config);
       return url;
-    }, `mqtt://127.0.0.1:${port}`);
+    }, mqttUrl);
   });
 });

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../hub/config/load.js';
+import { parseConfig } from '../../hub/config/load.js';
 import { UpstreamTopics } from '../../hub/central/contract.js';
 import { OwnerElection } from '../../hub/central/election.js';
+import { configProblems } from '../helpers/config.js';
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'central.yaml', {});
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (text: string): string[] => configProblems(text, 'central.yaml');
 
 describe('central config', () => {
   it('defaults to a village hub; central mode reads its upstream block with defaults', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,31 +7,14 @@ import { deviceCommand, readerCommand } from '../../hub/cli/device.js';
 import { AuditLog } from '../../hub/security/audit.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { connackCode, connect } from '../security/helpers.js';
+import { runLangso, type CommandRun } from '../helpers/cli.js';
 
 /**
  * `langso device credentials|list` and `langso mqtt-reader add|remove`, run as commands against the
  * configuration of a hub that is running: what they print, and that the hub sees the change at once.
  */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args], {
-      env: { ...process.env, LANGSO_CONFIG: '', LANGSO_LOG_LEVEL: 'error', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`langso ${args.join(' ')} did not exit\n${stdout}\n${stderr}`));
-    }, 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<CommandRun> =>
+  runLangso(args, { env: { LANGSO_CONFIG: '', LANGSO_LOG_LEVEL: 'error', ...env }, timeoutMs: 20_000 });
 
 /** The same commands in this process (quicker than a child each time); `run` checks the real command. */
 async function call(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

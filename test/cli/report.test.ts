@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,19 +10,11 @@ import { uptimeReport } from '../../hub/reports/report.js';
 import { createMetricStore } from '../../hub/store/index.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
 import { parseCsv } from '../helpers/csv.js';
+import { runLangso, type CommandRun } from '../helpers/cli.js';
 
 const z = (iso: string) => Date.parse(iso);
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args], { env: { ...process.env, LANGSO_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): Promise<CommandRun> => runLangso(args, { env: { LANGSO_LOG_LEVEL: 'error' } });
 
 describe('langso report', () => {
   let dir: string;

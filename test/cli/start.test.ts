@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnGroup, type GroupProcess } from '../helpers/process-group.js';
 
 /**
  * `langso start` as people run it, in a child process: which configuration runs, what it says, and
@@ -11,34 +11,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
  * (npm's shell, node) is stopped at the end.
  */
 
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-}
+const running: GroupProcess[] = [];
 
-const running: Running[] = [];
-
-function start(command: string, args: string[], env: Record<string, string | undefined>): Running {
+function start(command: string, args: string[], env: Record<string, string | undefined>): GroupProcess {
   const clean = { ...process.env };
   delete clean.LANGSO_CONFIG;
   delete clean.LANGSO_LOG_FORMAT;
-  const child = spawn(command, args, {
-    cwd: process.cwd(),
-    env: { ...clean, LANGSO_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const r = { child, out: () => out, err: () => err };
+  const r = spawnGroup(command, args, { cwd: process.cwd(), env: { ...clean, LANGSO_LOG_LEVEL: 'info', ...env } });
   running.push(r);
   return r;
 }
 
-async function until(r: Running, what: RegExp, timeoutMs = 30_000): Promise<string> {
+async function until(r: GroupProcess, what: RegExp, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (!what.test(r.out())) {
     if (r.child.exitCode !== null || Date.now() > deadline) {
@@ -49,23 +33,10 @@ async function until(r: Running, what: RegExp, timeoutMs = 30_000): Promise<stri
   return r.out();
 }
 
-async function stopTree(r: Running): Promise<void> {
-  const pid = r.child.pid;
-  if (pid === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
-  const exited = new Promise<void>((res) => r.child.once('exit', () => res()));
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, 10_000);
-  await exited;
+/** SIGTERM, and SIGKILL if the tree is still there 10 s later. */
+async function stopTree(r: GroupProcess): Promise<void> {
+  const timer = setTimeout(() => r.send('SIGKILL'), 10_000);
+  await r.signal('SIGTERM');
   clearTimeout(timer);
 }
 

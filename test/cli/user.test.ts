@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { UserStore } from '../../hub/security/users.js';
 import { openStateDb } from '../../hub/state/db.js';
 import { login, sessionOf } from '../helpers/auth.js';
 import { startTestHub, testVillage } from '../helpers/hub.js';
+import { runLangso, type CommandRun } from '../helpers/cli.js';
 
 const PASSWORD = 'mat-khau-cua-lan-2026';
 
@@ -26,18 +26,7 @@ function io(stdin = ''): UserIo & { out: () => string; err: () => string } {
 }
 
 /** The real command in a child process, the password piped to standard input. */
-function langso(args: string[], stdin: string | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LANGSO_CONFIG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const langso = (args: string[], stdin: string | null): Promise<CommandRun> => runLangso(args, { env: { LANGSO_CONFIG: '' }, stdin: stdin ?? '' });
 
 describe('langso user (in process)', () => {
   let dir: string;

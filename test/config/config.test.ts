@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../hub/config/load.js';
+import { parseConfig } from '../../hub/config/load.js';
 import { defaultTimeoutS, timeoutFor } from '../../hub/config/schema.js';
+import { configProblems } from '../helpers/config.js';
 
 const good = `
 villages:
@@ -12,15 +13,7 @@ devices:
   - { id: ap-nha-van-hoa, village: dong-cam, name: Wi-Fi nhà văn hóa, kind: wifi-ap, timeoutS: 15 }
 `;
 
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(text, 'test.yaml', env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (text: string, env: Record<string, string> = {}): string[] => configProblems(text, 'test.yaml', env);
 
 describe('config', () => {
   it('fills every default from the schema', () => {

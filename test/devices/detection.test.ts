@@ -1,10 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onvifCameraSettingsSchema } from '../../devices/onvif-camera/driver.js';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { wifiApConfigSchema } from '../../devices/wifi-ap/driver.js';
 import { startSimulatedAp, type SimulatedAp } from '../../devices/wifi-ap/simulator.js';
 import { heartbeatTimeoutS } from '../../hub/registry/registry.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
 /**
  * The detection promise with the default poll settings: a dead camera or AP is reported offline
@@ -12,10 +13,7 @@ import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub
  * the common case of a camera without power behind a live switch port), one that swallows packets
  * (unplugged cable: every attempt runs to its timeout), and an AP that stops answering SNMP.
  */
-const cleanups: Array<() => Promise<void> | void> = [];
-afterAll(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('all');
 
 describe('detection time with the default poll settings', () => {
   it('defaults: 3 s interval, 2 s timeout, 1 retry for cameras and APs', () => {

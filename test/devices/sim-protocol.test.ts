@@ -1,13 +1,11 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isLoopback, RTSP_PORT_OFFSET } from '../../devices/sim/protocol-fleet.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 function tcpPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Topics } from '../../hub/broker/topics.js';
 import { systemClock, type Clock } from '../../hub/core/clock.js';
@@ -12,6 +12,7 @@ import { createLogger } from '../../hub/core/log.js';
 import { eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from '../../hub/ingest/payloads.js';
 import { seededRandom } from '../../devices/sim/device.js';
 import { FleetSimulator, type FleetOptions } from '../../devices/sim/fleet.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
 const topics = new Topics('langso');
 const log = createLogger('silent');
@@ -39,10 +40,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 /** A real MQTT subscriber collecting everything under the prefix. */
 async function subscriber(): Promise<{ msgs: Msg[]; client: MqttClient }> {

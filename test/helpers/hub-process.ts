@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
+import { freePort } from '../../scripts/services/influxd.js';
 import { waitFor } from './hub.js';
+import { spawnGroup, type GroupProcess } from './process-group.js';
 
 /**
  * The hub as a separate process (`node --import tsx hub/cli.ts start`), in a process group of its own so a
@@ -24,33 +27,66 @@ export async function writeHubConfig(file: string, doc: Record<string, unknown>)
   await writeFile(file, stringify({ logFormat: 'json', logLevel: 'info', ...doc }));
 }
 
+/** Where writeHubFolder put a hub's configuration, and the MQTT port it gave the hub. */
+export interface HubFolder {
+  /** `<dir>/hub.yaml`, for startHubProcess. */
+  config: string;
+  port: number;
+  mqttUrl: string;
+}
+
+/**
+ * Writes `<dir>/hub.yaml` (with `doc`) for a hub that keeps its data in `<dir>/data`, lets MQTT clients in
+ * without credentials on a free port chosen here, once (a restart keeps it, so clients reconnect to the
+ * same place), and serves the web on any free port.
+ */
+export async function writeHubFolder(dir: string, doc: Record<string, unknown>): Promise<HubFolder> {
+  const port = await freePort();
+  const config = path.join(dir, 'hub.yaml');
+  await writeHubConfig(config, {
+    dataDir: path.join(dir, 'data'),
+    broker: { host: '127.0.0.1', port, wsPort: null, allowAnonymous: true },
+    http: { host: '127.0.0.1', port: 0 },
+    ...doc,
+  });
+  return { config, port, mqttUrl: `mqtt://127.0.0.1:${port}` };
+}
+
 export async function startHubProcess(configFile: string, env: Record<string, string> = {}): Promise<HubProcess> {
   // LANGSO_TEST_HUB=dist runs the built hub (`npx tsc -p tsconfig.build.json` first): the memory a
   // village PC sees, without the TypeScript loader's own.
   const entry = process.env.LANGSO_TEST_HUB === 'dist' ? ['dist/hub/cli.js'] : ['--import', 'tsx', 'hub/cli.ts'];
-  const c = spawn(process.execPath, [...entry, 'start', '--config', configFile], {
+  const p = spawnGroup(process.execPath, [...entry, 'start', '--config', configFile], {
     cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
-  let out = '';
-  c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  c.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-  const signal = async (sig: NodeJS.Signals): Promise<void> => {
-    if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) return;
-    try {
-      process.kill(-c.pid, sig);
-    } catch {
-      // already gone
-    }
-    await exited;
-  };
-  const started = await waitFor(() => /"msg":"hub started"/.test(out) || c.exitCode !== null, 60_000, 'the hub to start').catch(() => false);
-  if (c.exitCode !== null || !started) {
-    await signal('SIGKILL');
-    throw new Error(`the hub did not start:\n${out}`);
+  const started = await waitFor(() => /"msg":"hub started"/.test(p.all()) || p.child.exitCode !== null, 60_000, 'the hub to start').catch(() => false);
+  if (p.child.exitCode !== null || !started) {
+    await p.signal('SIGKILL');
+    throw new Error(`the hub did not start:\n${p.all()}`);
   }
-  return { child: c, output: () => out, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { child: p.child, output: p.all, kill: () => p.signal('SIGKILL'), stop: () => p.signal('SIGTERM') };
+}
+
+/** What the hub's "hub started" log line says: the ports it listens on. */
+export interface HubStarted {
+  mqtt: number;
+  ws: number | null;
+  http: number;
+}
+
+/**
+ * `langso start --config <file>` from the sources, as commune IT runs it, in a process group of its own
+ * (`env` added to this process's). Returned at once, so the caller can arrange to stop it before waiting
+ * for hubStarted.
+ */
+export function spawnHubCli(configFile: string, env: Record<string, string>): GroupProcess {
+  return spawnGroup(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', configFile], { cwd: process.cwd(), env: { ...process.env, ...env } });
+}
+
+/** Waits for the hub's JSON "hub started" line (the test fails if it exits first); returns its ports. */
+export async function hubStarted(p: GroupProcess, timeoutMs = 30_000): Promise<HubStarted> {
+  await waitFor(() => /"msg":"hub started"/.test(p.out()) || p.child.exitCode !== null, timeoutMs, 'the hub to start');
+  expect(p.child.exitCode, `the hub did not start\n${p.out()}\n${p.err()}`).toBeNull();
+  return JSON.parse(p.out().split('\n').find((l) => l.includes('"hub started"')) ?? '{}') as HubStarted;
 }

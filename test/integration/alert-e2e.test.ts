@@ -12,12 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import type { OutboxEntry } from '../../hub/alerts/outbox.js';
 import type { AlertChange, AlertDetailResponse, AlertsResponse, AlertView, ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import { sessionAs } from '../helpers/auth.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
 const SECRET = 'bi-mat-webhook-dong-cam';
 const USER = 'admin';
@@ -27,10 +28,7 @@ const KEY = `offline:${testVillage.id}/${CAM.id}`;
 /** The issue's promise: a dead camera is on the dashboard within 10 s, with default settings. */
 const DETECT_MS = 10_000;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
-});
+const cleanups = cleanupsAfter('each', { tolerant: true });
 
 interface WebhookBody {
   id: string;

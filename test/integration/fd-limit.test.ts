@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HealthResponse } from '../../shared/events.js';
 import { waitFor } from '../helpers/hub.js';
+import { hubStarted, spawnHubCli } from '../helpers/hub-process.js';
+import type { GroupProcess } from '../helpers/process-group.js';
 
 /**
  * Many devices reconnecting at once exhaust the hub's file descriptors: the hub runs in a child whose
@@ -15,14 +17,10 @@ import { waitFor } from '../helpers/hub.js';
  */
 describe('an exhausted file-descriptor limit', () => {
   let dir = '';
-  let child: ChildProcess | null = null;
+  let hub: GroupProcess | null = null;
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise<void>((r) => child?.once('exit', () => r()));
-      process.kill(-child.pid, 'SIGTERM');
-      await exited;
-    }
+    await hub?.signal('SIGTERM');
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -33,22 +31,9 @@ describe('an exhausted file-descriptor limit', () => {
       file,
       `dataDir: ${JSON.stringify(path.join(dir, 'data'))}\nlogFormat: json\nbroker: { host: 127.0.0.1, port: 0, wsPort: 0 }\nhttp: { host: 127.0.0.1, port: 0 }\nvillages: [{ id: dong-cam, name: Đông Căm }]\n`,
     );
-    const c = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', file], {
-      cwd: process.cwd(),
-      env: { ...process.env, LANGSO_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child = c;
-    let out = '';
-    let err = '';
-    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    const started = await waitFor(() => /"msg":"hub started"/.test(out) || c.exitCode !== null, 30_000, 'the hub to start');
-    expect(started).toBe(true);
-    expect(c.exitCode, `the hub did not start\n${out}\n${err}`).toBeNull();
-    const line = out.split('\n').find((l) => l.includes('"hub started"')) ?? '{}';
-    const { mqtt: tcpPort, ws: wsPort, http: httpPort } = JSON.parse(line) as { mqtt: number; ws: number; http: number };
+    const h = (hub = spawnHubCli(file, { LANGSO_LOG_LEVEL: 'info' }));
+    const c = h.child;
+    const { mqtt: tcpPort, ws: wsPort, http: httpPort } = await hubStarted(h);
     // The limit of `ulimit -n 64`, set once the hub runs: set before, it also limits Node's module
     // loader, which opens many files at once while starting (an EMFILE there is not what is tested).
     await promisify(execFile)('prlimit', ['--pid', String(c.pid), '--nofile=64:']);
@@ -77,7 +62,7 @@ describe('an exhausted file-descriptor limit', () => {
 
     // The limit was really hit: far from every client got in.
     expect(connected).toBeLessThan(clients.length);
-    expect(c.exitCode, `the hub exited\n${out}\n${err}`).toBeNull();
+    expect(c.exitCode, `the hub exited\n${h.out()}\n${h.err()}`).toBeNull();
     const health = await waitFor(
       async () => {
         const r = await fetch(`http://127.0.0.1:${httpPort}/api/health`, { signal: AbortSignal.timeout(2_000) });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../../scripts/services/influxd.js';
-import { startHubProcess, writeHubConfig, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, writeHubFolder, type HubProcess } from '../helpers/hub-process.js';
 
 const VILLAGE = 'dong-cam';
 const DEVICES = Array.from({ length: 10 }, (_, i) => `pc-${i + 1}`);
@@ -35,12 +35,7 @@ afterAll(async () => {
  */
 it.runIf(process.platform === 'linux')(`RSS stays bounded through a ${OUTAGE_S} s store outage at 500 messages a second`, { timeout: (OUTAGE_S + 90) * 1000 }, async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'langso-outage-'));
-  const port = await freePort();
-  const config = path.join(dir, 'hub.yaml');
-  await writeHubConfig(config, {
-    dataDir: path.join(dir, 'data'),
-    broker: { host: '127.0.0.1', port, wsPort: null, allowAnonymous: true },
-    http: { host: '127.0.0.1', port: 0 },
+  const { config, mqttUrl } = await writeHubFolder(dir, {
     // Nothing listens there: every write fails for the whole test.
     store: { kind: 'influx', url: `http://127.0.0.1:${await freePort()}`, database: 'langso' },
     villages: [{ id: VILLAGE, name: 'Đông Căm' }],
@@ -52,7 +47,7 @@ it.runIf(process.platform === 'linux')(`RSS stays bounded through a ${OUTAGE_S} 
   let acked = 0;
   let i = 0;
   for (const d of DEVICES) {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `${VILLAGE}-${d}`, reconnectPeriod: 200 });
+    const c = await mqtt.connectAsync(mqttUrl, { clientId: `${VILLAGE}-${d}`, reconnectPeriod: 200 });
     clients.push(c);
   }
   // 500 messages a second over 10 devices, paced by the clock (a timer alone falls behind).

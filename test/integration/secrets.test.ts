@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -11,6 +11,8 @@ import type { AlertsResponse, DevicesResponse, InternetView } from '../../shared
 import { freePort } from '../../scripts/services/influxd.js';
 import { login } from '../helpers/auth.js';
 import { waitFor } from '../helpers/hub.js';
+import { hubStarted, spawnHubCli } from '../helpers/hub-process.js';
+import type { GroupProcess } from '../helpers/process-group.js';
 
 /**
  * No secret leaves the hub (issue 7 §4.4): secrets configured everywhere (the InfluxDB URL, an Internet
@@ -46,15 +48,11 @@ function receiver(reply: (req: IncomingMessage) => { status: number; body: strin
 
 describe('secrets', () => {
   let dir = '';
-  let child: ChildProcess | null = null;
+  let hub: GroupProcess | null = null;
   const servers: Server[] = [];
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise<void>((r) => child?.once('exit', () => r()));
-      process.kill(-child.pid, 'SIGTERM');
-      await exited;
-    }
+    await hub?.signal('SIGTERM');
     for (const s of servers) s.close();
     await admin.dropDatabase(database).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -118,20 +116,8 @@ describe('secrets', () => {
     add.child.stdin?.end(`${password}\n`);
     await add;
 
-    const c = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', file], {
-      cwd: process.cwd(),
-      env: { ...process.env, LANGSO_LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child = c;
-    let out = '';
-    let err = '';
-    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    await waitFor(() => /"msg":"hub started"/.test(out) || c.exitCode !== null, 30_000, 'the hub to start');
-    expect(c.exitCode, err).toBeNull();
-    const started = JSON.parse(out.split('\n').find((l) => l.includes('"hub started"')) ?? '{}') as { http: number };
+    const h = (hub = spawnHubCli(file, { LANGSO_LOG_LEVEL: 'debug' }));
+    const started = await hubStarted(h);
     const api = `http://127.0.0.1:${started.http}`;
     // A failed login first: what was typed as the password must not be logged either.
     await fetch(`${api}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: `WRONG-${MARK}` }) });
@@ -156,8 +142,8 @@ describe('secrets', () => {
       ),
     );
     const places: Array<[string, string]> = [
-      ['stdout (banner and log lines)', out],
-      ['stderr', err],
+      ['stdout (banner and log lines)', h.out()],
+      ['stderr', h.err()],
       ...responses.map(([p, body]): [string, string] => [`GET ${p}`, body]),
       ...webhook.got.map((g, i): [string, string] => [`webhook #${i}`, g.body]),
       // The token is in the path of a Telegram request by design (that is how the Bot API is called): the text is what people read.
@@ -172,7 +158,7 @@ describe('secrets', () => {
     expect(leaks).toEqual([]);
 
     // Not vacuous: the failures were there, with their URLs, masked.
-    expect(out).toMatch(/Store: {6}InfluxDB http:\/\/\*\*\*@127\.0\.0\.1:\d+ \(database langso_s/);
+    expect(h.out()).toMatch(/Store: {6}InfluxDB http:\/\/\*\*\*@127\.0\.0\.1:\d+ \(database langso_s/);
     const link = JSON.parse(await get('/api/internet')) as InternetView;
     expect(link.reason).toContain('http://***@127.0.0.1:');
     const reasons = (JSON.parse(await get('/api/devices')) as DevicesResponse).devices.map((d) => d.reason ?? '');

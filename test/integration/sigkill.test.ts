@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/services/influxd.js';
-import { startHubProcess, writeHubConfig, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, writeHubFolder, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/hub.js';
 
 const VILLAGE = 'dong-cam';
@@ -139,18 +138,13 @@ describe.each(scenarios)('SIGKILL under QoS 1 load ($name)', (s) => {
 
   it('every acknowledged point is stored exactly once after three SIGKILLs', { timeout: 180_000 }, async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'langso-sigkill-'));
-    const port = await freePort();
-    const config = path.join(dir, 'hub.yaml');
-    await writeHubConfig(config, {
-      dataDir: path.join(dir, 'data'),
-      broker: { host: '127.0.0.1', port, wsPort: null, allowAnonymous: true },
-      http: { host: '127.0.0.1', port: 0 },
+    const { config, mqttUrl } = await writeHubFolder(dir, {
       store: { ...s.store(dir), writer: { flushMs: 1_000 } },
       villages: [{ id: VILLAGE, name: 'Đông Căm' }],
       devices: DEVICES.map((id) => ({ id, village: VILLAGE, name: id, kind: 'pc' })),
     });
     hub = await startHubProcess(config);
-    const p = (pubs = new Publishers(`mqtt://127.0.0.1:${port}`));
+    const p = (pubs = new Publishers(mqttUrl));
     p.start();
     for (let k = 0; k < KILLS; k++) {
       // Load for a while, then the power cut: some messages are acknowledged and not yet in the store.

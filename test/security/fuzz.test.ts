@@ -1,9 +1,10 @@
 import { connect as tcpConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../devices/sim/random.js';
 import type { HealthResponse } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-import { connect, issueDevice, sleep } from './helpers.js';
+import { connect, issueDevice, sleep, varint } from './helpers.js';
 
 /**
  * A fuzz run against a running hub with auth on: thousands of garbage, truncated, oversized and
@@ -15,33 +16,13 @@ import { connect, issueDevice, sleep } from './helpers.js';
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const village = testVillage.id;
 
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
+// mulberry32 (the simulator's): small, seedable, good enough to pick bytes.
+const rand = seededRandom(SEED);
 const int = (n: number): number => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
 const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
 const text = (n: number): string => Array.from({ length: n }, () => String.fromCodePoint(pick([int(128), 0x80 + int(0x700), 0x4e00 + int(0x100), 0x1f600 + int(0x40)]))).join('');
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 const str = (s: string | Buffer): Buffer => {
   const b = Buffer.isBuffer(s) ? s : Buffer.from(s);
   return Buffer.concat([Buffer.from([(b.length >> 8) & 0xff, b.length & 0xff]), b]);

@@ -75,3 +75,15 @@ export function villageCa(dir: string): { ca: string; cert: string; key: string 
   openssl(['x509', '-req', '-in', 'hub.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'hub.crt', '-days', '2', '-extfile', 'san.ext']);
   return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'hub.crt'), key: path.join(dir, 'hub.key') };
 }
+
+/** An MQTT remaining-length field (MQTT-2.2.3). */
+export function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}

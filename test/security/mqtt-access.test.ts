@@ -11,6 +11,7 @@ import { Counters } from '../../hub/core/counters.js';
 import { createLogger } from '../../hub/core/log.js';
 import { Topics } from '../../hub/broker/topics.js';
 import { openStateDb } from '../../hub/state/db.js';
+import { varint } from './helpers.js';
 
 describe('MQTT accounts', () => {
   it('issues a device secret once, keeps only its hash, rotates it, and binds client ids', async () => {
@@ -86,17 +87,7 @@ describe('topic ACL', () => {
 });
 
 describe('packet guard', () => {
-  const header = (type: number, length: number): Buffer => {
-    const bytes = [type << 4];
-    let x = length;
-    do {
-      let b = x % 128;
-      x = Math.floor(x / 128);
-      if (x > 0) b |= 0x80;
-      bytes.push(b);
-    } while (x > 0);
-    return Buffer.from(bytes);
-  };
+  const header = (type: number, length: number): Buffer => Buffer.from([type << 4, ...varint(length)]);
   it('refuses a 200 MB announcement from its header alone, and a first packet that is not CONNECT', () => {
     const refused: string[] = [];
     const g = new PacketGuard({ maxPacketBytes: 256 * 1024, onRefuse: (why) => refused.push(why) });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttAccounts } from '../../hub/broker/accounts.js';
 import { openStateDb } from '../../hub/state/db.js';
 import type { HealthResponse } from '../../shared/events.js';
-import { sleep } from './helpers.js';
+import { sleep, varint } from './helpers.js';
 
 /**
  * A 200 MB packet announced to the hub, measured on a hub in a process of its own (its resident memory
@@ -27,18 +27,6 @@ let secret = '';
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) * 1024;
-}
-
-/** An MQTT remaining-length field (MQTT-2.2.3). */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
 }
 
 const str = (s: string): Buffer => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);

@@ -21,6 +21,15 @@ function mixed(i: number): MetricPoint {
 
 const isTelemetry = (i: number) => mixed(i).measurement === 'telemetry';
 
+/** Adds point(i) for each i, flushing every 20 (the spool grows a batch at a time) and after the last. */
+async function addFlushing(w: MetricWriter, indexes: number[], point: (i: number) => MetricPoint = mixed): Promise<void> {
+  for (const i of indexes) {
+    w.add(point(i));
+    if (i % 20 === 19) await w.flush();
+  }
+  await w.flush();
+}
+
 /** `ts - T0` of what the store got, by measurement. */
 function writtenBy(store: FakeStore, telemetry: boolean): number[] {
   const ts = store.batches.flat().filter((p) => (p.measurement === 'telemetry') === telemetry).map((p) => p.ts - T0);
@@ -60,11 +69,7 @@ describe('spool bound', () => {
     w.start();
     store.down = true;
     const n = 600;
-    for (const i of range(n)) {
-      w.add(mixed(i));
-      if (i % 20 === 19) await w.flush();
-    }
-    await w.flush();
+    await addFlushing(w, range(n));
     // The bound is kept: at most one segment over it (the one being written is never cut short).
     await expect.poll(() => w.stats().spool.bytes, { timeout: 5_000 }).toBeLessThanOrEqual(maxBytes + segmentBytes);
     await w.trimmed();
@@ -91,11 +96,7 @@ describe('spool bound', () => {
     w.start();
     store.down = true;
     const n = 300;
-    for (const i of range(n)) {
-      w.add(avail(`ap-${i % 3}`, T0 + i, i % 2 === 0 ? 'online' : 'offline'));
-      if (i % 20 === 19) await w.flush();
-    }
-    await w.flush();
+    await addFlushing(w, range(n), (i) => avail(`ap-${i % 3}`, T0 + i, i % 2 === 0 ? 'online' : 'offline'));
     await expect.poll(() => w.stats().spool.droppedEvents, { timeout: 5_000 }).toBeGreaterThan(0);
     await expect.poll(() => w.stats().spool.bytes, { timeout: 5_000 }).toBeLessThanOrEqual(maxBytes + 1_500);
     await w.trimmed();
@@ -117,20 +118,12 @@ describe('spool bound', () => {
     w.start();
     store.down = true;
     const old = 200;
-    for (const i of range(old)) {
-      w.add(mixed(i));
-      if (i % 20 === 19) await w.flush();
-    }
-    await w.flush();
+    await addFlushing(w, range(old));
     expect(w.stats().spool.droppedTelemetry).toBe(0);
 
     // An hour and a bit later the outage goes on: the next commit finds the old segments past their age.
     now += maxAgeS * 1000 + 1_000;
-    for (const i of range(40, old)) {
-      w.add(mixed(i));
-      if (i % 20 === 19) await w.flush();
-    }
-    await w.flush();
+    await addFlushing(w, range(40, old));
     await expect.poll(() => w.stats().spool.droppedTelemetry, { timeout: 5_000 }).toBeGreaterThan(0);
     await w.trimmed();
     const dropped = w.stats().spool.droppedTelemetry;

@@ -4,17 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HealthResponse } from '../../shared/events.js';
 import { startMosquitto } from '../../scripts/services/upstream-broker.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { villageCa } from '../security/helpers.js';
 import { startUpstream, tally, uplinkDoc, UpstreamWatcher, V } from './helpers.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
-});
+const cleanups = cleanupsAfter('each', { tolerant: true });
 
 async function hub(doc: Record<string, unknown>): Promise<TestHub> {
   const th = await startTestHub(doc);

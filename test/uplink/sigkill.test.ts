@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor } from '../helpers/hub.js';
+import { hubStarted, spawnHubCli } from '../helpers/hub-process.js';
 import { sleep, startUpstream, tally, uplinkDoc, UpstreamWatcher, V, type Upstream } from './helpers.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
-});
+const cleanups = cleanupsAfter('each', { tolerant: true });
 
 interface HubProcess {
   child: ChildProcess;
@@ -21,27 +20,10 @@ interface HubProcess {
 
 /** The hub as commune IT runs it (`langso start`), in its own process group so a SIGKILL takes all of it. */
 async function startHubProcess(configFile: string): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli.ts', 'start', '--config', configFile], {
-    cwd: process.cwd(),
-    env: { ...process.env, LANGSO_LOG_LEVEL: 'info', LANGSO_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-(child.pid as number), 'SIGKILL');
-    await exited;
-  };
+  const p = spawnHubCli(configFile, { LANGSO_LOG_LEVEL: 'info', LANGSO_LOG_FORMAT: 'json' });
+  const kill = (): Promise<void> => p.signal('SIGKILL');
   cleanups.push(kill);
-  await waitFor(() => /"msg":"hub started"/.test(out) || child.exitCode !== null, 30_000, 'the hub to start');
-  expect(child.exitCode, err).toBeNull();
-  const line = out.split('\n').find((l) => l.includes('"hub started"')) ?? '{}';
-  return { child, mqttPort: (JSON.parse(line) as { mqtt: number }).mqtt, kill };
+  return { child: p.child, mqttPort: (await hubStarted(p)).mqtt, kill };
 }
 
 async function setup(): Promise<{ up: Upstream; w: UpstreamWatcher; file: string }> {

@@ -1,13 +1,11 @@
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HealthResponse } from '../../shared/events.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { DEVICES, sleep, startUpstream, tally, uplinkDoc, UpstreamWatcher, V, type Upstream } from './helpers.js';
+import { cleanupsAfter } from '../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
-});
+const cleanups = cleanupsAfter('each', { tolerant: true });
 
 async function upstream(): Promise<Upstream> {
   const u = await startUpstream();
@@ -27,6 +25,15 @@ async function hub(doc: Record<string, unknown>, dataDir?: string): Promise<Test
   return th;
 }
 
+/** An upstream broker, a watcher on it and a hub sending there (`over` for uplinkDoc), once the hub's $hub/status is upstream. */
+async function connectedHub(over: Record<string, unknown>, what: string): Promise<{ up: Upstream; w: UpstreamWatcher; th: TestHub }> {
+  const up = await upstream();
+  const w = await watcher(up.broker.url);
+  const th = await hub(uplinkDoc(up.proxy.url, over));
+  await waitFor(() => w.on(`langso/${V}/$hub/status`).length > 0, 10_000, what);
+  return { up, w, th };
+}
+
 async function device(th: TestHub, id: string) {
   const c = await mqtt.connectAsync(th.mqttUrl, { clientId: `dev-${id}-${Math.random().toString(16).slice(2)}` });
   cleanups.push(() => c.endAsync(true));
@@ -42,10 +49,7 @@ const T = (id: string, ch: string) => `langso/${V}/${id}/${ch}`;
 
 describe('uplink: the contract upstream (Mosquitto)', () => {
   it('forwards accepted status/telemetry/event with ts, device states, $hub/status, inventory and alerts', { timeout: 60_000 }, async () => {
-    const up = await upstream();
-    const w = await watcher(up.broker.url);
-    const th = await hub(uplinkDoc(up.proxy.url));
-    await waitFor(() => w.on(`langso/${V}/$hub/status`).length > 0, 10_000, '$hub/status upstream');
+    const { up, w, th } = await connectedHub({}, '$hub/status upstream');
     const ap = await device(th, 'ap-1');
 
     const before = Date.now();
@@ -189,10 +193,7 @@ describe('uplink: store-and-forward', () => {
   });
 
   it('replays older values of a retained topic without the retain flag: the broker keeps the newest', { timeout: 60_000 }, async () => {
-    const up = await upstream();
-    const w = await watcher(up.broker.url);
-    const th = await hub(uplinkDoc(up.proxy.url, { backlogPerS: 20 }));
-    await waitFor(() => w.on(`langso/${V}/$hub/status`).length > 0, 10_000, 'connected');
+    const { up, w, th } = await connectedHub({ backlogPerS: 20 }, 'connected');
     up.proxy.cut();
     const ap = await device(th, 'ap-1');
     const base = Date.now() - 60_000;
@@ -211,10 +212,7 @@ describe('uplink: store-and-forward', () => {
   });
 
   it('sends live messages first while a backlog drains at the configured rate', { timeout: 90_000 }, async () => {
-    const up = await upstream();
-    const w = await watcher(up.broker.url);
-    const th = await hub(uplinkDoc(up.proxy.url, { backlogPerS: 50 }));
-    await waitFor(() => w.on(`langso/${V}/$hub/status`).length > 0, 10_000, 'connected');
+    const { up, w, th } = await connectedHub({ backlogPerS: 50 }, 'connected');
     up.proxy.cut();
     const ap = await device(th, 'ap-1');
     const base = Date.now() - 600_000;

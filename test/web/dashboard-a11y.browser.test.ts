@@ -1,21 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 const devices = [
   { id: 'sw-1', village: 'dong-cam', name: 'Bộ chuyển mạch nhà văn hóa', kind: 'switch', location: 'Nhà văn hóa thôn' },
@@ -50,8 +41,7 @@ describe('dashboard contrast and tap targets at 360 px', () => {
   };
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     // A port open a moment ago and closed now: the internet is down from the start (its banner and alert show).
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
@@ -91,17 +81,13 @@ describe('dashboard contrast and tap targets at 360 px', () => {
     );
     await t.fetch(`${t.httpUrl}/api/alerts/${cam2.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'đang đi xem' }) });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    context = await phoneContext(browser, t.httpUrl, await t.admin());
+    page = await openPage(context);
   }, 120_000);
 
   afterAll(async () => {
     await client?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('overview, with devices in every state, the internet down and an unregistered device', async () => {

@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDetailResponse, AlertsResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { sessionAs, useSession } from '../helpers/auth.js';
+import { sessionAs } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 const devices = [
   // No parent: their offline alerts fire at once, without the dependency grace.
@@ -34,8 +27,7 @@ describe('an alert that resolves while someone types its acknowledgement', () =>
   const card = (device: string) => page.locator(`[data-testid^="alert-"][data-device="${device}"]`);
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     t = await startTestHub({ villages: [testVillage], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } }, { dashboardDir: outDir });
     client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'devices', reconnectPeriod: 0 });
     for (const d of devices) await status(d.id, { state: 'online' });
@@ -44,19 +36,14 @@ describe('an alert that resolves while someone types its acknowledgement', () =>
     await status('cam-2', { state: 'offline', reason: 'lwt' });
     await openAlert('cam-2');
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
     // Chị Lan, leader of Đông Căm, logged in: the history records her account.
-    await useSession(context, t.httpUrl, await sessionAs(t, 'lan', 'leader', ['dong-cam']));
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/#/alerts`);
+    const context = await phoneContext(browser, t.httpUrl, await sessionAs(t, 'lan', 'leader', ['dong-cam']));
+    page = await openPage(context, `${t.httpUrl}/#/alerts`);
   }, 120_000);
 
   afterAll(async () => {
     await client?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('keeps the card and the text typed, says the alert resolved itself, and saves the note to its history', async () => {

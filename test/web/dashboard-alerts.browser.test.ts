@@ -1,20 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, InternetView } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, removeBuild, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** A TCP listener standing in for "the internet": the hub's internet probe connects to it. */
 async function listen(port = 0): Promise<net.Server> {
@@ -42,10 +33,7 @@ describe('dashboard alerts and internet in Chromium', () => {
   const card = () => page.locator('[data-testid^="alert-"][data-device="cam-1"]');
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     internet = await listen();
     internetPort = (internet.address() as net.AddressInfo).port;
     t = await startTestHub(
@@ -64,20 +52,16 @@ describe('dashboard alerts and internet in Chromium', () => {
     await waitFor(async () => ((await (await t.fetch(`${t.httpUrl}/api/internet`)).json()) as InternetView).state === 'up', 5_000, 'internet up');
 
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
+    const context = await phoneContext(browser, t.httpUrl, await t.admin());
     // Shorter than the test's own timeout, so a failing wait reports what it waited for.
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/#/alerts`);
+    page = await openPage(context, `${t.httpUrl}/#/alerts`);
   }, 120_000);
 
   afterAll(async () => {
     await cam?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
+    await closeBrowserTest(browser, [t]);
     if (internet?.listening) await close(internet);
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await removeBuild(outDir);
   });
 
   it('starts with no open alert and the internet shown as working, apart from the device counts', async () => {

@@ -1,19 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const MIN = 60_000;
 /** Set to a folder to keep screenshots of the charts at phone and desktop width (for a human to look at). */
 const shotsDir = process.env.LANGSO_SCREENSHOT_DIR;
@@ -72,8 +66,7 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
   };
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     t = await startTestHub({ villages: [testVillage], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } }, { dashboardDir: outDir });
     client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'devices', reconnectPeriod: 0 });
     // The camera: online 40 min ago, lost for ten minutes from 20 min ago, dated by its own clock.
@@ -102,17 +95,13 @@ describe('device charts in Chromium: units, honest axes, outages shaded', () => 
     expect(res.status).toBe(201);
     await waitFor(async () => (await stateOf('ap-1')) === 'maintenance', 5_000, 'ap-1 in maintenance');
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const context = await phoneContext(browser, t.httpUrl, await t.admin());
+    page = await openPage(context);
   }, 120_000);
 
   afterAll(async () => {
     await client?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('a camera page without a snapshot yet says so and leaves the console clean', async () => {

@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaintenanceWindowView, MeetingsResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { sessionAs, useSession } from '../helpers/auth.js';
+import { sessionAs } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** A `datetime-local` value for an instant, on the village's clock (Vietnam, whatever zone this machine is in). */
 function villageLocal(ts: number): string {
@@ -37,10 +30,7 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     ((await (await t.fetch(`${t.httpUrl}/api/maintenance`)).json()) as { windows: MaintenanceWindowView[] }).windows;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage],
@@ -60,21 +50,16 @@ describe('dashboard maintenance and meetings in Chromium', () => {
     }, 5_000, 'cam-1 online');
 
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' });
     // Anh Tuấn, leader of Đông Căm: windows and meetings are recorded under his account.
-    await useSession(context, t.httpUrl, await sessionAs(t, 'tuan', 'leader', ['dong-cam']));
-    page = await context.newPage();
+    const context = await phoneContext(browser, t.httpUrl, await sessionAs(t, 'tuan', 'leader', ['dong-cam']), { timezoneId: 'Europe/Berlin' });
     // Shorter than the test's own timeout, so a failing wait reports what it waited for.
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/#/maintenance`);
+    page = await openPage(context, `${t.httpUrl}/#/maintenance`);
     await page.getByRole('heading', { name: 'Bảo trì và lịch họp' }).waitFor();
   }, 120_000);
 
   afterAll(async () => {
     await cam?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('cannot be saved by one tap on what is filled in: device or whole village is chosen on purpose', async () => {

@@ -1,19 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 const banPho = { id: 'ban-pho', name: 'Bản Phố', commune: 'Gia Phú', province: 'Lào Cai' };
 const devices = [
@@ -42,8 +33,7 @@ describe('dashboard overview in Chromium', () => {
   const order = (village: string) => page.locator(`section[aria-labelledby="v-${village}"] .tile-name`).allTextContents();
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     t = await startTestHub({ villages: [testVillage, banPho], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } }, { dashboardDir: outDir });
     client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'devices', reconnectPeriod: 0 });
     for (const d of devices) await status(d.village, d.id, { state: 'online' });
@@ -53,24 +43,18 @@ describe('dashboard overview in Chromium', () => {
     await status('dong-cam', 'ap-1', { state: 'offline', reason: 'timeout' });
     await waitFor(async () => (await api()).devices.find((d) => d.id === 'ap-1')?.state === 'unreachable', 5_000, 'ap-1 unreachable');
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/`);
+    context = await phoneContext(browser, t.httpUrl, await t.admin());
+    page = await openPage(context, `${t.httpUrl}/`);
     await tile('cam-2').and(page.locator('[data-state="offline"]')).waitFor();
   }, 120_000);
 
   afterAll(async () => {
     await client?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('shows the tiles before (and without) the chart code, and nothing sticks out sideways meanwhile', async () => {
-    const bare = await context.newPage();
-    bare.setDefaultTimeout(10_000);
+    const bare = await openPage(context);
     // chart.js comes in a chunk of its own after the tiles; here it never arrives.
     await bare.route('**/assets/charts-*.js', (r) => r.abort());
     await bare.goto(`${t.httpUrl}/`);

@@ -1,17 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** A commune or province dashboard: villages of several communes and provinces, headed by place. */
 describe('dashboard grouped province → commune → village', () => {
@@ -21,8 +12,7 @@ describe('dashboard grouped province → commune → village', () => {
   let page: Page;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     const villages = [
       { id: 'na-hang', name: 'Nà Hang', commune: 'Thượng Lâm', province: 'Tuyên Quang' },
       { id: 'dong-cam', name: 'Đông Căm', commune: 'Gia Phú', province: 'Lào Cai' },
@@ -32,18 +22,13 @@ describe('dashboard grouped province → commune → village', () => {
     const devices = villages.map((v) => ({ id: 'ap-1', village: v.id, name: `Wi-Fi ${v.name}`, kind: 'wifi-ap' }));
     t = await startTestHub({ villages, devices }, { dashboardDir: outDir });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/`);
+    const context = await phoneContext(browser, t.httpUrl, await t.admin());
+    page = await openPage(context, `${t.httpUrl}/`);
     await page.locator('section.province').first().waitFor();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('heads provinces, then communes, then villages, in Vietnamese order, on a 360 px phone', async () => {

@@ -4,25 +4,17 @@
  * Vietnamese on the tile, the device page, the alert and the notification; the library's English text
  * ("ONVIF: 401 Unauthorized…") is one tap away for commune IT, never in the sentence itself.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedCamera, type SimulatedCamera } from '../../devices/onvif-camera/simulator/index.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { AlertChange, AlertView } from '../../shared/events.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, removeBuild, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const USER = 'admin';
 const PASS = 'Cong@lang 2024';
 const REFUSED_VI = 'camera từ chối mật khẩu (sai tên đăng nhập hoặc mật khẩu)';
@@ -52,10 +44,7 @@ describe('reasons in Vietnamese, the technical text one tap away', () => {
   };
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     webhook = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -85,19 +74,16 @@ describe('reasons in Vietnamese, the technical text one tap away', () => {
       { dashboardDir: outDir },
     );
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const context = await phoneContext(browser, t.httpUrl, await t.admin());
+    page = await openPage(context);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
+    await closeBrowserTest(browser, [t]);
     await wrong?.close();
     await gate?.close();
     if (webhook?.listening) await new Promise<void>((resolve) => webhook.close(() => resolve()));
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await removeBuild(outDir);
   });
 
   it('the tile says in Vietnamese that the camera refused the password, without the library text', async () => {

@@ -1,22 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AvailabilityState } from '../../hub/core/domain.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession, type Session } from '../helpers/auth.js';
+import { type Session } from '../helpers/auth.js';
 import { parseCsv } from '../helpers/csv.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const H = 3_600_000;
 const D = 24 * H;
 
@@ -44,16 +39,10 @@ describe('reports, uptime and the alert history in the dashboard', () => {
     const o = await page.evaluate<{ scroll: number; width: number }>('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })');
     expect(o.scroll, `${name}: page wider than the phone`).toBeLessThanOrEqual(o.width);
   };
-  const open = async (hash: string): Promise<Page> => {
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${t.httpUrl}/${hash}`);
-    return page;
-  };
+  const open = (hash: string): Promise<Page> => openPage(context, `${t.httpUrl}/${hash}`, 15_000);
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage, { id: 'gia-phu', name: 'Gia Phú', commune: 'Gia Phú' }],
@@ -87,16 +76,13 @@ describe('reports, uptime and the alert history in the dashboard', () => {
     }
     await waitFor(() => t.hub.ctx.devices.get({ village: 'gia-phu', device: 'cam-9' })?.state === 'online', 10_000, 'devices online');
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', acceptDownloads: true });
-    await useSession(context, t.httpUrl, admin);
+    context = await phoneContext(browser, t.httpUrl, admin, { acceptDownloads: true });
   }, 120_000);
 
   afterAll(async () => {
     await context?.close().catch(() => undefined);
-    await browser?.close();
     await devices?.endAsync(true).catch(() => undefined);
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('Reports page at 360 px: per village and device, sortable, no horizontal overflow, readable, thumb-sized', async () => {

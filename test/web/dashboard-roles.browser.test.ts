@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +6,8 @@ import type { AlertsResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import { addUser, TEST_PASSWORD } from '../helpers/auth.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
+import { buildDashboard, closeBrowserTest, PHONE, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /**
  * Each role logs in through the login page in Chromium at 360 px and sees only what it may do: the leader
@@ -40,11 +33,9 @@ describe('the dashboard by role, logged in through the login page', () => {
 
   /** A fresh phone: opens `hash`, meets the login page, logs in as `username`. */
   async function loginAs(username: string, hash: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    const context = await browser.newContext(PHONE);
     contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/${hash}`);
+    const page = await openPage(context, `${t.httpUrl}/${hash}`);
     const form = page.getByTestId('login-form');
     await form.waitFor();
     await audit(page, `login page (${username})`);
@@ -62,8 +53,7 @@ describe('the dashboard by role, logged in through the login page', () => {
   const alertCard = (page: Page, device: string) => page.locator(`[data-testid^="alert-"][data-device="${device}"]`);
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage, { id: 'gia-phu', name: 'Gia Phú' }],
@@ -94,9 +84,7 @@ describe('the dashboard by role, logged in through the login page', () => {
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await devices?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('the leader of Đông Căm sees Đông Căm only, and acknowledges its alert as themselves', async () => {
@@ -179,7 +167,7 @@ describe('the dashboard by role, logged in through the login page', () => {
   });
 
   it('too many wrong passwords: the login page says to wait, in Vietnamese, with the minutes', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+    const context = await browser.newContext(PHONE);
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${t.httpUrl}/`);

@@ -1,21 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import jpeg from 'jpeg-js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotPath } from '../../hub/web/devices-api.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 /** Set to a folder to keep screenshots of every page at both sizes (for a human to look at). */
 const shotsDir = process.env.LANGSO_SCREENSHOT_DIR;
 
@@ -58,10 +52,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
   };
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     // A port that was open a moment ago and is closed now: the internet probe fails from the start.
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
@@ -95,9 +86,7 @@ describe('dashboard layout at phone and desktop sizes', () => {
 
   afterAll(async () => {
     await Promise.all([...clients.values()].map((c) => c.endAsync(true).catch(() => undefined)));
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   for (const [label, viewport] of [
@@ -112,10 +101,8 @@ describe('dashboard layout at phone and desktop sizes', () => {
       };
 
       beforeAll(async () => {
-        context = await browser.newContext({ viewport, locale: 'vi-VN' });
-        await useSession(context, t.httpUrl, await t.admin());
-        page = await context.newPage();
-        page.setDefaultTimeout(10_000);
+        context = await phoneContext(browser, t.httpUrl, await t.admin(), { viewport });
+        page = await openPage(context);
       });
       afterAll(() => context?.close());
 

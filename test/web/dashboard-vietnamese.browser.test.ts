@@ -3,22 +3,13 @@
  * with the field's path) appear in words at the field, the village's zone is named in words with its
  * offset (never "Asia/Ho_Chi_Minh"), and a metric no descriptor labels still reads as words.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** A `datetime-local` value on the village's clock (Vietnam), whatever zone the browser is in. */
 function villageLocal(ts: number): string {
@@ -41,10 +32,7 @@ describe('the Vietnamese dashboard: API errors, time zone, metric names', () => 
   let sensor: MqttClient;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage],
@@ -64,17 +52,13 @@ describe('the Vietnamese dashboard: API errors, time zone, metric names', () => 
 
     browser = await launchChromium();
     // The browser is in Berlin: the hint must still name the village's zone.
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/Berlin' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const context = await phoneContext(browser, t.httpUrl, await t.admin(), { timezoneId: 'Europe/Berlin' });
+    page = await openPage(context);
   }, 120_000);
 
   afterAll(async () => {
     await sensor?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   /** Sends the form's request with `change` applied to its body: what another client could send the hub. */

@@ -1,18 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 const devices = [
   { id: 'ap-1', village: 'dong-cam', name: 'Wi-Fi nhà văn hóa', kind: 'wifi-ap' },
@@ -46,11 +37,7 @@ describe('dashboard in Chromium', () => {
     c.publishAsync(`langso/${village}/${id}/telemetry`, JSON.stringify(body), { qos: 1 });
 
   beforeAll(async () => {
-    // A fresh build of the current sources, in a folder of its own (dist/ may be in use elsewhere).
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage],
@@ -72,8 +59,7 @@ describe('dashboard in Chromium', () => {
     }, 5_000, 'two devices online in /api/devices');
 
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t!.httpUrl, await t!.admin());
+    context = await phoneContext(browser, t!.httpUrl, await t!.admin());
     page = await context.newPage();
     // 127.0.0.1, not localhost: socket.io only reacts to the browser's "offline" event off localhost.
     await page.goto(`${t.httpUrl}/`);
@@ -81,9 +67,7 @@ describe('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('shows the village and its devices with their states, in Vietnamese', async () => {

@@ -1,19 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { DeviceEventsResponse } from '../../shared/events.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** A device's events on its page, in Chromium at 360 px: Vietnamese words, severity in colour and text, village time. */
 describe('device events on the device page', () => {
@@ -29,10 +20,7 @@ describe('device events on the device page', () => {
   const items = () => page.getByTestId('device-events').getByTestId('device-event');
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-    });
+    outDir = await buildDashboard();
     t = await startTestHub(
       {
         villages: [testVillage],
@@ -51,18 +39,13 @@ describe('device events on the device page', () => {
     }, 10_000, 'the events stored');
 
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Europe/London' });
-    await useSession(context, t.httpUrl, await t.admin());
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${t.httpUrl}/#/d/${testVillage.id}/cam-1`);
+    const context = await phoneContext(browser, t.httpUrl, await t.admin(), { timezoneId: 'Europe/London' });
+    page = await openPage(context, `${t.httpUrl}/#/d/${testVillage.id}/cam-1`);
   }, 120_000);
 
   afterAll(async () => {
     await cam?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it('lists the stored events newest first, in words, at the village\'s time', async () => {

@@ -1,18 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { HealthResponse } from '../../shared/events.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** While MQTT clients may connect without credentials, the dashboard says so on every page, in plain words. */
 describe('the anonymous-MQTT warning', () => {
@@ -22,8 +13,7 @@ describe('the anonymous-MQTT warning', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     const doc = { villages: [testVillage], devices: [{ id: 'cam-1', village: testVillage.id, name: 'Camera cổng thôn', kind: 'onvif-camera' }] };
     open = await startTestHub({ ...doc, broker: { allowAnonymous: true } }, { dashboardDir: outDir });
     closed = await startTestHub({ ...doc, broker: { allowAnonymous: false } }, { dashboardDir: outDir });
@@ -31,18 +21,12 @@ describe('the anonymous-MQTT warning', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await open?.stop();
-    await closed?.stop();
-    await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [open, closed], outDir);
   });
 
   async function page(hub: TestHub, url: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, hub.httpUrl, await hub.admin());
-    const p = await context.newPage();
-    p.setDefaultTimeout(10_000);
-    await p.goto(url);
+    const context = await phoneContext(browser, hub.httpUrl, await hub.admin());
+    const p = await openPage(context, url);
     await p.getByTestId('summary').waitFor();
     return p;
   }

@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard, removeBuild } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 interface Raw {
   status: number;
@@ -40,8 +34,7 @@ describe('the built dashboard, served compressed and cached', () => {
 
   beforeAll(async () => {
     // The real build (with its precompression step), in a folder of its own.
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-static-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard('langso-static-');
     const html = await readFile(path.join(outDir, 'index.html'), 'utf8');
     script = /src="\.?(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? '';
     style = /href="\.?(\/assets\/[^"]+\.css)"/.exec(html)?.[1] ?? '';
@@ -51,7 +44,7 @@ describe('the built dashboard, served compressed and cached', () => {
 
   afterAll(async () => {
     await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await removeBuild(outDir);
   });
 
   it('sends a hashed script as brotli to a browser that takes it, cached for a year as immutable', async () => {

@@ -1,20 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import { freePort } from '../../scripts/services/influxd.js';
 import type { HealthResponse } from '../../shared/events.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** While the metric store cannot take points, /api/health and the dashboard say how many wait on disk. */
 describe('the backlog warning', () => {
@@ -23,8 +14,7 @@ describe('the backlog warning', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     // An InfluxDB that is not there: every write fails, points wait in the spool.
     const nowhere = `http://127.0.0.1:${await freePort()}`;
     hub = await startTestHub(
@@ -39,9 +29,7 @@ describe('the backlog warning', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-    await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [hub], outDir);
   });
 
   it('/api/health gives the backlog: points, bytes, how long the oldest has waited, and the bound', async () => {
@@ -66,11 +54,8 @@ describe('the backlog warning', () => {
   });
 
   it('the header says so in Vietnamese, then English, within a 360 px phone', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, hub.httpUrl, await hub.admin());
-    const p = await context.newPage();
-    p.setDefaultTimeout(10_000);
-    await p.goto(`${hub.httpUrl}/`);
+    const context = await phoneContext(browser, hub.httpUrl, await hub.admin());
+    const p = await openPage(context, `${hub.httpUrl}/`);
     const warning = p.locator('header').getByTestId('storage-warning');
     await warning.waitFor();
     const vi = (await warning.textContent()) ?? '';

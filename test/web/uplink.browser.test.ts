@@ -1,20 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/services/influxd.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
 import type { HealthResponse } from '../../shared/events.js';
-import { useSession } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 
 /** The commune broker cannot be reached: the header says so, and what waits to be sent, in plain words. */
 describe('the uplink in the dashboard header', () => {
@@ -24,8 +15,7 @@ describe('the uplink in the dashboard header', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-dashboard-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard();
     const doc = { villages: [testVillage], devices: [{ id: 'ap-1', village: testVillage.id, name: 'Wi-Fi nhà văn hoá', kind: 'wifi-ap' }] };
     // Nothing listens there: the link stays down and the messages wait.
     const closed = await freePort();
@@ -38,10 +28,7 @@ describe('the uplink in the dashboard header', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await hub?.stop();
-    await plain?.stop();
-    await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [hub, plain], outDir);
   });
 
   it('/api/health has the uplink state and backlog (null without uplink)', async () => {
@@ -57,11 +44,8 @@ describe('the uplink in the dashboard header', () => {
   });
 
   it('shows it in Vietnamese then English, and fits a 360 px phone; absent without uplink', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, hub.httpUrl, await hub.admin());
-    const p = await context.newPage();
-    p.setDefaultTimeout(10_000);
-    await p.goto(`${hub.httpUrl}/`);
+    const context = await phoneContext(browser, hub.httpUrl, await hub.admin());
+    const p = await openPage(context, `${hub.httpUrl}/`);
     const chip = p.locator('header').getByTestId('uplink');
     await chip.waitFor();
     const text = (await chip.textContent()) ?? '';
@@ -74,8 +58,7 @@ describe('the uplink in the dashboard header', () => {
     await expect(chip.textContent()).resolves.toMatch(/Sending to the commune: down since .*messages waiting/);
     await context.close();
 
-    const other = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(other, plain.httpUrl, await plain.admin());
+    const other = await phoneContext(browser, plain.httpUrl, await plain.admin());
     const q = await other.newPage();
     await q.goto(`${plain.httpUrl}/`);
     await q.getByTestId('summary').waitFor();

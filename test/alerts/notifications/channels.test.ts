@@ -1,16 +1,14 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
 import { TelegramNotifier } from '../../../hub/alerts/notifiers/telegram.js';
 import { emitAlert, makeAlert, makeCtx, sleep, startHttp, startSmtp, tempDir, waitFor, type TestCtx } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
 const TOKEN = '123456789:AAE-test_token';
 const CHAT = -1001234567890;
 const TEXT = /^Camera cổng thôn \(Đông Căm\) mất kết nối lúc \d\d:\d\d — nguyên nhân: bộ phát Wi-Fi trung tâm mất điện$/;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 /** One channel that gets every critical alert. */
 async function withChannel(channel: Record<string, unknown>, retry: Record<string, number> = {}): Promise<{ t: TestCtx; n: Notifications }> {

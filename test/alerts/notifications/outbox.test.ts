@@ -1,17 +1,15 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
 import { AlertStore } from '../../../hub/alerts/store.js';
 import { DeviceStateRepo } from '../../../hub/state/device-states.js';
 import type { Alert } from '../../../hub/core/domain.js';
 import { emitAlert, makeAlert, makeCtx, shiftedClock, sleep, startHttp, tempDir, waitFor, type HttpRequest, type TestCtx } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
 const SECRET = 'village-secret-123';
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 type Retry = { initialS?: number; maxS?: number; expireAfterS?: number };
 

@@ -1,9 +1,8 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { CheckError, type CheckResult } from '../../../devices/driver.js';
 import { meetingRoomCheck, meetingRoomConfigSchema } from '../../../devices/meeting-room/driver.js';
 import { httpProbe, icmpProbe, parsePingTime, splitCredentials } from '../../../devices/probes.js';
@@ -11,11 +10,10 @@ import { codecStatusBody, startCodecPage, startTcpStandIn, type CodecPage, type 
 import { PollRunner } from '../../../devices/runner.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
 import { reasonText } from '../../../shared/reasons.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
+import { configProblems } from '../../helpers/config.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function meetingSet(): Promise<{ codec: CodecPage; display: TcpStandIn }> {
   const codec = await startCodecPage();
@@ -199,13 +197,7 @@ describe('ICMP with the system ping', () => {
 describe('meeting-room poll config', () => {
   const problems = (poll: Record<string, unknown>): string[] => {
     const doc = stringify({ villages: [testVillage], devices: [{ id: 'phong-hop', village: 'dong-cam', name: 'Phòng họp', kind: 'meeting-room', poll }] });
-    try {
-      parseConfig(doc, 'test.yaml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-    throw new Error('expected a ConfigError');
+    return configProblems(doc, 'test.yaml');
   };
 
   it('fills the defaults', () => {

@@ -1,13 +1,11 @@
 import nodeOnvif from 'node-onvif';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discover, markKnown, parseProbeMatches } from '../../../devices/onvif-camera/discovery.js';
 import { DiscoveryResponder, startSimulatedCamera, type SimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 import { probeMatches } from '../../../devices/onvif-camera/simulator/discovery-responder.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 // Tests never probe the real LAN: every probe goes unicast to a responder on 127.0.0.1 (TESTING.md).
 async function fleet(names: string[]): Promise<{ responder: DiscoveryResponder; cams: SimulatedCamera[] }> {

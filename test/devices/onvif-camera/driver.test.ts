@@ -1,15 +1,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PollRunner } from '../../../devices/runner.js';
 import { analyseJpeg } from '../../../devices/onvif-camera/image.js';
 import { startSimulatedCamera, type SimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 import { driverFor, PASS, timeoutSignal, USER, type TestCheck } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function camera(name = 'Cổng làng', extra: Partial<Parameters<typeof startSimulatedCamera>[0]> = {}): Promise<SimulatedCamera> {
   const cam = await startSimulatedCamera({ name, username: USER, password: PASS, ...extra });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { systemClock } from '../../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../../hub/config/schema.js';
 import { createLogger } from '../../../hub/core/log.js';
-import { onvifCameraDriver, onvifCameraSettingsSchema, type OnvifCameraSettings } from '../../../devices/onvif-camera/driver.js';
+import { OnvifCameraCheck, onvifCameraDriver, onvifCameraSettingsSchema, type OnvifCameraSettings } from '../../../devices/onvif-camera/driver.js';
+import type { ImagePool } from '../../../devices/onvif-camera/image-pool.js';
 import type { DriverInstance } from '../../../devices/driver.js';
 import type { SimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 
@@ -21,12 +22,16 @@ export interface TestCheck {
   dispose(): Promise<void>;
 }
 
-/** A driver instance for `cam` with the given poll settings (credentials default to the test ones). */
-export async function driverFor(cam: Pick<SimulatedCamera, 'xaddr' | 'name'>, poll: Record<string, unknown> = {}): Promise<TestCheck> {
+/**
+ * A driver instance for `cam` with the given poll settings (credentials default to the test ones); with
+ * `pool`, its snapshots are analysed there instead of in the driver's own pool (the caller closes it).
+ */
+export async function driverFor(cam: Pick<SimulatedCamera, 'xaddr' | 'name'>, poll: Record<string, unknown> = {}, pool?: ImagePool): Promise<TestCheck> {
   const settings = onvifCameraSettingsSchema.parse({ xaddr: cam.xaddr, username: USER, password: PASS, ...poll });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'langso-cam-'));
   const device: DeviceConfig = { id: 'cam-1', village: village.id, name: cam.name, kind: 'onvif-camera', poll };
-  const instance = onvifCameraDriver.create({ village, device, settings, log, clock: systemClock, dataDir });
+  const ctx = { village, device, settings, log, clock: systemClock, dataDir };
+  const instance = pool ? new OnvifCameraCheck(ctx, pool) : onvifCameraDriver.create(ctx);
   return {
     instance,
     settings,

@@ -1,15 +1,13 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { startSimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
 import { PASS, USER } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 function configError(yaml: string): ConfigError {
   try {

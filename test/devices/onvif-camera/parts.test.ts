@@ -1,6 +1,6 @@
 import net from 'node:net';
 import nodeOnvif from 'node-onvif';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { authorization, parseChallenges } from '../../../devices/onvif-camera/digest.js';
 import { analyseJpeg } from '../../../devices/onvif-camera/image.js';
 import { httpGetImage, onvifError, OnvifClient, parseUtcDateTime } from '../../../devices/onvif-camera/onvif.js';
@@ -8,11 +8,9 @@ import { probeRtsp } from '../../../devices/onvif-camera/rtsp.js';
 import { DigestAuthority } from '../../../devices/onvif-camera/simulator/auth.js';
 import { Scene, startSimulatedCamera, type SimulatedCamera } from '../../../devices/onvif-camera/simulator/index.js';
 import { PASS, timeoutSignal, USER } from './helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function camera(extra: Partial<Parameters<typeof startSimulatedCamera>[0]> = {}): Promise<SimulatedCamera> {
   const cam = await startSimulatedCamera({ name: 'Đầu làng', username: USER, password: PASS, ...extra });

@@ -4,19 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, parseConfig } from '../../../hub/config/load.js';
 import { runPcAgent } from '../../../devices/pc/agent.js';
 import { cpuLoadBetween, cpuSample, PcCheck, pcConfigSchema, systemRoot } from '../../../devices/pc/driver.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../../helpers/hub.js';
 import { issueDevice, villageCa } from '../../security/helpers.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
+import { configProblems } from '../../helpers/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 const check = (c: PcCheck) => c.check(new AbortController().signal);
 
@@ -77,13 +75,7 @@ describe('pc check (os and fs only)', () => {
 describe('pc poll config', () => {
   const problems = (poll: Record<string, unknown>): string[] => {
     const doc = stringify({ villages: [testVillage], devices: [{ id: 'pc-van-hoa', village: 'dong-cam', name: 'Máy tính nhà văn hóa', kind: 'pc', poll }] });
-    try {
-      parseConfig(doc, 'test.yaml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-    throw new Error('expected a ConfigError');
+    return configProblems(doc, 'test.yaml');
   };
 
   it('fills the defaults', () => {

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, parseConfig } from '../../../hub/config/load.js';
+import { parseConfig } from '../../../hub/config/load.js';
 import { systemClock } from '../../../hub/core/clock.js';
 import type { DeviceConfig, VillageConfig } from '../../../hub/config/schema.js';
 import { createLogger } from '../../../hub/core/log.js';
@@ -11,15 +11,14 @@ import { counterRate, wifiApDriver } from '../../../devices/wifi-ap/driver.js';
 import { extendOutputOid, UNIFI_VAP_NUM_STATIONS } from '../../../devices/wifi-ap/presets.js';
 import { startSimulatedAp, type SimulatedAp, type SimulatedApOptions } from '../../../devices/wifi-ap/simulator.js';
 import { startTestHub, testVillage, waitFor } from '../../helpers/hub.js';
+import { cleanupsAfter } from '../../helpers/cleanups.js';
+import { configProblems } from '../../helpers/config.js';
 
 const log = createLogger('silent');
 const village: VillageConfig = { id: 'dong-cam', name: 'Đông Căm', timezone: 'Asia/Ho_Chi_Minh' };
 const device: DeviceConfig = { id: 'ap-nha-van-hoa', village: 'dong-cam', name: 'Wi-Fi nhà văn hóa', kind: 'wifi-ap' };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupsAfter('each');
 
 async function ap(o: SimulatedApOptions = {}): Promise<SimulatedAp> {
   const sim = await startSimulatedAp({ community: 'langso-ro', ...o });
@@ -203,15 +202,7 @@ describe('wifi-ap poller against the simulated AP', () => {
 describe('wifi-ap poll config', () => {
   const doc = (poll: Record<string, unknown>) =>
     stringify({ villages: [testVillage], devices: [{ id: 'ap-san', village: 'dong-cam', name: 'AP sân', kind: 'wifi-ap', poll }] });
-  const problems = (poll: Record<string, unknown>): string[] => {
-    try {
-      parseConfig(doc(poll), 'test.yaml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-    throw new Error('expected a ConfigError');
-  };
+  const problems = (poll: Record<string, unknown>): string[] => configProblems(doc(poll), 'test.yaml');
 
   it('fills the defaults', () => {
     const c = parseConfig(doc({ host: '10.0.0.2', ifName: 'wlan0', clientsPreset: 'unifi' }), 'test.yaml');
