@@ -68,7 +68,11 @@ export class Notifications {
   private stopped = true;
   private readonly hubStates: DeviceStateRepo;
 
-  constructor(private readonly ctx: HubContext) {
+  constructor(
+    private readonly ctx: HubContext,
+    /** How long one send may take (tests shorten it). */
+    private readonly sendTimeoutMs = SEND_TIMEOUT_MS,
+  ) {
     this.log = ctx.log.child({ module: 'notify' });
     this.hubStates = new DeviceStateRepo(ctx.state);
   }
@@ -258,7 +262,13 @@ export class Notifications {
   /** One send of one row; delivered, retried later or given up. */
   private async deliver(ch: Channel, row: Row, message: OutgoingMessage, at: number, logFields: Record<string, unknown>): Promise<void> {
     const { clock, counters } = this.ctx;
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)]);
+    // The timeout is a timer held until the send ends, not AbortSignal.timeout inside AbortSignal.any:
+    // on Node 20 that inner signal can be garbage-collected before it fires (nodejs/node#57736), and a
+    // receiver that never answers then held its channel for good.
+    const timeout = new AbortController();
+    // A TimeoutError, as AbortSignal.timeout gives: the notifiers word it "no answer in time".
+    const timer = setTimeout(() => timeout.abort(new DOMException('no answer in time', 'TimeoutError')), this.sendTimeoutMs);
+    const signal = AbortSignal.any([this.abort.signal, timeout.signal]);
     try {
       await ch.notifier.send(message, signal);
     } catch (err) {
@@ -266,6 +276,8 @@ export class Notifications {
       if (this.stopped && this.abort.signal.aborted) return;
       this.failed(ch, row, err instanceof NotifyError ? err : new NotifyError(`${ch.notifier.type}: ${errorText(err)}`));
       return;
+    } finally {
+      clearTimeout(timer);
     }
     // Same step as the successful send (see the class comment on exactly-once).
     const done = clock.now();

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Notifications } from '../../../hub/alerts/outbox.js';
@@ -321,5 +324,36 @@ describe('notifications outbox', () => {
     const median = ms[25] ?? NaN;
     console.log(`alert → webhook receipt: median ${median.toFixed(2)} ms, p90 ${(ms[45] ?? NaN).toFixed(2)} ms, max ${(ms[49] ?? NaN).toFixed(2)} ms`);
     expect(median).toBeLessThan(50);
+  });
+});
+
+describe('a receiver that never answers', () => {
+  /** The engine's own collector, as the hub's load would run it (Node 20 collects a timeout signal held only by AbortSignal.any). */
+  function collector(): () => void {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  }
+
+  it('a send that gets no answer ends at its timeout, also when garbage is collected meanwhile, and is retried', { timeout: 30_000 }, async () => {
+    const tmp = await tempDir();
+    // Accepts the connection and the request, never answers.
+    const held: Socket[] = [];
+    const silent = createServer((c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const t = makeCtx(
+      { notify: { channels: [{ id: 'hook', type: 'webhook', url }], routes: [{ channels: ['hook'], minSeverity: 'info' }], retry: { initialS: 60, maxS: 60, expireAfterS: 3600 } } },
+      path.join(tmp.dir, 'state.db'),
+      shiftedClock(),
+    );
+    const n = new Notifications(t.ctx, 1_000);
+    n.start();
+    const gc = collector();
+    const collecting = setInterval(gc, 50);
+    cleanups.push(tmp.remove, () => t.close(), () => n.stop(), () => clearInterval(collecting), () => new Promise<void>((r) => silent.close(() => r())), () => held.forEach((c) => c.destroy()));
+    emitAlert(t, 'fired', makeAlert());
+    await waitFor(() => t.ctx.counters.get('notify.failed_attempts') >= 1, 15_000);
+    expect(held.length).toBeGreaterThan(0);
+    expect(t.ctx.counters.get('notify.sent')).toBe(0);
   });
 });
