@@ -10,7 +10,7 @@ import path from 'node:path';
 import { repoRoot } from './hub-process.js';
 import { machineLine, type BenchRecord } from './report.js';
 
-const ORDER = ['ingest', 'push', 'memory', 'recovery'];
+const ORDER = ['ingest', 'push', 'memory', 'recovery', 'uptime-report', 'dashboard-load'];
 const BEGIN = '<!-- bench:begin (written by scripts/bench/write-doc.ts) -->';
 const END = '<!-- bench:end -->';
 

@@ -1,20 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UptimeAllResponse } from '../../shared/events.js';
 import type { AvailabilityPoint } from '../../hub/store/types.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
-import { sessionAs, useSession, type Session } from '../helpers/auth.js';
+import { sessionAs, type Session } from '../helpers/auth.js';
+import { buildDashboard, closeBrowserTest, phoneContext } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const DAY = 86_400_000;
 /** The app has drawn over the hub's markup (dashboard/src/main.tsx drops the marker after its first render). */
 const TAKEN_OVER = `!document.getElementById('app').hasAttribute('data-first-view')`;
@@ -54,15 +47,13 @@ describe('the overview in the first HTML answer', () => {
   const page = (s: Session | null, init: RequestInit = {}) => fetch(`${t.httpUrl}/`, { ...init, headers: { ...(s ? { cookie: s.cookie } : {}), ...(init.headers as Record<string, string> | undefined) } });
 
   async function contextFor(s: Session, cookies: { name: string; value: string }[] = []): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-    await useSession(context, t.httpUrl, s);
+    const context = await phoneContext(browser, t.httpUrl, s);
     if (cookies.length) await context.addCookies(cookies.map((c) => ({ ...c, url: t.httpUrl })));
     return context;
   }
 
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'langso-first-view-'));
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot });
+    outDir = await buildDashboard('langso-first-view-');
     t = await startTestHub({ villages: [testVillage, banPho], devices, store: { kind: 'sqlite', writer: { flushMs: 50 } } }, { dashboardDir: outDir });
     client = await mqtt.connectAsync(t.mqttUrl, { clientId: 'devices', reconnectPeriod: 0 });
     // Two days of history: cam-1 was down for two hours yesterday and six hours five days ago.
@@ -85,9 +76,7 @@ describe('the overview in the first HTML answer', () => {
 
   afterAll(async () => {
     await client?.endAsync(true).catch(() => undefined);
-    await browser?.close();
-    await t?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await closeBrowserTest(browser, [t], outDir);
   });
 
   it("a leader's page carries their village's tiles and uptime, the same figures as /api/uptime, and is not stored", async () => {
