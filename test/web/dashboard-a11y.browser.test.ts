@@ -1,9 +1,9 @@
-import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsResponse, DevicesResponse } from '../../shared/events.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { DEAD_PORT } from '../helpers/net.js';
 import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 import { contrastIssues, targetIssues } from '../helpers/page-audit.js';
@@ -43,10 +43,9 @@ describe('dashboard contrast and tap targets at 360 px', () => {
   beforeAll(async () => {
     outDir = await buildDashboard();
     // A port open a moment ago and closed now: the internet is down from the start (its banner and alert show).
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-    const deadPort = (probe.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    // A port nothing listens on, outside the range the kernel hands out: a port closed a moment ago could
+    // be taken by another test's server (or a probe connect to itself) and the internet would come back.
+    const deadPort = DEAD_PORT;
     t = await startTestHub(
       {
         villages: [testVillage],

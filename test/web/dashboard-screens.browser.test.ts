@@ -1,5 +1,4 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -7,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotPath } from '../../hub/web/devices-api.js';
 import { launchChromium } from '../../scripts/services/chromium.js';
+import { DEAD_PORT } from '../helpers/net.js';
 import { buildDashboard, closeBrowserTest, phoneContext, openPage } from '../helpers/dashboard.js';
 import { startTestHub, testVillage, waitFor, type TestHub } from '../helpers/hub.js';
 
@@ -53,11 +53,9 @@ describe('dashboard layout at phone and desktop sizes', () => {
 
   beforeAll(async () => {
     outDir = await buildDashboard();
-    // A port that was open a moment ago and is closed now: the internet probe fails from the start.
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-    const deadPort = (probe.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    // A port nothing listens on, outside the range the kernel hands out: a port closed a moment ago could
+    // be taken by another test's server (or a probe connect to itself) and the internet would come back.
+    const deadPort = DEAD_PORT;
     t = await startTestHub(
       {
         villages: [testVillage],
