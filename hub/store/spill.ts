@@ -49,3 +49,23 @@ export function overflowVictims(live: readonly Entry[], volatile: ReadonlySet<nu
   }
   return gone;
 }
+
+/**
+ * True when nothing in memory can move to the backlog or be lost now: memory is in sequence order, so
+ * when its oldest point is not through a commit yet none is, and with nothing volatile nothing may be
+ * dropped. Without this constant-time answer every point added past maxQueued scanned and copied the
+ * whole queue until the next commit, which an event loop that busy ran later and later (a central
+ * instance stopped storing under a large queued backlog).
+ */
+export function nothingToSpill(live: readonly Entry[], committed: number, volatile: ReadonlySet<number>): boolean {
+  return volatile.size === 0 && (live[0]?.seq ?? Number.POSITIVE_INFINITY) > committed;
+}
+
+/**
+ * How many more points than needed go when memory is over its bound: a twentieth of maxQueued, so a
+ * burst against a full disk (with the store down) drops in chunks instead of scanning the whole queue
+ * for every point added.
+ */
+export function overflowChunk(maxQueued: number): number {
+  return Math.floor(maxQueued / 20);
+}

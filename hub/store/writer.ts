@@ -3,7 +3,7 @@ import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import { AckQueue } from './acks.js';
 import { Backlog } from './backlog.js';
-import { overflowVictims, spill } from './spill.js';
+import { nothingToSpill, overflowChunk, overflowVictims, spill } from './spill.js';
 import { RetryProbe } from './retry-probe.js';
 import { adoptOldSpool } from './spool-legacy.js';
 import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
@@ -209,8 +209,6 @@ export class MetricWriter {
     return this.backlog.count(this.inflight?.kind === 'backlog' ? this.inflight.entries.length : 0);
   }
 
-  // --- spool commits and the backlog ----------------------------------------------------------
-
   private onCommit(r: CommitResult): void {
     if (r.failed) {
       // Only points still in memory are volatile: one the store already has (written while the commit
@@ -236,11 +234,7 @@ export class MetricWriter {
   private toBacklog(overflow: boolean): void {
     const volatile = this.acks.volatile;
     const committed = this.wal.committedThrough;
-    // Memory is in sequence order: when its oldest point is not through a commit yet, none is, and with
-    // nothing volatile nothing may be dropped either. Without this check every add of a burst past
-    // maxQueued scanned and copied the whole queue until the next commit, which a loop that busy ran
-    // later and later: a central instance stopped storing under a large queued backlog.
-    if (overflow && volatile.size === 0 && (this.live[0]?.seq ?? Number.POSITIVE_INFINITY) > committed) return;
+    if (overflow && nothingToSpill(this.live, committed, volatile)) return;
     const target = overflow ? Math.max(0, this.cfg.maxQueued - this.cfg.batchSize) : 0;
     const out = spill(this.live, committed, volatile, this.live.length - target);
     if (out.moved > 0) {
@@ -250,10 +244,8 @@ export class MetricWriter {
     this.live = out.keep;
     const over = this.live.length - this.cfg.maxQueued;
     if (over > 0) {
-      // What is left is nowhere but in memory (or on its way to disk): the oldest points the spool
-      // could not take go — a twentieth of maxQueued more than needed, so that a burst against a full
-      // disk drops in chunks instead of scanning the whole queue for every point added.
-      const gone = overflowVictims(this.live, volatile, over + Math.floor(this.cfg.maxQueued / 20));
+      // What is left is nowhere but in memory (or on its way to disk): the oldest go, in chunks (spill.ts).
+      const gone = overflowVictims(this.live, volatile, over + overflowChunk(this.cfg.maxQueued));
       this.live = this.live.filter((e) => !gone.has(e.seq));
       if (gone.size === 0) return;
       this.counters.inc('store.dropped', gone.size);
@@ -299,8 +291,6 @@ export class MetricWriter {
     for (const s of this.acks.volatile) low = Math.min(low, s);
     return low;
   }
-
-  // --- writing --------------------------------------------------------------------------------
 
   private trigger(force: boolean): void {
     if (force) this.force = true;
