@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { HubContext } from '../context.js';
 import { kindViews } from '../registry/kinds.js';
 import type { Lang } from '../../shared/i18n.js';
 import { devicesFor } from './api.js';
+import { rules, secureRouter } from './access.js';
 import { parseCookies, type WebAuth } from './auth.js';
 import { firstViewMarkup, type FirstViewData } from './first-view-html.js';
 import { uptimeAllFor } from './reports-api.js';
@@ -89,12 +90,11 @@ export function withFirstView(template: string, lang: Lang, markup: string, json
  * (the login page). The data goes in a `<script type="application/json">`, which the CSP does not have to
  * allow: it is never run.
  */
-export function firstViewPage(ctx: HubContext, auth: WebAuth, dashboardDir: string, changes: () => number): RequestHandler {
+export function firstViewPage(ctx: HubContext, auth: WebAuth, dashboardDir: string, changes: () => number): Router {
   const indexFile = path.join(dashboardDir, 'index.html');
   const kinds = kindViews();
   const styles = new Map<string, string>();
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/' && req.path !== '/index.html')) return next();
+  const handler = (req: Request, res: Response, next: NextFunction): void => {
     const session = auth.resolve(req);
     if (!session) return next();
     void (async () => {
@@ -149,4 +149,8 @@ export function firstViewPage(ctx: HubContext, auth: WebAuth, dashboardDir: stri
       }
     })().catch(next);
   };
+  // The page is public (the login page); what it carries for a session comes through devicesFor and
+  // uptimeAllFor, the role rules of /api/devices and /api/uptime.
+  const rule = rules.public('the dashboard page; the overview it carries for a session is read under the rules of /api/devices and /api/uptime');
+  return secureRouter().get('/', rule, handler).get('/index.html', rule, handler).router;
 }
