@@ -55,7 +55,7 @@ export interface SqliteStoreOptions {
   upkeep?: Pick<UpkeepOptions, 'budgetMs' | 'pauseMs' | 'idleMs'>;
   /** Rows per write transaction: a larger batch is written in several, letting the event loop run in between. */
   maxRowsPerTransaction?: number;
-  /** How often the WAL checkpoint thread runs (ms). */
+  /** How often the WAL is checkpointed into the database file (ms). */
   checkpointEveryMs?: number;
 }
 
@@ -120,8 +120,10 @@ export class SqliteMetricStore implements MetricStore {
     const upkeepOpts: UpkeepOptions = { rawMs: this.rawMs, rollupMs: this.rollupMs, clock: this.clock, log: this.log, ...this.opts.upkeep };
     this.upkeep = new SqliteUpkeep(db, catalog, upkeepOpts, legacy, incrementalVacuum, () => this.reads?.legacyGone());
     this.upkeep.start();
-    this.checkpointer = new WalCheckpointer(this.file, this.log, this.opts.checkpointEveryMs);
-    this.checkpointer.start(db);
+    if (this.file !== ':memory:') {
+      this.checkpointer = new WalCheckpointer(db, this.log, this.opts.checkpointEveryMs);
+      this.checkpointer.start();
+    }
     if (legacy) this.log.info({ file: this.file }, 'sqlite: this file holds values in an older layout; they are moved over in the background');
     if (!incrementalVacuum) this.log.debug({ file: this.file }, 'sqlite: freed pages are reused; the file does not shrink');
     this.log.debug({ file: this.file, series: catalog.size }, 'sqlite metric store open');
@@ -257,19 +259,18 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   /** The upkeep's steps so far, its longest step (ms) and how far telemetry is rolled up. */
-  upkeepStats(): { steps: number; longestStepMs: number; rolledUntil: number | null } {
-    return this.parts().upkeep.stats();
+  upkeepStats(): { steps: number; longestStepMs: number; rolledUntil: number | null; longestCheckpointMs: number } {
+    return { ...this.parts().upkeep.stats(), longestCheckpointMs: this.checkpointer?.longestMs ?? 0 };
   }
 
   /**
-   * Everything written so far is on disk (`synchronous = NORMAL` syncs at checkpoints): a checkpoint in
-   * the thread, or on this connection when there is none. False when readers held frames back.
+   * Everything written so far is on disk (`synchronous = NORMAL` syncs at checkpoints): a checkpoint now.
+   * False when readers held frames back or the disk refused.
    */
   async sync(): Promise<boolean> {
     if (this.file === ':memory:') return true;
-    if (this.checkpointer?.running) return this.checkpointer.sync();
-    const [r] = this.conn.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-    return r !== undefined && r.busy === 0 && r.log === r.checkpointed;
+    if (!this.checkpointer) throw new Error(`SQLite metric store ${this.file} is not open: call open() first`);
+    return this.checkpointer.checkpoint();
   }
 
   async ping(): Promise<boolean> {
@@ -283,9 +284,8 @@ export class SqliteMetricStore implements MetricStore {
 
   async close(): Promise<void> {
     this.upkeep?.stop();
-    const checkpointer = this.checkpointer;
+    this.checkpointer?.stop();
     this.checkpointer = null;
-    await checkpointer?.stop();
     const db = this.db;
     this.db = null;
     this.stmts = {};
