@@ -17,6 +17,7 @@ import { guardedClock, systemClock, type Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
 import type { HubContext } from './context.js';
 import { Counters } from './core/counters.js';
+import { HeapTuning } from './core/heap.js';
 import { Faults, isSqliteError } from './core/faults.js';
 import { Redactor } from './core/redact.js';
 import { Ingest } from './ingest/ingest.js';
@@ -179,6 +180,7 @@ export function createHub(opts: HubOptions): Hub {
   if (uplink) broker.addAckBarrier(() => uplink.whenQueued());
   const metrics = new PrometheusMetrics(ctx, { broker, alerts, notifications, internet, uplink });
   const reports = new ReportScheduler(ctx, notifications);
+  const heap = new HeapTuning({ clock, messages: () => counters.get('ingest.accepted') + counters.get('ingest.dropped'), busyPerS: config.memory.busyPerS });
   // Before the core api router (extensions are mounted first): /api/devices/:village/:device/snapshot,
   // /dismiss and /availability.
   web.extend({
@@ -216,6 +218,7 @@ export function createHub(opts: HubOptions): Hub {
   let internetStandIn: InternetStandIn | null = null;
 
   const villageModules: Module[] = [
+    { name: 'heap', critical: false, start: () => (config.memory.compactHeap ? heap.start() : heap.useDefaults()), stop: () => heap.stop() },
     { name: 'data-dir', critical: true, start: () => mkdir(dataDir, { recursive: true }).then(() => undefined), stop: () => undefined },
     // Alerts, the outbox, maintenance, meetings and device states: its tables are created or brought up to date here.
     { name: 'state', critical: true, start: () => state.open(), stop: () => undefined },

@@ -8,6 +8,7 @@ export const slug = z.string().regex(SLUG_PATTERN, SLUG_HINT);
 import { defaultTimeoutS, deviceKinds, type DeviceKind } from './kinds.js';
 import { alertsSchema, maintenanceSchema, meetingSchema, notifySchema, internetSchema } from './alerts.js';
 import { exportSchema } from './export.js';
+import { memorySchema } from './memory.js';
 import { centralSchema } from './central.js';
 import { uplinkSchema } from './uplink.js';
 import { reportReferenceProblems, reportsSchema } from './reports.js';
@@ -272,6 +273,8 @@ export const configSchema = z
   uplink: uplinkSchema.optional(),
   /** Uptime reports: scheduled monthly/weekly summaries through the notification channels. */
   reports: reportsSchema.default(reportsSchema.parse({})),
+  /** V8's heap kept small while the hub is quiet (hub/config/memory.ts). */
+  memory: memorySchema.default(memorySchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.mode === 'central' && c.central === undefined) {
