@@ -21,7 +21,9 @@ const require = createRequire(import.meta.url);
 /** Opens (creating) the database in `dir`; Last Wills of the run before are dropped (see below). */
 export async function openBrokerPersistence(dir: string): Promise<BrokerPersistence> {
   mkdirSync(dir, { recursive: true });
-  const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+  // A village's retained statuses and queued messages are a few MB at most: LevelDB's defaults (an 8 MiB
+  // block cache, 4 MiB write buffers) are memory the hub would hold for nothing.
+  const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer', cacheSize: 1024 * 1024, writeBufferSize: 1024 * 1024 });
   await db.open();
   try {
     // Wills of clients connected when the hub last stopped (or died): their connections ended with the
