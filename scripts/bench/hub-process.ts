@@ -28,6 +28,13 @@ export async function buildHub(root = repoRoot): Promise<void> {
     ),
   );
   if (!existsSync(cliOf(root))) throw new Error(`${cliOf(root)} is missing after the build`);
+  // As `npm run build` does: the command's modules in one minified bundle, when the checkout has the step.
+  const bundler = path.join(root, 'scripts', 'build', 'bundle.mjs');
+  if (existsSync(bundler)) {
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [bundler, root], { cwd: root }, (err, _out, errText) => (err ? reject(new Error(`bundling failed:\n${errText}`)) : resolve())),
+    );
+  }
 }
 
 /**

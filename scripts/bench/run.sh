@@ -16,7 +16,7 @@ export LANGSO_BENCH_OUT LANGSO_BENCH_COMMIT
 trap 'rm -rf "$LANGSO_BENCH_OUT"' EXIT
 # The pollers' last commit with a connection per polled device: the "before" of the memory benchmark.
 POLLERS_BEFORE='18d632b^'
-npx tsc -p tsconfig.build.json
+npx tsc -p tsconfig.build.json && node scripts/build/bundle.mjs
 status=0
 node --import tsx scripts/bench/ingest.ts --no-build || status=1
 node --import tsx scripts/bench/push.ts --no-build || status=1

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,11 +54,14 @@ export async function writeHubFolder(dir: string, doc: Record<string, unknown>):
 }
 
 export async function startHubProcess(configFile: string, env: Record<string, string> = {}): Promise<HubProcess> {
-  // LANGSO_TEST_HUB=dist runs the built hub (`npx tsc -p tsconfig.build.json` first): the memory a
-  // village PC sees, without the TypeScript loader's own.
-  const entry = process.env.LANGSO_TEST_HUB === 'dist' ? ['dist/hub/cli.js'] : ['--import', 'tsx', 'hub/cli.ts'];
+  // The hub as built (`npm test` builds first: tsc, then the bundle of scripts/build/bundle.mjs), as a
+  // village PC runs it; the sources through the TypeScript loader when there is no build, or with
+  // LANGSO_TEST_HUB=src (a test run on changed sources without building).
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const built = process.env.LANGSO_TEST_HUB !== 'src' && existsSync(path.join(root, 'dist', 'hub', 'cli.js'));
+  const entry = built ? ['dist/hub/cli.js'] : ['--import', 'tsx', 'hub/cli.ts'];
   const p = spawnGroup(process.execPath, [...entry, 'start', '--config', configFile], {
-    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    cwd: root,
     env: { ...process.env, ...env },
   });
   const started = await waitFor(() => /"msg":"hub started"/.test(p.all()) || p.child.exitCode !== null, 60_000, 'the hub to start').catch(() => false);

@@ -1,0 +1,53 @@
+/**
+ * The hub as a village runs it: after `tsc -p tsconfig.build.json`, the command's modules (dist/hub/cli/
+ * commands.js and everything it imports of ours and of our dependencies) become one minified module with
+ * chunks for what is loaded on demand. V8 keeps every module's source text in memory for as long as the
+ * hub runs; minified, the hub holds ~4 MiB less (docs/benchmarks.md, "Memory"). Native addons and the
+ * libraries loaded only for some devices (ONVIF, SNMP, e-mail, JPEG) stay ordinary packages.
+ *
+ *   node scripts/build/bundle.mjs [ROOT]     (ROOT: a checkout whose dist/ to bundle; this one by default)
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
+const cliDir = path.join(root, 'dist', 'hub', 'cli');
+const BANNER = "import { createRequire as __langsoRequire } from 'node:module'; const require = __langsoRequire(import.meta.url);";
+if (readFileSync(path.join(cliDir, 'commands.js'), 'utf8').startsWith(BANNER)) {
+  // Bundling the bundle would keep the chunks of the last build: the modules must be tsc's.
+  process.stderr.write('dist/hub/cli/commands.js is already the bundle: run "tsc -p tsconfig.build.json" first (npm run build does both)\n');
+  process.exit(1);
+}
+const out = mkdtempSync(path.join(tmpdir(), 'langso-bundle-'));
+try {
+  await build({
+    entryPoints: [path.join(cliDir, 'commands.js')],
+    absWorkingDir: root,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    // Names kept: error messages and logs name classes and functions.
+    keepNames: true,
+    outdir: out,
+    chunkNames: 'chunks/[name]-[hash]',
+    external: ['better-sqlite3', 'classic-level', 'level', 'onvif', 'net-snmp', 'nodemailer', 'jpeg-js', 'iconv-lite', 'influx', 'prom-client'],
+    // Packages written as CommonJS call require(); in an ES module it comes from createRequire.
+    banner: { js: BANNER },
+    logLevel: 'warning',
+  });
+  rmSync(path.join(cliDir, 'chunks'), { recursive: true, force: true });
+  cpSync(path.join(out, 'chunks'), path.join(cliDir, 'chunks'), { recursive: true });
+  renameSync(path.join(out, 'commands.js'), path.join(cliDir, 'commands.js'));
+  // tsc's source map describes the module this replaced.
+  rmSync(path.join(cliDir, 'commands.js.map'), { force: true });
+  const chunks = readdirSync(path.join(cliDir, 'chunks')).length;
+  process.stdout.write(`bundled dist/hub/cli/commands.js (${chunks} chunks)\n`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
