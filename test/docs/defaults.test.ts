@@ -95,7 +95,7 @@ describe('documented defaults', () => {
         for (const [k, v] of Object.entries(have)) compare(v, (want as Record<string, unknown> | undefined)?.[k], `${where}.${k}`);
       } else if (have !== want) differ.push(`${where}: ${JSON.stringify(have)}, default ${JSON.stringify(want)}`);
     };
-    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export', 'reports']) compare(example[key], defaults[key], key);
+    for (const key of ['dataDir', 'logLevel', 'logFormat', 'broker', 'http', 'store', 'sim', 'export', 'reports', 'memory']) compare(example[key], defaults[key], key);
     // The commented-out InfluxDB block, uncommented.
     const block = /^# store:\n(?:#.*\n)+/m.exec(text)?.[0] ?? '';
     const influx = (parse(block.replace(/^# ?/gm, '')) as { store: Record<string, unknown> }).store;
