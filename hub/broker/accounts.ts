@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { StateDb } from '../state/db.js';
-import { hashSecret, newSecret, verifySecret } from '../security/passwords.js';
+import { hashSecret, needsRehash, newSecret, verifySecret } from '../security/passwords.js';
 
 /**
  * Who connects to the broker (DESIGN.md §2 broker/auth):
@@ -55,7 +55,7 @@ const fastKey = (username: string, password: string): Buffer => createHash('sha2
  * ids bound to them (`mqtt_client_ids`): once an account has used a client id, no other account may
  * connect with it, so nobody can kick a device off by borrowing its id.
  *
- * A scrypt check costs ~50 ms: a device that reconnects every few seconds must not cost that each time.
+ * A scrypt check costs ~130 ms: a device that reconnects every few seconds must not cost that each time.
  * The last secret that verified for an account is remembered as a SHA-256 in memory, together with the
  * stored hash it matched: a secret rotated by another process (the `langso` command while the hub runs)
  * changes the stored hash, so the old secret stops working at the next connect.
@@ -133,8 +133,22 @@ export class MqttAccounts {
     const known = this.verified.get(username);
     const cached = known !== undefined && known.hash === row.hash && timingSafeEqual(known.key, key);
     if (!cached && !(slow && (await verifySecret(password, row.hash)))) return undefined;
-    this.verified.set(username, { key, hash: row.hash });
+    this.verified.set(username, { key, hash: cached ? row.hash : await this.rehashed(username, password, row.hash) });
     return row.role === 'device' ? { username, role: 'device', village: row.village ?? '', device: row.device ?? '' } : { username, role: 'reader' };
+  }
+
+  /** The stored hash after a secret verified against it: made again at today's cost when it was older. */
+  private async rehashed(username: string, secret: string, stored: string): Promise<string> {
+    if (!needsRehash(stored)) return stored;
+    const hash = await hashSecret(secret);
+    try {
+      // Unless the secret was rotated meanwhile.
+      const changed = this.db.prepare('UPDATE mqtt_accounts SET hash = ? WHERE username = ? AND hash = ?').run(hash, username, stored).changes;
+      return changed === 1 ? hash : stored;
+    } catch {
+      // A read-only or full state database: the old hash still verifies; tried again next time.
+      return stored;
+    }
   }
 
   /** The account a client id is bound to, if any. */

@@ -1,5 +1,5 @@
 /**
- * Keeps password guessing from burning the CPU. A secret check is a scrypt of ~50 ms and 16 MiB
+ * Keeps password guessing from burning the CPU. A secret check is a scrypt of ~130 ms and 32 MiB
  * (hub/security/passwords.ts), so:
  * - an address with `maxFailures` failed attempts within `windowMs` is blocked for `blockMs`: its
  *   attempts are refused without a check (a real device behind it that connected before still gets in,

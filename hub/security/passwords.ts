@@ -3,10 +3,17 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 /**
  * Password and device-secret hashing with scrypt (RFC 7914), the format self-describing so the cost can
  * be raised later without breaking stored hashes: `scrypt$N$r$p$<salt b64>$<hash b64>`.
- * N = 2^14, r = 8, p = 1: about 50 ms and 16 MiB per check on the village PC — slow for a guesser,
- * fast enough for a login or a device (re)connecting.
+ * N = 2^15, r = 8, p = 1: about 130 ms and 32 MiB per check here — slow for a guesser, fast enough
+ * for a login or a device's first connection (the broker remembers a secret that verified).
+ *
+ * Why 32 MiB and not 2^14's 16: glibc maps a block that large straight from the system and gives it
+ * back when freed, but the first such free raises its threshold for mapping (up to 32 MiB), after which
+ * 16 MiB blocks come from each thread's heap and stay there. Each of libuv's four threads then kept
+ * 16 MiB after its second check: four logins took the hub from 78 to 144 MiB for good. A block over
+ * 32 MiB never raises the threshold (test/security/password-memory.test.ts). Hashes made with a lower
+ * cost still verify, and are made again with this one at the next successful check (`needsRehash`).
  */
-const N = 16_384;
+const N = 32_768;
 const R = 8;
 const P = 1;
 const KEY_LEN = 32;
@@ -35,6 +42,12 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (salt.length === 0 || expected.length === 0) return false;
   const key = await scrypt(secret, salt, expected.length, { N: n, r, p });
   return timingSafeEqual(key, expected);
+}
+
+/** True when `stored` was made at a lower cost than hashSecret's now: hash the secret again once it verified. */
+export function needsRehash(stored: string): boolean {
+  const parts = stored.split('$');
+  return parts[0] === 'scrypt' && Number(parts[1]) * Number(parts[2]) < N * R;
 }
 
 /** A random secret for a device or a session: 32 bytes, base64url (43 characters, no padding). */

@@ -1,5 +1,5 @@
 import type { StateDb } from '../state/db.js';
-import { hashSecret, newSecret, verifySecret } from './passwords.js';
+import { hashSecret, needsRehash, newSecret, verifySecret } from './passwords.js';
 import { roles, type Principal, type Role } from './roles.js';
 
 /** Login names: what people type on a phone; kept simple so they can be said over the phone too. */
@@ -128,7 +128,17 @@ export class UserStore {
       await verifySecret(password, await this.dummy);
       return undefined;
     }
-    return (await verifySecret(password, row.hash)) ? toRecord(row) : undefined;
+    if (!(await verifySecret(password, row.hash))) return undefined;
+    if (needsRehash(row.hash)) {
+      // Made at an older, lower cost: again at today's, unless the password changed meanwhile.
+      const hash = await hashSecret(password);
+      try {
+        this.db.prepare('UPDATE users SET hash = ? WHERE id = ? AND hash = ?').run(hash, row.id, row.hash);
+      } catch {
+        // A read-only or full state database: the old hash still verifies; tried again at the next login.
+      }
+    }
+    return toRecord(row);
   }
 
   private require(username: string): UserRecord {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hashSecret, newSecret, verifySecret } from '../../hub/security/passwords.js';
+import { scryptSync, randomBytes } from 'node:crypto';
+import { MqttAccounts } from '../../hub/broker/accounts.js';
+import { hashSecret, needsRehash, newSecret, verifySecret } from '../../hub/security/passwords.js';
 import { allows, canAct, canRead, HUB_WIDE_VILLAGE, readableVillages, type Principal } from '../../hub/security/roles.js';
 import { SessionStore } from '../../hub/security/sessions.js';
 import { UserError, UserStore } from '../../hub/security/users.js';
@@ -9,7 +11,7 @@ describe('secrets', () => {
   it('hashes with scrypt and a fresh salt; verifies the right secret only', async () => {
     const a = await hashSecret('mật khẩu dài đủ');
     const b = await hashSecret('mật khẩu dài đủ');
-    expect(a).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(a).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     expect(a).not.toBe(b);
     expect(a).not.toContain('mật khẩu');
     expect(await verifySecret('mật khẩu dài đủ', a)).toBe(true);
@@ -17,6 +19,47 @@ describe('secrets', () => {
     expect(await verifySecret('x', 'plain-text-not-a-hash')).toBe(false);
     expect(await verifySecret('x', 'scrypt$99999999$8$1$AA==$AA==')).toBe(false);
     expect(newSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+/** A hash as the previous release made them (N = 2^14). */
+function olderHash(secret: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(secret.normalize('NFC'), salt, 32, { N: 16_384, r: 8, p: 1 });
+  return `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+describe('hashes made at an older cost', () => {
+  it('still verify, and are made again at the current cost at the next successful login only', async () => {
+    const db = openStateDb(':memory:');
+    const users = new UserStore(db);
+    await users.add('cu', 'mật khẩu cũ của tôi', 'admin', [], Date.now());
+    const old = olderHash('mật khẩu cũ của tôi');
+    db.prepare('UPDATE users SET hash = ? WHERE username = ?').run(old, 'cu');
+    expect(needsRehash(old)).toBe(true);
+    expect(await users.verify('cu', 'sai mật khẩu rồi')).toBeUndefined();
+    expect((db.prepare('SELECT hash FROM users WHERE username = ?').get('cu') as { hash: string }).hash).toBe(old);
+    expect((await users.verify('cu', 'mật khẩu cũ của tôi'))?.username).toBe('cu');
+    const now = (db.prepare('SELECT hash FROM users WHERE username = ?').get('cu') as { hash: string }).hash;
+    expect(now).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(needsRehash(now)).toBe(false);
+    expect((await users.verify('cu', 'mật khẩu cũ của tôi'))?.username).toBe('cu');
+    db.close();
+  });
+
+  it("a device's secret too, at its next connection's check; the remembered secret still lets it in", async () => {
+    const db = openStateDb(':memory:');
+    const accounts = new MqttAccounts(db);
+    const secret = await accounts.issueDevice('dong-cam', 'cam-1', Date.now());
+    const old = olderHash(secret);
+    db.prepare('UPDATE mqtt_accounts SET hash = ? WHERE username = ?').run(old, 'dong-cam/cam-1');
+    const fresh = new MqttAccounts(db);
+    expect(await fresh.authenticate('dong-cam/cam-1', 'sai')).toBeUndefined();
+    expect((await fresh.authenticate('dong-cam/cam-1', secret))?.username).toBe('dong-cam/cam-1');
+    const now = (db.prepare('SELECT hash FROM mqtt_accounts WHERE username = ?').get('dong-cam/cam-1') as { hash: string }).hash;
+    expect(now).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect((await fresh.authenticateCached('dong-cam/cam-1', secret))?.username).toBe('dong-cam/cam-1');
+    db.close();
   });
 });
 
