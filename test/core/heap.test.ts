@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../hub/core/clock.js';
-import { COMPACT_FLAGS, DEFAULT_FLAGS, HeapTuning } from '../../hub/core/heap.js';
+import { COMPACT_FLAGS, DEFAULT_FLAGS, HeapTuning, LARGE_FLAGS, LARGE_HEAP_BYTES } from '../../hub/core/heap.js';
 
 describe('HeapTuning (busy or quiet)', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
@@ -37,6 +37,24 @@ describe('HeapTuning (busy or quiet)', () => {
     const n = set.length;
     vi.advanceTimersByTime(10_000);
     expect(set.length).toBe(n);
+  });
+
+  it('lets V8 size the old generation while the heap is large (10 000 devices), the young one still small', () => {
+    let used = 40 * 1024 * 1024;
+    const set: string[] = [];
+    const heap = new HeapTuning({ clock: systemClock, messages: () => 0, busyPerS: 1_000, everyMs: 2_000, setFlags: (f) => set.push(f), heapUsed: () => used });
+    heap.start();
+    vi.advanceTimersByTime(2_000);
+    expect(heap.mode).toBe('compact');
+    used = LARGE_HEAP_BYTES + 1;
+    vi.advanceTimersByTime(2_000);
+    expect(heap.mode).toBe('large');
+    expect(set.at(-1)).toBe(LARGE_FLAGS);
+    expect(LARGE_FLAGS).toContain('--semi-space-growth-factor=1');
+    used = 60 * 1024 * 1024;
+    vi.advanceTimersByTime(2_000);
+    expect(heap.mode).toBe('compact');
+    heap.stop();
   });
 
   it('gives V8 its defaults with compactHeap: false (the command line set the compact flags first), and no timer', () => {
