@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../hub/core/clock.js';
+import { repoModule, runScriptForJson } from '../helpers/cli.js';
 import { COMPACT_FLAGS, DEFAULT_FLAGS, HeapTuning, LARGE_FLAGS, LARGE_HEAP_BYTES } from '../../hub/core/heap.js';
 
 describe('HeapTuning (busy or quiet)', () => {
@@ -79,33 +79,26 @@ describe('HeapTuning in a real Node process', () => {
    * resets V8's semi-space growth factor): the young generation's size when it is done (MiB).
    */
   const youngGenerationMiB = async (compact: boolean): Promise<number> => {
-    const script = join(dir, `young-${compact}.mts`);
-    writeFileSync(
-      script,
-      [
-        `import v8 from 'node:v8';`,
-        `import { Worker } from 'node:worker_threads';`,
-        `import { systemClock } from ${JSON.stringify(join(process.cwd(), 'hub/core/clock.ts'))};`,
-        `import { HeapTuning } from ${JSON.stringify(join(process.cwd(), 'hub/core/heap.ts'))};`,
-        `const heap = new HeapTuning({ clock: systemClock, messages: () => 0, busyPerS: 1000, everyMs: 100 });`,
-        compact ? 'heap.start();' : '',
-        `const w = new Worker('setTimeout(() => {}, 50)', { eval: true });`,
-        `await new Promise((r) => w.once('exit', r));`,
-        `let keep = [];`,
-        `for (let round = 0; round < 400; round++) {`,
-        `  for (let i = 0; i < 20000; i++) keep.push({ i, s: 'x' + i, a: [round, i] });`,
-        `  if (keep.length > 400000) keep = [];`,
-        `  await new Promise((r) => setTimeout(r, 2));`,
-        `}`,
-        `const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');`,
-        `heap.stop();`,
-        `console.log(JSON.stringify({ young: young.space_size / 1048576 }));`,
-      ].join('\n'),
-    );
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    );
-    return (JSON.parse(out.trim().split('\n').at(-1)!) as { young: number }).young;
+    const { young } = await runScriptForJson<{ young: number }>(join(dir, `young-${compact}.mts`), [
+      `import v8 from 'node:v8';`,
+      `import { Worker } from 'node:worker_threads';`,
+      `import { systemClock } from ${repoModule('hub/core/clock.ts')};`,
+      `import { HeapTuning } from ${repoModule('hub/core/heap.ts')};`,
+      `const heap = new HeapTuning({ clock: systemClock, messages: () => 0, busyPerS: 1000, everyMs: 100 });`,
+      compact ? 'heap.start();' : '',
+      `const w = new Worker('setTimeout(() => {}, 50)', { eval: true });`,
+      `await new Promise((r) => w.once('exit', r));`,
+      `let keep = [];`,
+      `for (let round = 0; round < 400; round++) {`,
+      `  for (let i = 0; i < 20000; i++) keep.push({ i, s: 'x' + i, a: [round, i] });`,
+      `  if (keep.length > 400000) keep = [];`,
+      `  await new Promise((r) => setTimeout(r, 2));`,
+      `}`,
+      `const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');`,
+      `heap.stop();`,
+      `console.log(JSON.stringify({ young: young.space_size / 1048576 }));`,
+    ]);
+    return young;
   };
 
   it('holds the young generation at a few MiB where V8 alone grows it to its 32 MiB maximum', async () => {

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** How a command ended and what it printed. */
 export interface CommandRun {
@@ -35,4 +37,20 @@ export function runLangso(args: string[], opts: { env?: Record<string, string>; 
     });
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
   });
+}
+
+/** A module of this repository as an import specifier for a script written by a test. */
+export const repoModule = (rel: string): string => JSON.stringify(path.join(process.cwd(), rel));
+
+/**
+ * Writes `lines` to `file` (a .mts script), runs it in a Node process of its own through the TypeScript
+ * loader, and returns its last line of output parsed as JSON: for measuring what only a fresh process
+ * shows (its memory, V8's heap).
+ */
+export async function runScriptForJson<T>(file: string, lines: string[], timeoutMs = 60_000): Promise<T> {
+  writeFileSync(file, lines.join('\n'));
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', file], { cwd: process.cwd(), timeout: timeoutMs }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as T;
 }

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoModule, runScriptForJson } from '../helpers/cli.js';
 
 /**
  * Password checks must not leave memory behind (hub/security/passwords.ts). With scrypt at 16 MiB a
@@ -15,27 +15,20 @@ describe('password checks and memory', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const grownMiB = async (how: 'current' | 'older'): Promise<number> => {
-    const script = join(dir, `${how}.mts`);
-    writeFileSync(
-      script,
-      [
-        `import { readFileSync } from 'node:fs';`,
-        `import { scrypt } from 'node:crypto';`,
-        `import { hashSecret } from ${JSON.stringify(join(process.cwd(), 'hub/security/passwords.ts'))};`,
-        `const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;`,
-        `const older = (s) => new Promise((r, j) => scrypt(s, 'salt', 32, { N: 16384, r: 8, p: 1 }, (e, k) => (e ? j(e) : r(k))));`,
-        `const check = ${how === 'current' ? 'hashSecret' : 'older'};`,
-        `await check('warm-up');`,
-        `const before = rss();`,
-        `for (let round = 0; round < 3; round++) await Promise.all([0, 1, 2, 3].map((i) => check('mật khẩu ' + round + i)));`,
-        `await new Promise((r) => setTimeout(r, 200));`,
-        `console.log(JSON.stringify({ grown: rss() - before }));`,
-      ].join('\n'),
-    );
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    );
-    return (JSON.parse(out.trim().split('\n').at(-1)!) as { grown: number }).grown;
+    const { grown } = await runScriptForJson<{ grown: number }>(join(dir, `${how}.mts`), [
+      `import { readFileSync } from 'node:fs';`,
+      `import { scrypt } from 'node:crypto';`,
+      `import { hashSecret } from ${repoModule('hub/security/passwords.ts')};`,
+      `const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;`,
+      `const older = (s) => new Promise((r, j) => scrypt(s, 'salt', 32, { N: 16384, r: 8, p: 1 }, (e, k) => (e ? j(e) : r(k))));`,
+      `const check = ${how === 'current' ? 'hashSecret' : 'older'};`,
+      `await check('warm-up');`,
+      `const before = rss();`,
+      `for (let round = 0; round < 3; round++) await Promise.all([0, 1, 2, 3].map((i) => check('mật khẩu ' + round + i)));`,
+      `await new Promise((r) => setTimeout(r, 200));`,
+      `console.log(JSON.stringify({ grown: rss() - before }));`,
+    ]);
+    return grown;
   };
 
   it('leave nothing behind, where the older parameters kept 16 MiB per thread', async () => {
