@@ -11,6 +11,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
@@ -21,6 +22,16 @@ if (readFileSync(path.join(cliDir, 'commands.js'), 'utf8').startsWith(BANNER)) {
   process.stderr.write('dist/hub/cli/commands.js is already the bundle: run "tsc -p tsconfig.build.json" first (npm run build does both)\n');
   process.exit(1);
 }
+/** `debug` resolves to debug-quiet.cjs, which loads the real package only when DEBUG is set. */
+const DEBUG_QUIET = path.join(path.dirname(fileURLToPath(import.meta.url)), 'debug-quiet.cjs');
+const quietDebug = {
+  name: 'quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      args.importer === DEBUG_QUIET ? { path: createRequire(path.join(root, 'package.json')).resolve('debug') } : { path: DEBUG_QUIET },
+    );
+  },
+};
 const out = mkdtempSync(path.join(tmpdir(), 'langso-bundle-'));
 try {
   await build({
@@ -39,6 +50,7 @@ try {
     external: ['better-sqlite3', 'classic-level', 'level', 'onvif', 'net-snmp', 'nodemailer', 'jpeg-js', 'iconv-lite', 'influx', 'prom-client'],
     // Packages written as CommonJS call require(); in an ES module it comes from createRequire.
     banner: { js: BANNER },
+    plugins: [quietDebug],
     logLevel: 'warning',
   });
   rmSync(path.join(cliDir, 'chunks'), { recursive: true, force: true });

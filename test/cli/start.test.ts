@@ -121,4 +121,21 @@ describe('langso start: which configuration, and what it prints', () => {
     expect(prettyOut).toMatch(/^\d\d:\d\d:\d\d INFO {2}hub {5}hub started mqtt=\d+ ws=\d+ http=\d+ store=sqlite$/m);
     expect(prettyOut).not.toMatch(/^\{"level"/m);
   });
+
+  it('the built hub prints its libraries\' debug lines when DEBUG names them, and none otherwise', async () => {
+    // The bundle loads `debug` only when DEBUG is set (scripts/build/debug-quiet.cjs); the real package then prints as ever.
+    const cli = path.join(process.cwd(), 'dist', 'hub', 'cli.js');
+    // The MQTT packet library logs each packet; the hub's own MQTT client (its pollers') sends one at start.
+    const loud = start(process.execPath, [cli, 'start'], { ...quiet, DEBUG: 'mqtt-packet:*' });
+    await until(loud, /hub started/);
+    const deadline = Date.now() + 10_000;
+    while (!/mqtt-packet:/.test(loud.err()) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(loud.err()).toMatch(/mqtt-packet:writeToStream generate: packet\.cmd: connect/);
+    await stopTree(loud);
+
+    const still = start(process.execPath, [cli, 'start'], quiet);
+    await until(still, /hub started/);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(still.err()).not.toMatch(/mqtt-packet:/);
+  });
 });
