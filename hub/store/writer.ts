@@ -339,6 +339,9 @@ export class MetricWriter {
       }
       progressed = true;
       this.inflight = null;
+      // A full batch means a burst: what came in while it was written goes next, whatever its size, so
+      // the end of a burst does not wait for flushMs and memory holds one write's worth of points.
+      if (batch.kind === 'live' && batch.entries.length >= this.cfg.batchSize) this.force = true;
       this.written += batch.entries.length;
       this.counters.inc('store.written', batch.entries.length);
       if (batch.kind === 'backlog') this.counters.inc('store.replayed', batch.entries.length);
@@ -359,7 +362,10 @@ export class MetricWriter {
     void this.release();
   }
 
-  /** Live and backlog take turns, live first; a small live batch waits for flushMs unless a backlog is draining. */
+  /**
+   * Live and backlog take turns, live first; a small live batch waits for flushMs unless a backlog is
+   * draining or a full batch was just written (a burst: then the store is written as fast as it takes).
+   */
   private async nextBatch(): Promise<Batch | null> {
     const size = this.cfg.batchSize;
     const liveReady = this.live.length >= size || ((this.force || this.backlog.range !== null) && this.live.length > 0);

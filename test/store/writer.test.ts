@@ -52,17 +52,22 @@ describe('MetricWriter', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes full batches as soon as batchSize points are queued', async () => {
+  it('writes full batches as soon as batchSize points are queued, and after a full batch what waits at once (flushMs is a minute here)', async () => {
     const w = make({ batchSize: 10 });
     w.start();
     for (const i of range(25)) w.add(point(i));
-    await expect.poll(() => store.batches.length).toBe(2);
-    expect(store.batches.map((b) => b.length)).toEqual([10, 10]);
+    await expect.poll(() => store.batches.length, { timeout: 5_000 }).toBe(3);
+    expect(store.batches.map((b) => b.length)).toEqual([10, 10, 5]);
     await w.flush();
     expect(store.batches.map((b) => b.length)).toEqual([10, 10, 5]);
     expect(store.written).toEqual(range(25));
     expect(w.stats()).toMatchObject({ queued: 0, spooled: 0, written: 25, lastError: null });
     expect(counters.get('store.written')).toBe(25);
+    // The burst is over: a few points wait for flushMs again.
+    for (const i of range(3)) w.add(point(100 + i));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(store.batches).toHaveLength(3);
+    expect(w.stats().queued).toBe(3);
   });
 
   it('writes a partial batch once flushMs has passed', async () => {
