@@ -7,6 +7,8 @@
  *   { cmd: 'flood', ... }   each client publishes QoS 0 at `perS` messages/s, reconnecting when cut off
  *   { cmd: 'devices', ... } each client is a device as the topic contract has it: Last Will on its status
  *                           topic, retained `online` at every (re)connect, telemetry every `everyMs`
+ *   { cmd: 'consume', ... } one client subscribes QoS 1 to `topics` and reports `done` once `expect`
+ *                           messages have arrived (the consumer of a fan-in: what the hub is to its devices)
  *   { cmd: 'stop' }         ends every client and reports what was sent
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,6 +25,7 @@ export type WorkerCommand =
   | { cmd: 'steady'; url: string; clients: WorkerClient[]; everyMs: number }
   | { cmd: 'flood'; url: string; clients: WorkerClient[]; perS: number }
   | { cmd: 'devices'; url: string; clients: WorkerClient[]; everyMs: number; reconnectMs: number }
+  | { cmd: 'consume'; url: string; clientId: string; topics: string[]; expect: number }
   | { cmd: 'stop' };
 
 export type WorkerReport = { kind: 'ready' } | { kind: 'done'; sent: number; disconnects: number; seconds: number } | { kind: 'error'; message: string };
@@ -165,12 +168,24 @@ async function devices(c: Extract<WorkerCommand, { cmd: 'devices' }>): Promise<v
   send({ kind: 'ready' });
 }
 
+/** A QoS 1 subscriber to `topics`: `ready` once subscribed, `done` (its count in `sent`) when `expect` messages have come. */
+async function consume(c: Extract<WorkerCommand, { cmd: 'consume' }>): Promise<void> {
+  const client = await mqtt.connectAsync(c.url, { clientId: c.clientId, reconnectPeriod: 0, clean: true });
+  clients.push(client);
+  client.on('message', () => {
+    if (++sent === c.expect) send({ kind: 'done', sent, disconnects, seconds: (performance.now() - started) / 1000 });
+  });
+  await client.subscribeAsync(c.topics, { qos: 1 });
+  send({ kind: 'ready' });
+}
+
 process.on('message', (m: WorkerCommand) => {
   const run = async (): Promise<void> => {
     if (m.cmd === 'burst') return burst(m);
     if (m.cmd === 'steady') return steady(m);
     if (m.cmd === 'flood') return flood(m);
     if (m.cmd === 'devices') return devices(m);
+    if (m.cmd === 'consume') return consume(m);
     for (const t of timers) clearInterval(t);
     await Promise.all(clients.map((cl) => cl.endAsync(true).catch(() => undefined)));
     send({ kind: 'done', sent, disconnects, seconds: (performance.now() - started) / 1000 });
