@@ -104,6 +104,16 @@ function agent(device: string, sysRoot: string, args: string[] = [], extra: { po
 
 const entry = (device: string) => t.hub.ctx.devices.get({ village, device });
 
+/**
+ * The agent's presence connection (the mosquitto_sub that holds the Last Will) has subscribed: it wrote
+ * a status it received to its file. "Online" alone does not show it: that status comes from a
+ * mosquitto_pub, which can be done before the subscriber's (TLS) connection is, on a busy machine.
+ */
+async function presenceUp(device: string): Promise<void> {
+  const file = path.join(dir, 'state', `${village}-${device}.status`);
+  await waitFor(async () => ((await stat(file).catch(() => null))?.size ?? 0) > 0 || null, 8_000, `${device}: presence connection subscribed`);
+}
+
 describe('OpenWrt agent (langso-agent.sh under dash)', () => {
   it('reports clients, rates and uptime, and goes offline by Last Will when the AP dies', async () => {
     const root = await sysfs('ap-cho', 1_000_000, 5_000_000);
@@ -120,6 +130,7 @@ describe('OpenWrt agent (langso-agent.sh under dash)', () => {
     expect(withRates.txBps).toBeGreaterThan(withRates.rxBps as number);
 
     // The AP loses power: agent and its MQTT connections die without a word; the broker sends the will.
+    await presenceUp('ap-cho');
     process.kill(-a.pid!, 'SIGKILL');
     const off = await waitFor(() => (entry('ap-cho')?.state === 'offline' ? entry('ap-cho') : null), 5_000, 'offline by LWT');
     expect(off.reason).toBe('lwt');
@@ -222,6 +233,7 @@ describe('OpenWrt agent with credentials and TLS', () => {
     expect((await stat(options)).mode & 0o077).toBe(0);
     expect(secure.hub.ctx.counters.get('broker.refused.no-credentials')).toBe(0);
 
+    await presenceUp('ap-den');
     process.kill(-a.pid!, 'SIGKILL');
     const off = await waitFor(() => {
       const e = secure.hub.ctx.devices.get({ village, device: 'ap-den' });
