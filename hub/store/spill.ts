@@ -69,3 +69,20 @@ export function nothingToSpill(live: readonly Entry[], committed: number, volati
 export function overflowChunk(maxQueued: number): number {
   return Math.floor(maxQueued / 20);
 }
+
+/**
+ * Every point below this sequence number is in the store: nothing older is still waiting on disk (the
+ * backlog), in memory, in the batch being written, or volatile. Spool segments below it can go.
+ */
+export function lowWater(w: {
+  committedThrough: number;
+  backlogFrom: number | undefined;
+  liveHead: number | undefined;
+  inflightHead: number | undefined;
+  volatile: Iterable<number>;
+}): number {
+  let low = w.committedThrough + 1;
+  for (const s of [w.backlogFrom, w.liveHead, w.inflightHead]) if (s !== undefined) low = Math.min(low, s);
+  for (const s of w.volatile) low = Math.min(low, s);
+  return low;
+}

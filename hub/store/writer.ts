@@ -3,7 +3,7 @@ import type { Counters } from '../core/counters.js';
 import type { Logger } from '../core/log.js';
 import { AckQueue } from './acks.js';
 import { Backlog } from './backlog.js';
-import { nothingToSpill, overflowChunk, overflowVictims, spill } from './spill.js';
+import { lowWater, nothingToSpill, overflowChunk, overflowVictims, spill } from './spill.js';
 import { RetryProbe } from './retry-probe.js';
 import { adoptOldSpool } from './spool-legacy.js';
 import { defaultSpoolBytes, SpoolBound } from './spool-bound.js';
@@ -264,7 +264,13 @@ export class MetricWriter {
   /** Deletes spool segments whose points are all in the store, once the store says they are on disk. */
   private async release(): Promise<void> {
     if (this.releasing) return this.releasing;
-    const low = this.lowWater();
+    const low = lowWater({
+      committedThrough: this.wal.committedThrough,
+      backlogFrom: this.backlog.range?.from,
+      liveHead: this.live[0]?.seq,
+      inflightHead: this.inflight?.entries[0]?.seq,
+      volatile: this.acks.volatile,
+    });
     if (!this.wal.segments.some((s) => s.last < low && !this.wal.isActive(s))) return;
     this.releasing = (async () => {
       try {
@@ -277,19 +283,6 @@ export class MetricWriter {
       }
     })();
     return this.releasing;
-  }
-
-  /** Every point below this is in the store. */
-  private lowWater(): number {
-    let low = this.wal.committedThrough + 1;
-    const b = this.backlog.range;
-    if (b) low = Math.min(low, b.from);
-    const head = this.live[0];
-    if (head) low = Math.min(low, head.seq);
-    const f = this.inflight?.entries[0];
-    if (f) low = Math.min(low, f.seq);
-    for (const s of this.acks.volatile) low = Math.min(low, s);
-    return low;
   }
 
   private trigger(force: boolean): void {

@@ -1,7 +1,7 @@
 'use strict';
 /**
- * The `debug` package as the bundled hub loads it (scripts/build/bundle.mjs). aedes, mqtt-packet and
- * the web libraries call their `debug` loggers several times for every MQTT message; the real ones
+ * The `debug` package as the bundled hub loads it (scripts/build/bundle.mjs). mqtt-packet calls its
+ * `debug` loggers several times for every MQTT message (the web libraries use them too); the real ones
  * collect their arguments and look up whether they are enabled on each call, even when nothing is
  * printed (~3 % of the hub's CPU and ~5 % of what it allocates while it takes in a burst). Unless
  * DEBUG is set when the hub starts, each logger here is a function that does nothing; with DEBUG set,
